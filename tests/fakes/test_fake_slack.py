@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -17,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import FakeSlack, payloads
 from tests.fakes.slack.state import Channel, User
 
 WAIT = 5.0
@@ -465,3 +471,351 @@ async def test_fault_without_count_lasts_until_cleared(
         await api_error(client.chat_postMessage(channel=scene.support.id, text="x"))
     slack.clear_faults()
     await client.chat_postMessage(channel=scene.support.id, text="back")
+
+
+# -- HTTP mode with a real Bolt app -------------------------------------------------------------
+
+
+def bolt_app(slack: FakeSlack, **options: Any) -> AsyncApp:
+    """A Bolt app whose Web API client talks to the fake."""
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    return AsyncApp(client=client, signing_secret=slack.signing_secret, **options)
+
+
+@contextlib.asynccontextmanager
+async def served(app: AsyncApp) -> AsyncIterator[str]:
+    """Serve a Bolt app over HTTP on loopback (Bolt's own aiohttp app) and yield its URL."""
+    runner = web.AppRunner(app.web_app(path="/slack/events"), handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    finally:
+        await runner.cleanup()
+
+
+async def settled(flag: asyncio.Event) -> None:
+    """Wait for a listener to run (Bolt runs listeners after acking, in the background)."""
+    async with asyncio.timeout(WAIT):
+        await flag.wait()
+
+
+async def test_signed_event_reaches_the_bolt_listener(slack: FakeSlack, scene: Scene) -> None:
+    """A signed event_callback is accepted (200) and dispatched to the message listener."""
+    app, seen = bolt_app(slack), asyncio.Event()
+    received: list[dict[str, Any]] = []
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any]) -> None:
+        received.append(event)
+        seen.set()
+
+    event = slack.user_posts(scene.support.id, scene.customer.id, "my order is late")
+    async with served(app) as url:
+        answer = await slack.post_event(url, event)
+        await settled(seen)
+    assert answer.status == 200
+    assert received[0]["text"] == "my order is late"
+
+
+@pytest.mark.parametrize("forgery", [{"forge_signature": True}, {"timestamp": 1_000_000_000}])
+async def test_bad_signature_or_stale_timestamp_is_refused(
+    slack: FakeSlack, scene: Scene, forgery: dict[str, Any]
+) -> None:
+    """Bolt answers 401 to a forged signature or a timestamp older than five minutes."""
+    app = bolt_app(slack)
+    event = slack.user_posts(scene.support.id, scene.customer.id, "hi")
+    async with served(app) as url:
+        answer = await slack.post_event(url, event, **forgery)
+    assert answer.status == 401
+
+
+async def test_url_verification_is_answered_with_the_challenge(slack: FakeSlack) -> None:
+    """Bolt echoes the url_verification challenge."""
+    async with served(bolt_app(slack)) as url:
+        answer = await slack.post_url_verification(url, challenge="3eZbrw1aBm2rZgRNFdxV2595E9C")
+    assert answer.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9C"}
+
+
+async def test_retry_headers_reach_the_listener(slack: FakeSlack, scene: Scene) -> None:
+    """A redelivery carries X-Slack-Retry-Num and X-Slack-Retry-Reason to Bolt."""
+    app, seen = bolt_app(slack), asyncio.Event()
+    headers: list[dict[str, Any]] = []
+
+    @app.event("message")
+    async def on_message(request: Any) -> None:
+        headers.append(dict(request.headers))
+        seen.set()
+
+    event = slack.user_posts(scene.support.id, scene.customer.id, "again?")
+    async with served(app) as url:
+        await slack.post_event(url, event, retry_num=1, retry_reason="http_timeout")
+        await settled(seen)
+    assert (headers[0]["x-slack-retry-num"], headers[0]["x-slack-retry-reason"]) == (
+        ["1"],
+        ["http_timeout"],
+    )
+
+
+async def test_slash_command_ack_is_the_http_answer(slack: FakeSlack, scene: Scene) -> None:
+    """A slash command reaches Bolt as a signed form post and ack(text) is the response body."""
+    app = bolt_app(slack)
+
+    @app.command("/ticket")
+    async def on_ticket(ack: Any, command: dict[str, str]) -> None:
+        await ack(f"Claimed: {command['text']}")
+
+    async with served(app) as url:
+        answer = await slack.post_command(
+            url, slack.command(scene.agent.id, scene.support.id, "42")
+        )
+    assert (answer.status, answer.body) == (200, "Claimed: 42")
+
+
+async def test_respond_posts_to_the_hosted_response_url(slack: FakeSlack, scene: Scene) -> None:
+    """respond() from a command listener lands on the fake's response URL as an ephemeral."""
+    app = bolt_app(slack, process_before_response=True)
+
+    @app.command("/ticket")
+    async def on_ticket(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond("Only you can see this")
+
+    async with served(app) as url:
+        await slack.post_command(url, slack.command(scene.agent.id, scene.support.id, "list"))
+    assert slack.response_url_posts[0].body["text"] == "Only you can see this"
+    assert slack.ephemerals(scene.support.id)[0]["text"] == "Only you can see this"
+
+
+async def test_button_click_reaches_bolt_and_replaces_the_card(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A block_actions click is acked and respond(replace_original) rewrites the clicked card."""
+    app = bolt_app(slack, process_before_response=True)
+
+    @app.action("claim")
+    async def on_claim(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        await respond(text=f"Claimed by <@{body['user']['id']}>", replace_original=True)
+
+    card = await client.chat_postMessage(channel=scene.support.id, text="Ticket #5", blocks=CARD)
+    click = payloads.button("claim", "5", text="Claim", block_id="ticket-5")
+    payload = slack.block_action(scene.agent.id, scene.support.id, card["ts"], click)
+    async with served(app) as url:
+        answer = await slack.post_interaction(url, payload)
+    assert answer.status == 200
+    message = slack.message(scene.support.id, card["ts"])
+    assert message is not None
+    assert message["text"] == f"Claimed by <@{scene.agent.id}>"
+
+
+async def test_static_select_choice_reaches_the_action_listener(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A static_select choice arrives with its selected option."""
+    app, seen = bolt_app(slack), asyncio.Event()
+    chosen: list[str] = []
+
+    @app.action("priority")
+    async def on_priority(ack: Any, action: dict[str, Any]) -> None:
+        await ack()
+        chosen.append(action["selected_option"]["value"])
+        seen.set()
+
+    card = await client.chat_postMessage(channel=scene.support.id, text="Ticket #6", blocks=CARD)
+    choice = payloads.static_select("priority", "urgent", text="Urgent")
+    payload = slack.block_action(scene.agent.id, scene.support.id, card["ts"], choice)
+    async with served(app) as url:
+        await slack.post_interaction(url, payload)
+        await settled(seen)
+    assert chosen == ["urgent"]
+
+
+async def test_slash_command_mentioning_payload_is_lost_in_bolt_http_mode(
+    slack: FakeSlack, scene: Scene
+) -> None:
+    """Bolt's HTTP body parser drops a command whose text says "payload": 404, no listener."""
+    app, called = bolt_app(slack), []
+
+    @app.command("/ticket")
+    async def on_ticket(ack: Any) -> None:
+        called.append(True)
+        await ack()
+
+    fields = slack.command(scene.agent.id, scene.support.id, "note the payload was empty")
+    async with served(app) as url:
+        answer = await slack.post_command(url, fields)
+    assert (answer.status, called) == (404, [])
+
+
+CARD = [
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*Ticket #5*"}},
+    {
+        "type": "actions",
+        "block_id": "ticket-5",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "claim",
+                "value": "5",
+                "text": {"type": "plain_text", "text": "Claim"},
+            },
+            {
+                "type": "static_select",
+                "action_id": "priority",
+                "placeholder": {"type": "plain_text", "text": "Priority"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": "Urgent"}, "value": "urgent"},
+                ],
+            },
+        ],
+    },
+]
+
+
+# -- Socket Mode with a real AsyncSocketModeHandler ---------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def connected(slack: FakeSlack, app: AsyncApp, **options: Any) -> AsyncIterator[Any]:
+    """Connect Bolt's AsyncSocketModeHandler to the fake and wait for the socket."""
+    handler = AsyncSocketModeHandler(app, slack.app_token, **options)
+    await handler.connect_async()
+    try:
+        await slack.socket_wait_connected()
+        yield handler
+    finally:
+        await handler.close_async()
+
+
+async def test_socket_event_is_delivered_and_acked(slack: FakeSlack, scene: Scene) -> None:
+    """An events_api envelope reaches the listener and Bolt acks its envelope id."""
+    app, seen = bolt_app(slack), asyncio.Event()
+
+    @app.event("message")
+    async def on_message() -> None:
+        seen.set()
+
+    async with connected(slack, app):
+        event = slack.user_posts(scene.support.id, scene.customer.id, "hello over the socket")
+        envelope_id = await slack.socket_send_event(event)
+        assert await slack.socket_ack(envelope_id) == {"envelope_id": envelope_id}
+        await settled(seen)
+
+
+async def test_socket_hello_names_the_app(slack: FakeSlack) -> None:
+    """The socket opens with Slack's hello message carrying the app id."""
+    client = AsyncWebClient(token=slack.app_token, base_url=slack.api_url)
+    url = (await client.apps_connections_open(app_token=slack.app_token))["url"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
+        hello = await socket.receive_json()
+    assert hello["type"] == "hello"
+    assert hello["connection_info"] == {"app_id": slack.identity.api_app_id}
+    assert hello["num_connections"] == 1
+
+
+async def test_socket_url_works_only_once(slack: FakeSlack) -> None:
+    """A connections.open URL admits one websocket; reusing it is refused."""
+    client = AsyncWebClient(token=slack.app_token, base_url=slack.api_url)
+    url = (await client.apps_connections_open(app_token=slack.app_token))["url"]
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(url):
+            pass
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await session.ws_connect(url)
+
+
+async def test_socket_client_pings_are_answered_so_it_never_goes_stale(slack: FakeSlack) -> None:
+    """Pings get pongs: past four ping intervals the client still holds its first session."""
+    async with connected(slack, bolt_app(slack), ping_interval=0.05) as handler:
+        await slack.socket_wait_pings(12)
+        assert handler.client.last_ping_pong_time is not None
+        assert await handler.client.is_connected()
+    assert slack.socket_connections_made == 1
+
+
+async def test_socket_disconnect_makes_the_client_reconnect(slack: FakeSlack, scene: Scene) -> None:
+    """After a disconnect message the client opens a new URL and events flow again."""
+    app, seen = bolt_app(slack), asyncio.Event()
+
+    @app.event("message")
+    async def on_message() -> None:
+        seen.set()
+
+    async with connected(slack, app):
+        await slack.socket_disconnect(reason="refresh_requested")
+        await slack.socket_wait_connected(connections_made=2)
+        event = slack.user_posts(scene.support.id, scene.customer.id, "still there?")
+        await slack.socket_ack(await slack.socket_send_event(event))
+        await settled(seen)
+    assert len(slack.calls_to("apps.connections.open")) == 2
+
+
+async def test_socket_duplicate_envelope_is_delivered_twice(slack: FakeSlack, scene: Scene) -> None:
+    """Bolt does not dedupe: the same envelope sent twice runs the listener twice."""
+    app, runs = bolt_app(slack), []
+    twice = asyncio.Event()
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any]) -> None:
+        runs.append(event["ts"])
+        if len(runs) == 2:
+            twice.set()
+
+    event = slack.user_posts(scene.support.id, scene.customer.id, "once, I hope")
+    callback = payloads.event_callback(event)
+    envelope = payloads.events_api_envelope(callback)
+    async with connected(slack, app):
+        for _ in range(2):
+            await slack.socket_send(envelope)
+        await settled(twice)
+    assert runs == [event["ts"], event["ts"]]
+    assert len(slack.socket_acks(envelope["envelope_id"])) == 2
+
+
+async def test_socket_command_ack_carries_the_response(slack: FakeSlack, scene: Scene) -> None:
+    """A slash_commands envelope is acked with ack()'s text as the payload."""
+    app = bolt_app(slack)
+
+    @app.command("/ticket")
+    async def on_ticket(ack: Any) -> None:
+        await ack("Ticket #9 claimed")
+
+    async with connected(slack, app):
+        fields = slack.command(scene.agent.id, scene.support.id, "claim 9")
+        ack = await slack.socket_ack(await slack.socket_send_command(fields))
+    assert ack["payload"] == {"text": "Ticket #9 claimed"}
+
+
+async def test_socket_command_mentioning_payload_is_handled(slack: FakeSlack, scene: Scene) -> None:
+    """Over Socket Mode the "payload" text bug does not bite: the listener runs."""
+    app = bolt_app(slack)
+
+    @app.command("/ticket")
+    async def on_ticket(ack: Any, command: dict[str, str]) -> None:
+        await ack(command["text"])
+
+    async with connected(slack, app):
+        fields = slack.command(scene.agent.id, scene.support.id, "note the payload was empty")
+        ack = await slack.socket_ack(await slack.socket_send_command(fields))
+    assert ack["payload"] == {"text": "note the payload was empty"}
+
+
+async def test_socket_button_click_is_acked(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """An interactive envelope with block_actions reaches the action listener and is acked."""
+    app, seen = bolt_app(slack), asyncio.Event()
+
+    @app.action("claim")
+    async def on_claim(ack: Any) -> None:
+        await ack()
+        seen.set()
+
+    card = await client.chat_postMessage(channel=scene.support.id, text="Ticket #5", blocks=CARD)
+    click = payloads.button("claim", "5", text="Claim", block_id="ticket-5")
+    async with connected(slack, app):
+        payload = slack.block_action(scene.agent.id, scene.support.id, card["ts"], click)
+        envelope_id = await slack.socket_send_interaction(payload)
+        assert await slack.socket_ack(envelope_id) == {"envelope_id": envelope_id}
+        await settled(seen)

@@ -299,6 +299,10 @@ class FakeSlack:
         """How many Socket Mode connections are open now."""
         return self._hub.open_connections
 
+    async def socket_wait_pings(self, count: int) -> None:
+        """Wait until the fake has answered `count` websocket pings from the client."""
+        await self._hub.wait_pings(count)
+
     async def socket_send(self, envelope: JsonDict) -> str:
         """Push a ready-made envelope (see `payloads.*_envelope`); return its envelope id."""
         return await self._hub.send(envelope)

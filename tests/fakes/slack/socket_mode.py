@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from .ids import AppIdentity, new_secret
 
@@ -34,6 +34,7 @@ class SocketModeHub:
         self._acks_taken: dict[str, int] = defaultdict(int)
         self._changed = asyncio.Condition()
         self.connections_made = 0
+        self.pings_answered = 0
         self.sent: list[JsonDict] = []
         self.received: list[JsonDict] = []
 
@@ -54,7 +55,8 @@ class SocketModeHub:
         if ticket not in self._tickets:
             return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
         self._tickets.discard(ticket)
-        socket = web.WebSocketResponse(autoping=True)
+        # Pings are answered by hand (not autoping) so tests can see the client's keep-alive.
+        socket = web.WebSocketResponse(autoping=False)
         await socket.prepare(request)
         self._open.append(socket)
         self.connections_made += 1
@@ -62,8 +64,7 @@ class SocketModeHub:
         await self._notify()
         try:
             async for frame in socket:
-                if frame.type == WSMsgType.TEXT:
-                    await self._receive(json.loads(frame.data))
+                await self._on_frame(socket, frame)
         finally:
             self._open.remove(socket)
             await self._notify()
@@ -76,6 +77,14 @@ class SocketModeHub:
             "debug_info": dict(_DEBUG_INFO),
             "connection_info": {"app_id": self._identity.api_app_id},
         }
+
+    async def _on_frame(self, socket: web.WebSocketResponse, frame: WSMessage) -> None:
+        if frame.type == WSMsgType.PING:
+            await socket.pong(frame.data)
+            self.pings_answered += 1
+            await self._notify()
+        elif frame.type == WSMsgType.TEXT:
+            await self._receive(json.loads(frame.data))
 
     async def _receive(self, message: JsonDict) -> None:
         self.received.append(message)
@@ -120,6 +129,10 @@ class SocketModeHub:
             lambda: self.connections_made >= connections_made and bool(self._open),
             f"Socket Mode connection #{connections_made}",
         )
+
+    async def wait_pings(self, count: int) -> None:
+        """Wait until `count` client pings have been answered with pongs."""
+        await self._wait(lambda: self.pings_answered >= count, f"{count} pings")
 
     async def disconnect(self, reason: str) -> None:
         """Ask the client to move (`disconnect` message), then close the socket it leaves."""
