@@ -23,7 +23,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack import FakeSlack, payloads
+from tests.fakes.slack import DEFAULT_IDENTITY, FakeSlack, payloads
+from tests.fakes.slack.ids import next_ts
 from tests.fakes.slack.state import Channel, User
 
 WAIT = 5.0
@@ -228,7 +229,10 @@ async def test_invalid_blocks_answer_names_the_broken_block(
     scene: Scene, client: AsyncWebClient
 ) -> None:
     """invalid_blocks carries Slack's json-pointer messages in response_metadata."""
-    bad = [{"type": "divider"}, {"type": "header", "text": {"type": "mrkdwn", "text": "x"}}]
+    bad: list[dict[str, Any]] = [
+        {"type": "divider"},
+        {"type": "header", "text": {"type": "mrkdwn", "text": "x"}},
+    ]
     failure = await api_error(
         client.chat_postMessage(channel=scene.support.id, text="x", blocks=bad)
     )
@@ -648,7 +652,7 @@ async def test_slash_command_mentioning_payload_is_lost_in_bolt_http_mode(
     assert (answer.status, called) == (404, [])
 
 
-CARD = [
+CARD: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Ticket #5*"}},
     {
         "type": "actions",
@@ -680,12 +684,12 @@ CARD = [
 async def connected(slack: FakeSlack, app: AsyncApp, **options: Any) -> AsyncIterator[Any]:
     """Connect Bolt's AsyncSocketModeHandler to the fake and wait for the socket."""
     handler = AsyncSocketModeHandler(app, slack.app_token, **options)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         await slack.socket_wait_connected()
         yield handler
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def test_socket_event_is_delivered_and_acked(slack: FakeSlack, scene: Scene) -> None:
@@ -819,3 +823,126 @@ async def test_socket_button_click_is_acked(
         envelope_id = await slack.socket_send_interaction(payload)
         assert await slack.socket_ack(envelope_id) == {"envelope_id": envelope_id}
         await settled(seen)
+
+
+async def test_socket_envelope_no_listener_handles_is_not_acked() -> None:
+    """Bolt sends no ack for an unhandled envelope, so Slack would redeliver it."""
+    async with FakeSlack(wait_timeout=0.2) as slack, connected(slack, bolt_app(slack)):
+        envelope_id = await slack.socket_send_event(payloads.message("C1", "U1", "anyone?"))
+        with pytest.raises(TimeoutError):
+            await slack.socket_ack(envelope_id)
+
+
+async def test_bolt_ignores_events_from_its_own_bot_user(slack: FakeSlack, scene: Scene) -> None:
+    """The bot's own messages come back as events, and Bolt drops them before listeners."""
+    app, received = bolt_app(slack, process_before_response=True), []
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any]) -> None:
+        received.append(event)
+
+    identity = slack.identity
+    echo = payloads.message(
+        scene.support.id, identity.bot_user_id, "Ticket #1", bot_id=identity.bot_id
+    )
+    async with served(app) as url:
+        answer = await slack.post_event(url, echo)
+    assert (answer.status, received) == (200, [])
+
+
+async def test_slack_sdk_warns_about_blocks_without_text(
+    scene: Scene, client: AsyncWebClient
+) -> None:
+    """slack_sdk warns when blocks come without a top-level text (an error in this suite)."""
+    with pytest.warns(UserWarning, match="top-level `text` argument is missing"):
+        await client.chat_postMessage(channel=scene.support.id, blocks=[{"type": "divider"}])
+
+
+# -- payload builders -------------------------------------------------------------------------
+
+BOT_ELSEWHERE = "B0OTHERBOT"
+EVENT_BUILDERS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "message": (
+        lambda sc: payloads.message(sc.support.id, sc.customer.id, "hi"),
+        {"type": "message", "subtype": None},
+    ),
+    "thread reply": (
+        lambda sc: payloads.message(sc.support.id, sc.customer.id, "re", thread_ts=next_ts()),
+        {"type": "message", "subtype": None},
+    ),
+    "message from another app's bot": (
+        lambda sc: payloads.message(sc.support.id, "U0OTHERBOT", "hi", bot_id=BOT_ELSEWHERE),
+        {"type": "message", "subtype": None},
+    ),
+    "thread_broadcast": (
+        lambda sc: payloads.thread_broadcast(sc.support.id, sc.customer.id, "fyi", next_ts()),
+        {"type": "message", "subtype": "thread_broadcast"},
+    ),
+    "file_share": (
+        lambda sc: payloads.file_share(
+            sc.support.id, sc.customer.id, "see", [payloads.file_object("a.png", sc.customer.id)]
+        ),
+        {"type": "message", "subtype": "file_share"},
+    ),
+    "bot_message": (
+        lambda sc: payloads.bot_message(sc.support.id, "beep", BOT_ELSEWHERE),
+        {"type": "message", "subtype": "bot_message"},
+    ),
+    "message_changed": (
+        lambda sc: payloads.message_changed(payloads.message(sc.support.id, "U1", "a"), "b"),
+        {"type": "message", "subtype": "message_changed"},
+    ),
+    "message_deleted": (
+        lambda sc: payloads.message_deleted(payloads.message(sc.support.id, "U1", "a")),
+        {"type": "message", "subtype": "message_deleted"},
+    ),
+    "reaction_added": (
+        lambda sc: payloads.reaction_added(sc.agent.id, "ticket", sc.support.id, next_ts()),
+        {"type": "reaction_added"},
+    ),
+    "app_home_opened": (
+        lambda sc: payloads.app_home_opened(sc.agent.id, "D0AGENTDM1"),
+        {"type": "app_home_opened"},
+    ),
+    "app_mention": (
+        lambda sc: payloads.app_mention(sc.support.id, sc.customer.id, "<@U0DESKBOT1> help"),
+        {"type": "app_mention"},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", EVENT_BUILDERS)
+async def test_built_event_reaches_the_bolt_listener_for_its_type(
+    slack: FakeSlack, scene: Scene, kind: str
+) -> None:
+    """Each event builder's output is routed by Bolt to the listener for its type/subtype."""
+    build, matcher = EVENT_BUILDERS[kind]
+    event, received = build(scene), []
+    app = bolt_app(slack, process_before_response=True)
+
+    @app.event(matcher)
+    async def on_event(event: dict[str, Any]) -> None:
+        received.append(event)
+
+    async with served(app) as url:
+        await slack.post_event(url, event)
+    assert received == [event]
+
+
+def test_event_callback_carries_the_documented_envelope() -> None:
+    """event_callback wraps an event with Slack's envelope fields and this app's ids."""
+    callback = payloads.event_callback(payloads.app_mention("C1", "U1", "hi"))
+    assert set(callback) >= {
+        "token", "team_id", "api_app_id", "event", "type", "event_id", "event_time",
+        "authorizations", "is_ext_shared_channel", "event_context",
+    }  # fmt: skip
+    assert callback["authorizations"][0]["user_id"] == DEFAULT_IDENTITY.bot_user_id
+    assert callback["event_id"].startswith("Ev")
+
+
+def test_generated_timestamps_increase_in_slack_format() -> None:
+    """Generated ts values are `seconds.microseconds` strings that always increase."""
+    stamps = [next_ts() for _ in range(1000)]
+    assert stamps == sorted(stamps, key=float)
+    assert len(set(stamps)) == len(stamps)
+    assert all(len(ts.partition(".")[2]) == 6 for ts in stamps)

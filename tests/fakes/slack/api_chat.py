@@ -44,8 +44,10 @@ def read_content(ctx: ApiContext) -> Content:
 
 def _read_metadata(ctx: ApiContext) -> JsonDict | None:
     metadata = ctx.args.json("metadata", "invalid_metadata_format")
-    if metadata is None or metadata == {}:
-        return metadata
+    if metadata is None:
+        return None
+    if metadata == {}:
+        return {}  # chat.update: an empty object removes the metadata.
     if not isinstance(metadata, dict) or not isinstance(metadata.get("event_type"), str):
         raise ApiError("invalid_metadata_format")
     if not isinstance(metadata.get("event_payload", {}), dict):
@@ -94,8 +96,9 @@ def _thread(workspace: Workspace, message: StoredMessage, ts: str | None, broadc
         return
     parent = workspace.message(message.channel, ts)
     # A reply's ts names the thread it is in, as Slack resolves it.
-    message.thread_ts = parent.thread_ts if parent and parent.is_reply else ts
-    root = workspace.message(message.channel, message.thread_ts)
+    thread_ts = parent.thread_ts if parent and parent.is_reply and parent.thread_ts else ts
+    message.thread_ts = thread_ts
+    root = workspace.message(message.channel, thread_ts)
     message.parent_user_id = root.user if root else None
     if broadcast:
         message.subtype = "thread_broadcast"

@@ -22,20 +22,20 @@ from .events import (
 from .faults import Fault, FaultBook, FaultSpec
 from .ids import DEFAULT_IDENTITY, AppIdentity, new_secret
 from .records import ApiCall, AppResponse, ResponseUrlPost
+from .response_urls import ResponseUrls
 from .socket_mode import SocketModeHub
-from .state import Channel, JsonDict, StoredMessage, User, Usergroup, Workspace
+from .state import Channel, JsonDict, User, Usergroup, Workspace
 from .web_api import call_method, read_arguments, recorded_arguments, take_token
 
 
 class _ServedUrls:
-    """The URLs API answers point back to: upload URLs, websocket URLs, response URLs."""
+    """The URLs Web API answers point back to: upload URLs and websocket URLs."""
 
     def __init__(self, hub: SocketModeHub, app_id: str) -> None:
         self.base_url = ""
         self._hub = hub
         self._app_id = app_id
         self.uploads: dict[str, str] = {}
-        self.response_urls: dict[str, ResponseUrlPost] = {}
 
     def upload_url(self, file_id: str) -> str:
         """Return a fresh upload URL for `file_id`."""
@@ -50,14 +50,6 @@ class _ServedUrls:
             f"{self.base_url.replace('http', 'ws', 1)}/link/?ticket={ticket}&app_id={self._app_id}"
         )
 
-    def response_url(self, kind: str, channel_id: str, message_ts: str | None) -> str:
-        """Return a response URL tied to a channel (and, for clicks, the clicked message)."""
-        path = f"/hooks/{kind}/{new_secret()}"
-        self.response_urls[path] = ResponseUrlPost(
-            self.base_url + path, kind, {}, channel_id, message_ts
-        )
-        return self.base_url + path
-
 
 class FakeSlack:
     """A protocol-faithful Slack on 127.0.0.1: Web API, Events API delivery and Socket Mode."""
@@ -66,10 +58,10 @@ class FakeSlack:
         self.identity = identity
         self.workspace = Workspace(identity)
         self.calls: list[ApiCall] = []
-        self.response_url_posts: list[ResponseUrlPost] = []
         self._faults = FaultBook()
         self._hub = SocketModeHub(identity, wait_timeout)
         self._urls = _ServedUrls(self._hub, identity.api_app_id)
+        self._response_urls = ResponseUrls(self.workspace)
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -79,7 +71,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._serve_api)
         app.router.add_post("/upload/v1/{secret}", self._serve_upload)
-        app.router.add_post("/hooks/{kind}/{secret}", self._serve_response_url)
+        app.router.add_post("/hooks/{kind}/{secret}", self._response_urls.handle)
         app.router.add_get("/link/", self._hub.handle)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -151,8 +143,10 @@ class FakeSlack:
         self, channel_id: str, user_id: str, text: str, *, thread_ts: str | None = None
     ) -> JsonDict:
         """Record a person's message in the channel and return the `message` event announcing it."""
+        channel = self.workspace.channels.get(channel_id)
+        if channel is None:
+            raise LookupError(f"No channel {channel_id} in the fake workspace; add_channel first.")
         stored = self.workspace.add_message(channel_id, user_id, text, thread_ts=thread_ts)
-        channel = self.workspace.channels[channel_id]
         return payloads.message(
             channel_id,
             user_id,
@@ -188,6 +182,11 @@ class FakeSlack:
         """The App Home view last published for a user."""
         return self.workspace.home_views.get(user_id)
 
+    @property
+    def response_url_posts(self) -> list[ResponseUrlPost]:
+        """Every post the app made to a response URL the fake handed out, in order."""
+        return self._response_urls.posts
+
     def calls_to(self, method: str) -> list[ApiCall]:
         """The recorded calls of one Web API method, in order."""
         return [call for call in self.calls if call.method == method]
@@ -215,7 +214,7 @@ class FakeSlack:
         self, user_id: str, channel_id: str, text: str, *, command: str = "/ticket"
     ) -> dict[str, str]:
         """Build a slash command typed by a member in a channel, with a hosted response URL."""
-        response_url = self._urls.response_url("commands", channel_id, None)
+        response_url = self._response_url("commands", user_id, channel_id, None)
         origin = self._origin(user_id, channel_id)
         return payloads.slash_command(
             command, text, origin, response_url=response_url, identity=self.identity
@@ -232,9 +231,12 @@ class FakeSlack:
             [action],
             self._origin(user_id, channel_id),
             message=message,
-            response_url=self._urls.response_url("actions", channel_id, message_ts),
+            response_url=self._response_url("actions", user_id, channel_id, message_ts),
             identity=self.identity,
         )
+
+    def _response_url(self, kind: str, user_id: str, channel_id: str, ts: str | None) -> str:
+        return self._response_urls.issue(self.base_url, kind, channel_id, user_id, ts)
 
     def _origin(self, user_id: str, channel_id: str) -> payloads.Origin:
         user, channel = self.workspace.users[user_id], self.workspace.channels[channel_id]
@@ -345,24 +347,22 @@ class FakeSlack:
     # -- HTTP handlers ------------------------------------------------------------------------
 
     async def _serve_api(self, request: web.Request) -> web.StreamResponse:
-        method = request.match_info["method"]
+        method, verb = request.match_info["method"], request.method
         try:
             args = await read_arguments(request)
         except (ApiError, json.JSONDecodeError):
-            return self._record(method, {}, request.method, {"ok": False, "error": "invalid_json"})
+            return self._answer(method, {}, verb, {"ok": False, "error": "invalid_json"})
         token = take_token(request, args)
         fault = self._faults.take(method, args)
         if fault is not None:
             self.calls.append(
-                ApiCall(
-                    method, recorded_arguments(args), fault.status, fault.payload(), request.method
-                )
+                ApiCall(method, recorded_arguments(args), fault.status, fault.payload(), verb)
             )
             return fault.to_response()
         answer = call_method(self.workspace, self._urls, method, args, token)
-        return self._record(method, args, request.method, answer)
+        return self._answer(method, args, verb, answer)
 
-    def _record(
+    def _answer(
         self, method: str, args: dict[str, Any], verb: str, answer: JsonDict
     ) -> web.Response:
         self.calls.append(ApiCall(method, recorded_arguments(args), 200, answer, verb))
@@ -375,42 +375,3 @@ class FakeSlack:
         content = await request.read()
         self.workspace.files[file_id].content = content
         return web.Response(text=f"OK - {len(content)}")
-
-    async def _serve_response_url(self, request: web.Request) -> web.Response:
-        origin = self._urls.response_urls.get(request.path)
-        if origin is None:
-            return web.Response(status=404, text="no_such_url")
-        body = json.loads(await request.text())
-        self.response_url_posts.append(
-            ResponseUrlPost(origin.url, origin.kind, body, origin.channel_id, origin.message_ts)
-        )
-        self._apply_response(body, origin)
-        return web.Response(text="ok")
-
-    def _apply_response(self, body: JsonDict, origin: ResponseUrlPost) -> None:
-        channel_id = origin.channel_id or ""
-        original = (
-            self.workspace.message(channel_id, origin.message_ts) if origin.message_ts else None
-        )
-        if original is not None and body.get("delete_original"):
-            self.workspace.delete(channel_id, original.ts)
-        elif original is not None and body.get("replace_original"):
-            _replace(original, body)
-        elif body.get("response_type") == "in_channel":
-            self.workspace.store(_bot_reply(self.workspace, channel_id, body))
-        else:
-            self.workspace.ephemerals.append({"channel": channel_id, **body})
-
-
-def _replace(original: StoredMessage, body: JsonDict) -> None:
-    original.text = body.get("text", original.text)
-    original.blocks = body.get("blocks", original.blocks)
-
-
-def _bot_reply(workspace: Workspace, channel_id: str, body: JsonDict) -> StoredMessage:
-    from .api_chat import Content, bot_message
-
-    content = Content(body.get("text", ""), body.get("blocks"), body.get("attachments"), None)
-    message = bot_message(workspace, workspace.channels[channel_id], content)
-    message.thread_ts = body.get("thread_ts")
-    return message

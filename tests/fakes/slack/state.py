@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import mimetypes
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Channel:
     id: str
     name: str
     creator: str
+    team_id: str
     is_private: bool = False
     im_user: str | None = None
     members: set[str] = field(default_factory=set)
@@ -113,9 +115,12 @@ class Channel:
             "unlinked": 0,
             "name_normalized": self.name,
             "is_shared": False,
+            "is_frozen": False,
             "is_org_shared": False,
             "is_ext_shared": False,
             "is_pending_ext_shared": False,
+            "context_team_id": self.team_id,
+            "shared_team_ids": [self.team_id],
             "is_member": viewer in self.members,
             "creator": self.creator,
             "topic": {"value": "", "creator": "", "last_set": 0},
@@ -254,7 +259,7 @@ class StoredFile:
             "timestamp": self.created,
             "name": self.name,
             "title": self.title or self.name,
-            "mimetype": "application/octet-stream",
+            "mimetype": mimetypes.guess_type(self.name)[0] or "application/octet-stream",
             "filetype": self.name.rsplit(".", 1)[-1] if "." in self.name else "binary",
             "pretty_type": "Binary",
             "user": self.user,
@@ -336,9 +341,10 @@ class Workspace:
     ) -> Channel:
         """Add a channel with `members`; the bot is a member unless `bot_member` is false."""
         channel = Channel(
-            id=channel_id or new_id("G" if is_private else "C"),
+            id=channel_id or new_id("C"),  # private channels made since 2021 get C ids too
             name=name.lstrip("#"),
             creator=next(iter(members), self.identity.bot_user_id),
+            team_id=self.identity.team_id,
             is_private=is_private,
             members=set(members),
         )
@@ -375,6 +381,7 @@ class Workspace:
             id=new_id("D"),
             name=user_id,
             creator=self.identity.bot_user_id,
+            team_id=self.identity.team_id,
             im_user=user_id,
             members={user_id, self.identity.bot_user_id},
         )
