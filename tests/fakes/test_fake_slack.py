@@ -131,6 +131,15 @@ async def test_broadcast_reply_shows_in_the_channel(
     assert slack.messages(scene.support.id)[-1]["subtype"] == "thread_broadcast"
 
 
+async def test_post_to_a_user_id_lands_in_their_dm(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """Posting to a user id opens the bot's DM with them and answers its D id."""
+    answer = await client.chat_postMessage(channel=scene.agent.id, text="You have 3 tickets")
+    assert answer["channel"] == slack.dm_channel(scene.agent.id).id
+    assert answer["channel"].startswith("D")
+
+
 async def test_update_edits_text_and_keeps_blocks_when_not_given(
     slack: FakeSlack, scene: Scene, client: AsyncWebClient
 ) -> None:

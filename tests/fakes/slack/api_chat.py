@@ -84,7 +84,7 @@ def bot_message(workspace: Workspace, channel: Channel, content: Content) -> Sto
 
 def post_message(ctx: ApiContext) -> JsonDict:
     """chat.postMessage: post as the bot, optionally in (and broadcast from) a thread."""
-    channel = ctx.member_channel()
+    channel = ctx.message_target()
     message = bot_message(ctx.workspace, channel, read_content(ctx))
     _thread(ctx.workspace, message, ctx.args.text("thread_ts"), ctx.args.flag("reply_broadcast"))
     ctx.workspace.store(message)

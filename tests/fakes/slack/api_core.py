@@ -116,6 +116,13 @@ class ApiContext:
             raise ApiError("not_in_channel")
         return channel
 
+    def message_target(self) -> Channel:
+        """Resolve where a message goes: a channel the bot is in, or a user id (their DM)."""
+        user_id = self.args.text("channel") or ""
+        if user_id in self.workspace.users:
+            return self.workspace.dm_with(user_id)
+        return self.member_channel()
+
 
 def paginate(items: Sequence[T], args: Args, default_limit: int) -> tuple[list[T], str]:
     """Return one page of `items` and the `next_cursor` ("" on the last page)."""

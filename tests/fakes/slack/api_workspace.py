@@ -127,8 +127,7 @@ def get_upload_url(ctx: ApiContext) -> JsonDict:
 def complete_upload(ctx: ApiContext) -> JsonDict:
     """files.completeUploadExternal: finish uploads and share them into a channel or thread."""
     files = [_uploaded_file(ctx, item) for item in _file_items(ctx.args)]
-    channel = _share_channel(ctx)
-    if channel is not None:
+    for channel in _share_channels(ctx):
         _share(ctx, files, channel)
     identity = ctx.workspace.identity
     return {"ok": True, "files": [f.to_api(identity.team_domain, identity.team_id) for f in files]}
@@ -150,10 +149,12 @@ def _uploaded_file(ctx: ApiContext, item: dict[str, Any]) -> StoredFile:
     return stored
 
 
-def _share_channel(ctx: ApiContext) -> Channel | None:
-    reference = ctx.args.text("channel_id") or (ctx.args.text("channels") or "").split(",")[0]
-    if not reference:
-        return None
+def _share_channels(ctx: ApiContext) -> list[Channel]:
+    references = [*(ctx.args.text("channels") or "").split(","), ctx.args.text("channel_id")]
+    return [_share_channel(ctx, reference) for reference in references if reference]
+
+
+def _share_channel(ctx: ApiContext, reference: str) -> Channel:
     channel = ctx.workspace.channel(reference)
     if channel is None:
         raise ApiError("invalid_channel")

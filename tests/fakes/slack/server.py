@@ -24,7 +24,7 @@ from .ids import DEFAULT_IDENTITY, AppIdentity, new_secret
 from .records import ApiCall, AppResponse, ResponseUrlPost
 from .response_urls import ResponseUrls
 from .socket_mode import SocketModeHub
-from .state import Channel, JsonDict, User, Usergroup, Workspace
+from .state import JsonDict, Workspace
 from .web_api import call_method, read_arguments, recorded_arguments, take_token
 
 
@@ -57,6 +57,14 @@ class FakeSlack:
     def __init__(self, identity: AppIdentity = DEFAULT_IDENTITY, wait_timeout: float = 5.0) -> None:
         self.identity = identity
         self.workspace = Workspace(identity)
+        # Set-up goes straight to the workspace: add_user(name, real_name=None, user_id=,
+        # is_bot=, bot_id=, is_admin=, email=), add_channel(name, members=, bot_member=True,
+        # is_private=, channel_id=), add_usergroup(handle, users, name=, usergroup_id=) and
+        # dm_channel(user_id), the bot's DM with a member (App Home's channel).
+        self.add_user = self.workspace.add_user
+        self.add_channel = self.workspace.add_channel
+        self.add_usergroup = self.workspace.add_usergroup
+        self.dm_channel = self.workspace.dm_with
         self.calls: list[ApiCall] = []
         self._faults = FaultBook()
         self._hub = SocketModeHub(identity, wait_timeout)
@@ -122,22 +130,6 @@ class FakeSlack:
         return self.identity.signing_secret
 
     # -- workspace set-up and inspection ------------------------------------------------------
-
-    def add_user(self, name: str, real_name: str | None = None, **options: Any) -> User:
-        """Add a member (`user_id`, `is_bot`, `bot_id`, `is_admin`, `email` optional)."""
-        return self.workspace.add_user(name, real_name, **options)
-
-    def add_channel(self, name: str, **options: Any) -> Channel:
-        """Add a channel (`members`, `bot_member=True`, `is_private`, `channel_id` optional)."""
-        return self.workspace.add_channel(name, **options)
-
-    def add_usergroup(self, handle: str, users: list[str], **options: Any) -> Usergroup:
-        """Add a user group (`name`, `usergroup_id` optional)."""
-        return self.workspace.add_usergroup(handle, users, **options)
-
-    def dm_channel(self, user_id: str) -> Channel:
-        """Return the bot's DM conversation with a user (App Home's `channel`)."""
-        return self.workspace.dm_with(user_id)
 
     def user_posts(
         self, channel_id: str, user_id: str, text: str, *, thread_ts: str | None = None

@@ -114,10 +114,10 @@ class SocketModeHub:
 
     async def ack(self, envelope_id: str) -> JsonDict:
         """Wait for the next unread ack of `envelope_id` and return it."""
-        taken = self._acks_taken[envelope_id]
-        await self._wait(lambda: len(self._acks[envelope_id]) > taken, f"ack {envelope_id}")
-        self._acks_taken[envelope_id] = taken + 1
-        return self._acks[envelope_id][taken]
+        index = self._acks_taken[envelope_id]
+        self._acks_taken[envelope_id] = index + 1  # reserved first: concurrent waiters differ
+        await self._wait(lambda: len(self._acks[envelope_id]) > index, f"ack {envelope_id}")
+        return self._acks[envelope_id][index]
 
     def acks(self, envelope_id: str) -> list[JsonDict]:
         """Every ack received for `envelope_id`, in order."""

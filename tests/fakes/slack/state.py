@@ -391,11 +391,9 @@ class Workspace:
     # -- look-ups -----------------------------------------------------------------------------
 
     def channel(self, reference: str) -> Channel | None:
-        """Find a conversation by id, by `name` / `#name`, or by user id (the bot's DM)."""
+        """Find a conversation by id or by `name` / `#name`."""
         if reference in self.channels:
             return self.channels[reference]
-        if reference in self.users:
-            return self.dm_with(reference)
         name = reference.lstrip("#")
         return next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
 
