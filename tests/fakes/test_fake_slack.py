@@ -215,6 +215,8 @@ async def test_permalink_of_a_reply_names_its_thread(
         ({"channel": "elsewhere", "text": "x"}, "not_in_channel"),
         ({"channel": "support", "text": ""}, "no_text"),
         ({"channel": "support", "text": "x" * 40_001}, "msg_too_long"),
+        ({"channel": "support", "text": 42}, "invalid_arguments"),
+        ({"channel": "support", "text": "x", "thread_ts": 1.5}, "invalid_arguments"),
         (
             {"channel": "support", "text": "x", "blocks": [{"type": "divider"}] * 51},
             "invalid_blocks",

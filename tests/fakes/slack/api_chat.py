@@ -28,6 +28,7 @@ class Content:
 def read_content(ctx: ApiContext) -> Content:
     """Read and validate the message content arguments like Slack does."""
     args = ctx.args
+    args.check_strings("channel", "text", "thread_ts", "ts", "user")
     blocks = args.json("blocks", "invalid_blocks_format")
     if blocks is not None:
         errors = validate_message_blocks(blocks)

@@ -66,6 +66,15 @@ class Args:
             raise ApiError.with_messages("invalid_arguments", [f"missing required field: {name}"])
         return value
 
+    def check_strings(self, *names: str) -> None:
+        """Refuse non-string values (a JSON number or object) where Slack wants a string."""
+        wrong = [
+            n for n in names if self.raw.get(n) is not None and not isinstance(self.raw[n], str)
+        ]
+        if wrong:
+            messages = [f"must be a string [json-pointer:/{name}]" for name in wrong]
+            raise ApiError.with_messages("invalid_arguments", messages)
+
     def flag(self, name: str) -> bool:
         """Return a boolean argument (`true`, `1` or JSON true)."""
         return self.raw.get(name) in _TRUE_VALUES
