@@ -457,6 +457,15 @@ async def test_server_error_is_retried_by_the_server_error_handler(
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [status, 200]
 
 
+async def test_edge_error_reaches_the_caller_without_an_error_code(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A 5xx HTML page surfaces as SlackApiError with empty data: classify it by status."""
+    slack.fail("chat.postMessage", status=503)
+    failure = await api_error(client.chat_postMessage(channel=scene.support.id, text="x"))
+    assert (failure.response.status_code, failure.response.data) == (503, {})
+
+
 async def test_error_fault_answers_http_200_ok_false(
     slack: FakeSlack, scene: Scene, client: AsyncWebClient
 ) -> None:

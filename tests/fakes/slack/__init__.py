@@ -108,6 +108,10 @@ What Bolt does that an adapter must know (each pinned by a test in test_fake_sla
 - slack_sdk warns (an error under `filterwarnings = error`) when `chat.postMessage` /
   `chat.update` / `chat.postEphemeral` get blocks without a top-level `text`.
 - Retry handlers are opt-in: the default `AsyncWebClient` only retries connection errors.
+  `AsyncRateLimitErrorRetryHandler` sleeps Retry-After plus up to a second of jitter;
+  `AsyncServerErrorRetryHandler` retries 500 and 503 only. A 5xx HTML page surfaces as
+  `SlackApiError` whose `response.data` is `{}`: classify by `response.status_code`, and read
+  the code with `response.get("error")`, never `response["error"]`.
 """
 
 from . import payloads
