@@ -26,11 +26,11 @@ EVENT_TIMEOUT = 5.0
 class DeskClient(discord.Client):
     """A plain discord.py client with the intents deskbot uses."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, message_content: bool = True) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
-        intents.message_content = True
+        intents.message_content = message_content
         # on_ready waits guild_ready_timeout after the last GUILD_CREATE (2 s by default).
         super().__init__(intents=intents, guild_ready_timeout=0.05)
 
@@ -129,6 +129,12 @@ async def test_gateway_speaks_the_compression_discord_py_asks_for(
     assert type(connection.encode).__name__ in ("ZlibStream", "ZstdStream")
 
 
+async def test_heartbeats_are_acknowledged(world: World, client: DeskClient) -> None:
+    """Heartbeats get HEARTBEAT_ACK, so discord.py measures a finite latency."""
+    await world.fake.wait_for(lambda: client.latency < 1.0, "an acknowledged heartbeat")
+    assert world.fake.gateway.heartbeats >= 1
+
+
 async def test_bad_token_on_identify_closes_with_4004(world: World) -> None:
     """A wrong token in IDENTIFY closes the gateway with 4004 Authentication failed."""
     async with aiohttp.ClientSession() as session, session.ws_connect(world.fake.gateway_url) as ws:
@@ -179,6 +185,16 @@ async def test_history_after_returns_only_later_messages(world: World, client: D
     channel = text_channel(client, world.support)
     later = [m.content async for m in channel.history(after=discord.Object(int(first["id"])))]
     assert later == ["two", "three"]
+
+
+async def test_other_users_content_is_empty_without_the_message_content_intent(
+    world: World,
+) -> None:
+    """Without MESSAGE_CONTENT, a customer's message arrives with empty content, as on Discord."""
+    client = DeskClient(message_content=False)
+    async with running(client, world.fake):
+        post = world.fake.post_as_user(world.support["id"], world.alice_id, "secret")
+        assert (await message_from(client, world.alice_id, post)).content == ""
 
 
 # -- threads ---------------------------------------------------------------------------------
@@ -276,9 +292,12 @@ async def test_persistent_view_button_click_reaches_its_callback(
 # -- rate limits and faults ------------------------------------------------------------------
 
 
-async def test_send_waits_out_a_429_and_retries(world: World, client: DeskClient) -> None:
-    """A 429 with retry_after 0.3 s is waited out, then the send succeeds."""
-    world.fake.fail("POST", "/channels/{id}/messages", status=429, retry_after=0.3, times=1)
+@pytest.mark.parametrize("global_", [False, True])
+async def test_send_waits_out_a_429_and_retries(
+    world: World, client: DeskClient, global_: bool
+) -> None:
+    """A 429 (per-route or global) with retry_after 0.3 s is waited out, then retried."""
+    world.fake.fail("POST", "/channels/{id}/messages", retry_after=0.3, global_=global_)
     started = time.monotonic()
     await text_channel(client, world.support).send("after the limit")
     statuses = [c.status for c in world.fake.calls_to("POST", "/channels/{id}/messages")]

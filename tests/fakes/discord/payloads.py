@@ -314,8 +314,11 @@ def message(
     components: Sequence[Payload] = (),
     flags: int = 0,
     message_reference: Payload | None = None,
+    guild_id: int | None = None,
+    member: Payload | None = None,
 ) -> Payload:
-    """Build a message object as REST returns it (gateway events add guild_id and member)."""
+    """Build a message object as REST returns it; `guild_id` and `member` make the
+    MESSAGE_CREATE form (member without `user`, see `partial_member`)."""
     data: Payload = {
         "id": sid(id),
         "channel_id": sid(channel_id),
@@ -336,6 +339,10 @@ def message(
     }
     if message_reference is not None:
         data["message_reference"] = message_reference
+    if guild_id is not None:
+        data["guild_id"] = sid(guild_id)
+    if member is not None:
+        data["member"] = member
     return data
 
 

@@ -303,10 +303,9 @@ class FakeDiscord:
         return await self.interact(payload)
 
     async def interact(self, payload: Payload) -> InteractionRecord:
-        """Register any interaction payload and dispatch it as INTERACTION_CREATE."""
-        record = self.interactions.register(payload)
+        """Dispatch any interaction payload as INTERACTION_CREATE; return its record."""
         await self.dispatch("INTERACTION_CREATE", payload)
-        return record
+        return self.interactions.records[str(payload["id"])]
 
     def _source(self, channel: Payload, user_id: Snowflake) -> payloads.InteractionSource:
         """Describe an interaction by a user in a channel, with fresh id and token."""
@@ -335,7 +334,12 @@ class FakeDiscord:
     # -- gateway -----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: Payload) -> None:
-        """Send a gateway event (buffered for replay while the client is away)."""
+        """Send a gateway event (buffered for replay while the client is away).
+
+        An INTERACTION_CREATE is registered first, so its token is accepted for callbacks.
+        """
+        if event == "INTERACTION_CREATE" and str(data["id"]) not in self.interactions.records:
+            self.interactions.register(data)
         await self.gateway.dispatch(event, data)
 
     @property
