@@ -97,6 +97,7 @@ async def message_from(
 ) -> discord.Message:
     """Run `action` and return the next message `on_message` gets from `author_id`."""
     waiter = client.wait_for("message", check=lambda m: str(m.author.id) == author_id)
+    message: discord.Message
     message, _ = await within(asyncio.gather(waiter, action))
     return message
 

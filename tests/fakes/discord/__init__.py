@@ -83,8 +83,13 @@ route and top-level resource (`rate_limit` per `rate_limit_window`, 50 per secon
 Gateway controls: `gateway.drop()` (cut the TCP connection: the client RESUMEs),
 `gateway.close(code)` (4004 and the other session-ending codes invalidate the session),
 `gateway.reconnect()` (op 7), `gateway.invalidate_session(resumable)` (op 9),
-`gateway.ack_heartbeats = False` (a zombie connection); `identify_count`, `resume_count`,
-`wait_until_identified(n)`, `wait_until_resumed(n)`, `gateway.identifies` (intents...).
+`gateway.ack_heartbeats = False` (a zombie connection), `gateway.allowed_intents` (a mask;
+IDENTIFY asking for more closes with 4014, discord.py raises PrivilegedIntentsRequired);
+`identify_count`, `resume_count`, `wait_until_identified(n)`, `wait_until_resumed(n)`,
+`wait_until_disconnected()`, `gateway.identifies` (what each IDENTIFY asked, intents included),
+`gateway.filtered` (events a session did not get because of intents or visibility).
+Every `wait_*` gives up after `FakeDiscord(wait_timeout=5.0)` seconds with a TimeoutError
+naming what it waited for.
 
 Inspecting calls
 ----------------

@@ -337,7 +337,7 @@ class Gateway:
         """Cut every connection without a close frame, like a network failure."""
         for connection in self.open_connections:
             connection.closed_by_server = True
-            if connection.transport is not None:
+            if isinstance(connection.transport, asyncio.WriteTransport):
                 connection.transport.abort()
 
     async def close(self, code: int = UNKNOWN_ERROR, reason: str = "") -> None:

@@ -13,7 +13,8 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.typedefs import Middleware
 
 from . import errors
 from .gateway import Gateway
@@ -72,7 +73,6 @@ class Reply:
 NO_CONTENT = Reply(204)
 Handler = Callable[[RestContext, ApiRequest], Awaitable[Reply]]
 AioHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, AioHandler], Awaitable[web.StreamResponse]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,7 +155,7 @@ async def _parse_multipart(request: web.Request) -> tuple[Any, tuple[UploadedFil
     files: list[UploadedFile] = []
     reader = await request.multipart()
     async for part in reader:
-        if not isinstance(part, web.BodyPartReader) or part.name is None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
             continue
         if part.name == "payload_json":
             body = json.loads(await part.text())
