@@ -1,0 +1,10 @@
+"""The wall clock the desk runs on in production (tests bring their own)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

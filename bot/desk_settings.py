@@ -1,0 +1,61 @@
+"""Translate the validated config into the core's plain settings."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.config import Config, RoleMembersConfig
+from handlers.settings import DeskSettings, PlatformPlaces, RoleMembers, SlaPolicy
+
+CONSOLE_WORKSPACE = "console:local"
+CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_LEADS = "support", "triage", "leads"
+
+
+def role_members(members: RoleMembersConfig) -> RoleMembers:
+    users = {f"slack:{user}" for user in members.slack_users}
+    users |= {f"discord:{user}" for user in members.discord_users}
+    users |= {f"console:{user}" for user in members.console_users}
+    groups = {f"slack:{group}" for group in members.slack_usergroups}
+    groups |= {f"discord:{role}" for role in members.discord_roles}
+    return RoleMembers(frozenset(users), frozenset(groups))
+
+
+def platform_places(config: Config) -> dict[str, PlatformPlaces]:
+    places = {}
+    if config.slack.enabled:
+        slack = config.slack
+        places["slack"] = PlatformPlaces(
+            frozenset(slack.support_channels), slack.triage_channel, slack.leads_channel
+        )
+    if config.discord.enabled:
+        discord = config.discord
+        places["discord"] = PlatformPlaces(
+            frozenset(discord.support_channels), discord.triage_channel, discord.leads_channel
+        )
+    if config.console_enabled:
+        places["console"] = PlatformPlaces(
+            frozenset({CONSOLE_SUPPORT}), CONSOLE_TRIAGE, CONSOLE_LEADS
+        )
+    return places
+
+
+def desk_settings(config: Config) -> DeskSettings:
+    calendars = config.calendars()
+    policies = {
+        priority: SlaPolicy(
+            calendars[policy.calendar],
+            policy.first_response,
+            policy.next_response,
+            policy.resolution,
+        )
+        for priority, policy in config.sla.policies.items()
+    }
+    return DeskSettings(
+        agents=role_members(config.roles.agents),
+        leads=role_members(config.roles.leads),
+        places=platform_places(config),
+        default_priority=config.tickets.default_priority,
+        reopen_window=config.tickets.reopen_window,
+        timezone=ZoneInfo(config.timezone),
+        sla=policies,
+    )

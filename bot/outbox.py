@@ -1,0 +1,135 @@
+"""Deliver queued notices through their platforms: in order per channel, retried, never lost.
+
+Notices are rows written in the same transaction as the change they announce. The worker
+takes the oldest due notice of each channel, sends them side by side, and records each
+result: sent (with the platform's message id, so a card can be edited later), retry later
+(rate limits, 5xx, network; with backoff that survives restarts, since it is a row), or
+failed (the platform will never accept it: logged loudly, kept for `deskbot outbox`).
+
+Delivery is at least once: a crash between sending and recording resends that one notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from bot.delivery import EditTargetGone, PermanentDeliveryError, Sender, TransientDeliveryError
+from handlers.delivery import delivered
+from handlers.models import Queued
+from handlers.ports import Clock
+from storage.store import SqliteStore, SqliteTx
+
+log = logging.getLogger(__name__)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        store: SqliteStore,
+        clock: Clock,
+        senders: Mapping[str, Sender] | None = None,
+        *,
+        batch: int = 50,
+        poll: float = 1.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 900.0,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.senders: dict[str, Sender] = dict(senders or {})
+        self.batch = batch
+        self.poll = poll
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._wake = asyncio.Event()
+        self._round = asyncio.Lock()
+        self._reported: set[tuple[str, str]] = set()
+
+    def add_sender(self, sender: Sender) -> None:
+        self.senders[sender.platform] = sender
+
+    def wake(self) -> None:
+        """Look at the queue now: something was just written to it."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver forever; sleep until woken or until the next poll."""
+        while True:
+            self._wake.clear()
+            if await self.deliver_due():
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+
+    async def deliver_due(self) -> int:
+        """Send the head notice of every channel that has one due; return how many."""
+        # One delivery round at a time: two rounds would both see the same head notices.
+        async with self._round:
+            now = self.clock.now()
+            due = await self.store.transact(lambda tx: tx.due_notices(now, self.batch))
+            await asyncio.gather(*(self._deliver(queued) for queued in due))
+            return len(due)
+
+    async def pending(self) -> int:
+        return await self.store.read(lambda tx: tx.pending_count())
+
+    async def drain(self) -> None:
+        """Deliver until nothing is pending (bound it with `asyncio.timeout`)."""
+        while await self.pending():
+            if not await self.deliver_due():
+                await asyncio.sleep(0.05)
+
+    async def _deliver(self, queued: Queued) -> None:
+        platform = queued.notice.place.platform
+        sender = self.senders.get(platform)
+        if sender is None:
+            await self._retry(queued, f"{platform} is not running", self.backoff_cap)
+            return
+        try:
+            message_id = await sender.deliver(queued.notice, queued.edit_of)
+        except EditTargetGone:
+            await self._repost(queued)
+        except TransientDeliveryError as error:
+            await self._retry(queued, str(error), error.retry_after)
+        except PermanentDeliveryError as error:
+            await self._fail(queued, str(error))
+        except Exception as error:
+            # An unexpected error is ours, not the platform's: keep the notice, say so loudly.
+            log.exception("Delivering notice %s raised unexpectedly; will retry", queued.id)
+            await self._retry(queued, f"{type(error).__name__}: {error}", None)
+        else:
+            now = self.clock.now()
+            await self.store.transact(lambda tx: delivered(tx, queued, message_id, now))
+
+    def backoff(self, attempts: int) -> float:
+        return float(min(self.backoff_cap, self.backoff_base * 2 ** min(attempts, 30)))
+
+    async def _retry(self, queued: Queued, reason: str, retry_after: float | None) -> None:
+        delay = max(retry_after or 0.0, self.backoff(queued.attempts))
+        at = self.clock.now() + timedelta(seconds=delay)
+        log.warning("Notice %s not delivered (%s); retrying in %.1fs", queued.id, reason, delay)
+        await self.store.transact(lambda tx: tx.mark_retry(queued, at, reason))
+
+    async def _repost(self, queued: Queued) -> None:
+        edit_key = queued.notice.edit_key
+        now = self.clock.now()
+
+        def forget(tx: SqliteTx) -> None:
+            if edit_key is not None:
+                tx.forget_edit_target(edit_key)
+            tx.mark_retry(queued, now, "the message to edit is gone; posting a new one")
+
+        await self.store.transact(forget)
+
+    async def _fail(self, queued: Queued, reason: str) -> None:
+        place = queued.notice.place
+        where = f"{place.workspace} channel {place.channel}"
+        if (where, reason) not in self._reported:
+            self._reported.add((where, reason))
+            log.error("Notices to %s cannot be delivered: %s", where, reason)
+        now = self.clock.now()
+        await self.store.transact(lambda tx: tx.mark_failed(queued, reason, now))

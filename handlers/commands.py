@@ -1,0 +1,392 @@
+"""`/ticket <verb> …`: one registry of verbs, from which parsing, permissions and help come.
+
+A verb runs inside one transaction: it reads the ticket, applies a lifecycle change,
+audits it and queues its notices, and returns the answer for the person who asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from handlers import lifecycle, notices, texts
+from handlers.errors import NotAllowed, TicketNotFound, UsageError
+from handlers.models import (
+    ACTIVE_STATUSES,
+    Author,
+    Command,
+    Event,
+    Message,
+    Person,
+    Priority,
+    Reply,
+    Role,
+    Status,
+    Ticket,
+    TicketQuery,
+)
+from handlers.ports import Tx
+from handlers.settings import DeskSettings
+
+_TICKET_ID = re.compile(r"#?(\d{1,18})")
+_MENTION = re.compile(r"<@([^>|]+)(?:\|[^>]*)?>|@(\S+)")
+_FORCE = frozenset({"--force", "force"})
+
+
+@dataclass
+class Call:
+    """One command being run: who asked, where, and the words still to be read."""
+
+    tx: Tx
+    command: Command
+    role: Role
+    verb: Verb
+    words: list[str]
+    now: datetime
+    settings: DeskSettings
+
+    @property
+    def actor(self) -> Person:
+        return self.command.actor
+
+    def usage(self, problem: str = "") -> UsageError:
+        return UsageError(texts.usage(self.verb.usage, problem))
+
+    def ticket(self, *, free_text_follows: bool = False) -> Ticket:
+        """Read the ticket id (or use the ticket whose thread we are in) and check access."""
+        in_thread = self.tx.ticket_at(self.command.place) if self.command.place.thread else None
+        wanted = self._id_word(in_thread, free_text_follows)
+        if wanted is None:
+            if in_thread is None:
+                raise self.usage("Which ticket?")
+            return self._visible(in_thread, in_thread.id)
+        return self._visible(self.tx.ticket(wanted), wanted)
+
+    def _id_word(self, in_thread: Ticket | None, free_text_follows: bool) -> int | None:
+        if not self.words:
+            return None
+        match = _TICKET_ID.fullmatch(self.words[0])
+        if match is None:
+            return None
+        wanted = int(match.group(1))
+        # In a thread, "note 5 users affected" is text about this ticket, not ticket #5.
+        bare = not self.words[0].startswith("#")
+        if in_thread and free_text_follows and bare and wanted != in_thread.id:
+            return None
+        self.words.pop(0)
+        return wanted
+
+    def _visible(self, ticket: Ticket | None, wanted: int) -> Ticket:
+        if ticket is None or ticket.place.workspace != self.command.place.workspace:
+            raise TicketNotFound(wanted)
+        if self.role is Role.CUSTOMER and not self.actor.same_as(ticket.customer):
+            raise TicketNotFound(wanted)
+        return ticket
+
+    def force(self) -> bool:
+        """Consume a `--force` flag; only leads may use it."""
+        found = [word for word in self.words if word.lower() in _FORCE]
+        for word in found:
+            self.words.remove(word)
+        if found and self.role is not Role.LEAD:
+            raise NotAllowed(texts.force_needs_lead())
+        return bool(found)
+
+    def person(self) -> Person:
+        """Read a `<@id>` or `@name` argument and return the mentioned person."""
+        if not self.words:
+            raise self.usage("Who?")
+        match = _MENTION.fullmatch(self.words.pop(0))
+        wanted = (match.group(1) or match.group(2)) if match else None
+        for person in self.command.mentions:
+            if person.id == wanted or person.name == wanted:
+                return person
+        raise self.usage("Mention the person, like @name.")
+
+    def rest(self) -> str:
+        text = " ".join(self.words)
+        self.words.clear()
+        return text
+
+    def done(self) -> None:
+        if self.words:
+            extra = texts.quote(texts.shorten(self.rest(), 40))
+            raise self.usage(f"I didn't understand {extra!r}.")
+
+    def change(self, before: Ticket, after: Ticket, kind: str, **data: object) -> None:
+        """Write a ticket change with its audit event and its card update."""
+        self.tx.update_ticket(after)
+        self.tx.record(
+            Event(
+                after.id,
+                self.actor,
+                kind,
+                self.now,
+                {"from": str(before.status), "to": str(after.status), **data},
+            )
+        )
+        notices.send(self.tx, self.now, notices.card(after, self.settings))
+
+    def tell_thread(self, ticket: Ticket, text: str) -> None:
+        notices.send(self.tx, self.now, notices.in_thread(ticket, text))
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    args: str
+    summary: str
+    role: Role
+    run: Callable[[Call], str] = field(repr=False)
+    customers_too: bool = False
+
+    @property
+    def usage(self) -> str:
+        return f"{self.name} {self.args}".strip()
+
+    def allows(self, role: Role) -> bool:
+        return role.at_least(self.role) or (self.customers_too and role is Role.CUSTOMER)
+
+
+def _help(call: Call) -> str:
+    call.rest()
+    lines = ["/ticket commands (in a ticket's thread you can leave out the id):"]
+    for verb in VERBS.values():
+        if verb.allows(call.role):
+            lines.append(f"  /ticket {verb.usage} — {verb.summary}")
+    return "\n".join(lines)
+
+
+def _claim(call: Call) -> str:
+    force = call.force()
+    ticket = call.ticket()
+    call.done()
+    claimed = lifecycle.claim(ticket, call.actor, call.now, force=force)
+    previous = ticket.assignee
+    call.change(
+        ticket, claimed, "claimed", force=force, previous=previous.key if previous else None
+    )
+    if previous is None:
+        call.tell_thread(claimed, texts.picked_up(claimed))
+    return texts.claimed(claimed, previous.name if previous else None)
+
+
+def _unclaim(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    unclaimed = lifecycle.unclaim(ticket, call.actor, call.now, may_force=call.role is Role.LEAD)
+    call.change(
+        ticket, unclaimed, "unclaimed", previous=ticket.assignee.key if ticket.assignee else None
+    )
+    return texts.unclaimed(unclaimed)
+
+
+def _assign(call: Call) -> str:
+    ticket = call.ticket()
+    target = call.person()
+    call.done()
+    if not call.settings.role_of(target).at_least(Role.AGENT):
+        raise NotAllowed(texts.not_an_agent(target.name))
+    assigned = lifecycle.assign(
+        ticket, target, call.actor, call.now, may_force=call.role is Role.LEAD
+    )
+    previous = ticket.assignee
+    call.change(
+        ticket, assigned, "assigned", to=target.key, previous=previous.key if previous else None
+    )
+    if previous is None:
+        call.tell_thread(assigned, texts.picked_up(assigned))
+    return texts.assigned(assigned)
+
+
+def _priority(call: Call) -> str:
+    ticket = call.ticket()
+    choices = "|".join(priority.value for priority in Priority)
+    if not call.words:
+        raise call.usage(f"Which priority ({choices})?")
+    word = call.words.pop(0).lower()
+    call.done()
+    if word not in Priority.__members__.values():
+        raise call.usage(f"Priority must be one of {choices}.")
+    changed = lifecycle.set_priority(ticket, Priority(word), call.now)
+    call.change(ticket, changed, "priority", previous=str(ticket.priority), priority=word)
+    return texts.prioritised(changed)
+
+
+def _note(call: Call) -> str:
+    ticket = call.ticket(free_text_follows=True)
+    text = call.rest()
+    if not text.strip():
+        raise call.usage("The note is empty.")
+    note_id = f"note:{call.now.isoformat()}"
+    call.tx.add_message(
+        Message(ticket.id, note_id, call.actor, Author.AGENT, text, call.now, internal=True)
+    )
+    call.tx.record(Event(ticket.id, call.actor, "note", call.now, {"message_id": note_id}))
+    return texts.noted(ticket)
+
+
+def _waiting(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    changed = lifecycle.wait_on_customer(ticket, call.now)
+    call.change(ticket, changed, "waiting")
+    return texts.waiting(changed)
+
+
+def _resolve(call: Call) -> str:
+    ticket = call.ticket(free_text_follows=True)
+    summary = call.rest()
+    resolved = lifecycle.resolve(ticket, call.now)
+    call.change(ticket, resolved, "resolved", summary=summary)
+    call.tell_thread(
+        resolved,
+        texts.resolved_note(resolved, call.actor.name, summary, call.settings.reopen_window),
+    )
+    return texts.resolved(resolved)
+
+
+def _close(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    closed = lifecycle.close(ticket, call.now)
+    call.change(ticket, closed, "closed")
+    call.tell_thread(closed, texts.closed_note(closed))
+    return texts.closed(closed)
+
+
+def _reopen(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    if call.role is Role.CUSTOMER and ticket.status is not Status.RESOLVED:
+        raise NotAllowed(texts.customers_reopen_resolved_only(ticket))
+    reopened = lifecycle.reopen(ticket, call.now)
+    call.change(ticket, reopened, "reopened")
+    call.tell_thread(reopened, texts.reopened_note(reopened))
+    return texts.reopened(reopened)
+
+
+def _status(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    internal = call.role is not Role.CUSTOMER
+    count = len(call.tx.messages(ticket.id, include_internal=internal))
+    return texts.status(ticket, count, call.settings.timezone)
+
+
+_LIST_STATUSES: dict[str, frozenset[Status]] = {
+    **{status.value: frozenset({status}) for status in Status},
+    "active": ACTIVE_STATUSES,
+    "all": frozenset(Status),
+}
+
+
+def _list(call: Call) -> str:
+    words = [word.lower() for word in call.words]
+    call.words.clear()
+    statuses: frozenset[Status] = ACTIVE_STATUSES
+    query = TicketQuery(call.command.place.workspace, statuses)
+    description = []
+    for word in words:
+        if word in _LIST_STATUSES:
+            query = _with(query, statuses=_LIST_STATUSES[word])
+        elif word == "mine":
+            query = _mine(query, call)
+        elif word == "unassigned":
+            query = _with(query, unassigned=True)
+        elif word in Priority.__members__.values():
+            query = _with(query, priority=Priority(word))
+        else:
+            raise call.usage(f"I can't filter by {texts.quote(texts.shorten(word, 40))!r}.")
+        description.append(word)
+    if call.role is Role.CUSTOMER:
+        query = _with(query, customer_key=call.actor.key)
+    tickets, total = call.tx.tickets(query)
+    return texts.ticket_list(tickets, total, " ".join(description) or "active")
+
+
+def _mine(query: TicketQuery, call: Call) -> TicketQuery:
+    if call.role is Role.CUSTOMER:
+        return _with(query, customer_key=call.actor.key)
+    return _with(query, assignee_key=call.actor.key)
+
+
+def _with(query: TicketQuery, **changes: object) -> TicketQuery:
+    return replace(query, **changes)  # type: ignore[arg-type]
+
+
+def _mine_verb(call: Call) -> str:
+    call.done()
+    query = _mine(TicketQuery(call.command.place.workspace, ACTIVE_STATUSES), call)
+    tickets, total = call.tx.tickets(query)
+    return texts.ticket_list(tickets, total, "of your active")
+
+
+def _registry(*verbs: Verb) -> dict[str, Verb]:
+    return {verb.name: verb for verb in verbs}
+
+
+VERBS = _registry(
+    Verb("help", "", "show these commands", Role.CUSTOMER, _help),
+    Verb(
+        "claim",
+        "[id] [--force]",
+        "take a ticket (leads: --force takes it over)",
+        Role.AGENT,
+        _claim,
+    ),
+    Verb("unclaim", "[id]", "put your ticket back in the queue", Role.AGENT, _unclaim),
+    Verb("assign", "<id> <@person>", "give a ticket to an agent", Role.AGENT, _assign),
+    Verb(
+        "priority",
+        "<id> <urgent|high|normal|low>",
+        "change a ticket's priority",
+        Role.AGENT,
+        _priority,
+    ),
+    Verb("note", "<id> <text>", "add an internal note customers never see", Role.AGENT, _note),
+    Verb("waiting", "<id>", "wait on the customer's answer", Role.AGENT, _waiting),
+    Verb(
+        "resolve",
+        "<id> [text]",
+        "mark a ticket solved, with an optional summary",
+        Role.AGENT,
+        _resolve,
+        customers_too=True,
+    ),
+    Verb("close", "<id>", "close a resolved ticket for good", Role.AGENT, _close),
+    Verb(
+        "reopen",
+        "<id>",
+        "reopen a resolved or closed ticket",
+        Role.AGENT,
+        _reopen,
+        customers_too=True,
+    ),
+    Verb("status", "<id>", "show a ticket", Role.AGENT, _status, customers_too=True),
+    Verb(
+        "list",
+        "[status|all] [mine|unassigned] [priority]",
+        "show the queue",
+        Role.AGENT,
+        _list,
+        customers_too=True,
+    ),
+    Verb("mine", "", "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
+)
+
+
+def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings) -> Reply:
+    """Parse and run one `/ticket` command; a refusal raises a `DeskError`."""
+    words = command.text.split()
+    name = words.pop(0).lower() if words else "help"
+    verb = VERBS.get(name)
+    if verb is None:
+        raise UsageError(texts.unknown_verb(name))
+    role = settings.role_of(command.actor)
+    if not verb.allows(role):
+        raise NotAllowed(texts.agents_only(verb.name))
+    call = Call(tx, command, role, verb, words, now, settings)
+    return Reply(verb.run(call))

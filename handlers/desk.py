@@ -1,0 +1,56 @@
+"""The desk's front door: adapters hand it messages and commands and get answers back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from handlers import commands, intake
+from handlers.errors import DeskError, Unchanged
+from handlers.intake import IntakeResult
+from handlers.models import Command, Inbound, Place, Reply, Ticket
+from handlers.ports import Clock, Store, T, Tx
+from handlers.settings import DeskSettings
+
+
+class Desk:
+    """Runs each inbound event and command as one transaction and wakes the outbox after."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: DeskSettings,
+        on_notices: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.on_notices = on_notices
+
+    async def _transact(self, work: Callable[[Tx, datetime], T]) -> T:
+        now = self.clock.now()
+        result = await self.store.transact(lambda tx: work(tx, now))
+        self.on_notices()
+        return result
+
+    async def receive(self, inbound: Inbound) -> IntakeResult:
+        """Record a message event; returns only once it is durable."""
+        return await self._transact(lambda tx, now: intake.receive(tx, inbound, now, self.settings))
+
+    async def execute(self, command: Command) -> Reply:
+        """Run a `/ticket` command and answer the person who ran it."""
+        try:
+            return await self._transact(
+                lambda tx, now: commands.run(tx, command, now, self.settings)
+            )
+        except Unchanged as unchanged:
+            return Reply(unchanged.message)
+        except DeskError as refusal:
+            return Reply(refusal.message, ok=False)
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        return await self.store.read(lambda tx: tx.ticket(ticket_id))
+
+    async def ticket_at(self, place: Place) -> Ticket | None:
+        return await self.store.read(lambda tx: tx.ticket_at(place))

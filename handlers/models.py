@@ -1,0 +1,270 @@
+"""The plain values that cross the core's edges: people, places, messages, tickets, notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATUSES = frozenset({Status.OPEN, Status.CLAIMED, Status.WAITING})
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    LEAD = "lead"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.CUSTOMER: 0, Role.AGENT: 1, Role.LEAD: 2}
+
+
+class Author(StrEnum):
+    """Who wrote a message in a ticket's conversation."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on a platform; `groups` are the Slack user groups or Discord roles they hold."""
+
+    platform: str
+    id: str
+    name: str
+    groups: frozenset[str] = frozenset()
+    is_bot: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+    def same_as(self, other: Person | None) -> bool:
+        return other is not None and other.key == self.key
+
+
+@dataclass(frozen=True)
+class Place:
+    """A channel of a workspace, or a thread in it (`thread` is the thread's root message id)."""
+
+    workspace: str
+    channel: str
+    thread: str | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.workspace.split(":", 1)[0]
+
+    def in_thread(self, thread: str) -> Place:
+        return Place(self.workspace, self.channel, thread)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    url: str
+
+
+class InboundKind(StrEnum):
+    POSTED = "posted"
+    EDITED = "edited"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message event from a platform, already translated.
+
+    `dedupe_key` is unique per delivery-independent event (Slack event_id, Discord message
+    id): the platform may deliver it twice, the desk records it once. `requested_by` is set
+    when someone asked for this message to become a ticket (a 🎫 reaction).
+    """
+
+    kind: InboundKind
+    dedupe_key: str
+    place: Place
+    message_id: str
+    author: Person
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    permalink: str | None = None
+    requested_by: Person | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """`/ticket <text>` from `actor` at `place`; user arguments arrive as `<@id>` in `mentions`."""
+
+    actor: Person
+    place: Place
+    text: str
+    mentions: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The immediate answer to whoever ran a command; `ephemeral` means only they see it."""
+
+    text: str
+    ephemeral: bool = True
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    place: Place
+    customer: Person
+    subject: str
+    body: str
+    status: Status
+    priority: Priority
+    created_at: datetime
+    updated_at: datetime
+    assignee: Person | None = None
+    permalink: str | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket before storage has numbered it."""
+
+    place: Place
+    customer: Person
+    subject: str
+    body: str
+    priority: Priority
+    created_at: datetime
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a ticket's conversation (or an internal note)."""
+
+    ticket_id: int
+    message_id: str
+    author: Person
+    role: Author
+    text: str
+    created_at: datetime
+    internal: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One append-only audit record: who did what to which ticket, when."""
+
+    ticket_id: int | None
+    actor: Person | None
+    kind: str
+    at: datetime
+    data: dict[str, object] = field(default_factory=dict)
+
+
+class NoticeKind(StrEnum):
+    ACK = "ack"  # the first answer in the customer's thread
+    CARD = "card"  # the agents' triage card, edited in place
+    THREAD = "thread"  # a public note in the ticket's thread
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Someone a notice pings on purpose: a `user` or a `group` (Slack user group, Discord role)."""
+
+    kind: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """What agents see of a ticket in the triage place, and which actions it offers."""
+
+    ticket_id: int
+    subject: str
+    customer: str
+    status: Status
+    priority: Priority
+    assignee: str | None
+    permalink: str | None
+    opened_at: datetime
+    actions: tuple[str, ...]
+    first_response_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the desk says to people, delivered by the outbox through a platform."""
+
+    kind: NoticeKind
+    place: Place
+    text: str
+    ticket_id: int | None = None
+    card: Card | None = None
+    mentions: tuple[Mention, ...] = ()
+    thread_title: str | None = None
+
+    @property
+    def edit_key(self) -> str | None:
+        """Notices sharing this key edit one platform message instead of posting anew."""
+        return f"card:{self.ticket_id}" if self.kind is NoticeKind.CARD else None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A notice waiting in the outbox; `edit_of` is the platform message it replaces."""
+
+    id: int
+    notice: Notice
+    attempts: int = 0
+    edit_of: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Which tickets `/ticket list` shows."""
+
+    workspace: str
+    statuses: frozenset[Status]
+    customer_key: str | None = None
+    assignee_key: str | None = None
+    unassigned: bool = False
+    priority: Priority | None = None
+    limit: int = 20

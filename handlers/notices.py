@@ -1,0 +1,73 @@
+"""Build the notices a ticket change sends: the ack, the triage card, notes in the thread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers import sla, texts
+from handlers.models import Card, Notice, NoticeKind, Place, Status, Ticket
+from handlers.ports import Tx
+from handlers.settings import DeskSettings
+
+
+def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
+    """The first answer in the customer's thread: the ticket number and when to expect a reply."""
+    promise = sla.first_response_promise(ticket, settings)
+    if promise is None:
+        text = texts.ack(ticket, None, "", settings.timezone)
+    else:
+        within = texts.span(
+            promise.within.days, promise.within.rest, business=promise.business_hours
+        )
+        text = texts.ack(ticket, promise.due, within, settings.timezone)
+    return Notice(
+        NoticeKind.ACK,
+        ticket.place,
+        text,
+        ticket_id=ticket.id,
+        thread_title=texts.shorten(texts.thread_title(ticket), 100),
+    )
+
+
+def card(ticket: Ticket, settings: DeskSettings) -> Notice | None:
+    """The agents' card for the ticket in the triage place, if the platform has one."""
+    triage = settings.places_of(ticket.place.platform).triage_channel
+    if triage is None:
+        return None
+    view = Card(
+        ticket_id=ticket.id,
+        subject=ticket.subject,
+        customer=ticket.customer.name,
+        status=ticket.status,
+        priority=ticket.priority,
+        assignee=ticket.assignee.name if ticket.assignee else None,
+        permalink=ticket.permalink,
+        opened_at=ticket.created_at,
+        actions=card_actions(ticket),
+        first_response_at=ticket.first_response_at,
+    )
+    place = Place(ticket.place.workspace, triage)
+    return Notice(NoticeKind.CARD, place, texts.card_text(ticket), ticket_id=ticket.id, card=view)
+
+
+def card_actions(ticket: Ticket) -> tuple[str, ...]:
+    """The buttons a card offers in the ticket's status."""
+    if ticket.status is Status.OPEN:
+        return ("claim", "resolve", "priority")
+    if ticket.status in (Status.CLAIMED, Status.WAITING):
+        return ("resolve", "priority")
+    if ticket.status is Status.RESOLVED:
+        return ("reopen",)
+    return ()
+
+
+def in_thread(ticket: Ticket, text: str) -> Notice:
+    """A public note in the ticket's thread."""
+    return Notice(NoticeKind.THREAD, ticket.place, text, ticket_id=ticket.id)
+
+
+def send(tx: Tx, now: datetime, *notices: Notice | None) -> None:
+    """Queue the notices that exist, in order."""
+    for notice in notices:
+        if notice is not None:
+            tx.enqueue(notice, now)

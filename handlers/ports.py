@@ -1,0 +1,104 @@
+"""The interfaces the core needs from the outside world: a clock and storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from handlers.models import (
+    Event,
+    Message,
+    NewTicket,
+    Notice,
+    Place,
+    Queued,
+    Ticket,
+    TicketQuery,
+)
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...
+
+
+class Tx(Protocol):
+    """One transaction's view of storage.
+
+    The desk's decisions run inside a transaction, synchronously, so that reading a ticket,
+    changing it, auditing the change and queueing its notices commit together or not at all.
+    """
+
+    def remember(self, dedupe_key: str, at: datetime) -> bool:
+        """Record an inbound event's key; False if it was already recorded."""
+        ...
+
+    def ticket(self, ticket_id: int) -> Ticket | None: ...
+
+    def ticket_at(self, place: Place) -> Ticket | None:
+        """Return the ticket whose thread is `place` (channel and thread root), if any."""
+        ...
+
+    def message(self, place: Place, message_id: str) -> Message | None:
+        """Return a stored conversation message by its platform id in `place`'s channel."""
+        ...
+
+    def tickets(self, query: TicketQuery) -> tuple[list[Ticket], int]:
+        """Return the first `query.limit` matching tickets (oldest first) and the total count."""
+        ...
+
+    def messages(self, ticket_id: int, *, include_internal: bool) -> list[Message]: ...
+
+    def insert_ticket(self, new: NewTicket) -> Ticket: ...
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        """Write the ticket's mutable fields (status, priority, assignee, times, text)."""
+        ...
+
+    def add_message(self, message: Message) -> None: ...
+
+    def edit_message(self, message: Message, text: str, at: datetime) -> None: ...
+
+    def delete_message(self, message: Message, at: datetime) -> None: ...
+
+    def record(self, event: Event) -> None:
+        """Append an audit event."""
+        ...
+
+    def enqueue(self, notice: Notice, at: datetime) -> None:
+        """Queue a notice for delivery; a card notice supersedes that card's undelivered ones."""
+        ...
+
+    def due_notices(self, now: datetime, limit: int) -> list[Queued]:
+        """Return the oldest due notice of each channel, so every channel keeps its order."""
+        ...
+
+    def mark_sent(self, queued: Queued, message_id: str, at: datetime) -> None:
+        """Record a delivery, and the platform message later edits of its card replace."""
+        ...
+
+    def mark_retry(self, queued: Queued, at: datetime, error: str) -> None:
+        """Try the notice again at `at` (a superseded notice is not revived)."""
+        ...
+
+    def mark_failed(self, queued: Queued, error: str, at: datetime) -> None:
+        """Give up on a notice the platform will never accept; it stays visible as failed."""
+        ...
+
+    def forget_edit_target(self, edit_key: str) -> None:
+        """The card's platform message is gone: the next card notice posts a new one."""
+        ...
+
+
+class Store(Protocol):
+    async def transact(self, work: Callable[[Tx], T]) -> T:
+        """Run `work` in one write transaction; commit if it returns, roll back if it raises."""
+        ...
+
+    async def read(self, work: Callable[[Tx], T]) -> T:
+        """Run `work` in a read-only transaction."""
+        ...

@@ -1,0 +1,143 @@
+"""Translate between the core's values and SQLite rows: times, people, JSON payloads."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.models import (
+    Attachment,
+    Author,
+    Card,
+    Mention,
+    Message,
+    Notice,
+    NoticeKind,
+    Person,
+    Place,
+    Priority,
+    Status,
+    Ticket,
+)
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db(at: datetime) -> str:
+    """UTC, fixed width, so that text order is time order."""
+    if at.tzinfo is None:
+        raise ValueError(f"refusing to store a naive datetime: {at!r}")
+    return at.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def maybe_to_db(at: datetime | None) -> str | None:
+    return None if at is None else to_db(at)
+
+
+def maybe_from_db(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
+def person(key: str, name: str) -> Person:
+    platform, _, user_id = key.partition(":")
+    return Person(platform, user_id, name)
+
+
+def maybe_person(key: str | None, name: str | None) -> Person | None:
+    return None if key is None else person(key, name or key)
+
+
+def ticket(row: sqlite3.Row) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        place=Place(row["workspace"], row["channel"], row["thread"]),
+        customer=person(row["customer_key"], row["customer_name"]),
+        subject=row["subject"],
+        body=row["body"],
+        status=Status(row["status"]),
+        priority=Priority(row["priority"]),
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        assignee=maybe_person(row["assignee_key"], row["assignee_name"]),
+        permalink=row["permalink"],
+        first_response_at=maybe_from_db(row["first_response_at"]),
+        resolved_at=maybe_from_db(row["resolved_at"]),
+        closed_at=maybe_from_db(row["closed_at"]),
+    )
+
+
+def attachments_json(attachments: tuple[Attachment, ...]) -> str:
+    return json.dumps([{"name": item.name, "url": item.url} for item in attachments])
+
+
+def message(row: sqlite3.Row) -> Message:
+    return Message(
+        ticket_id=row["ticket_id"],
+        message_id=row["message_id"],
+        author=person(row["author_key"], row["author_name"]),
+        role=Author(row["role"]),
+        text=row["text"],
+        created_at=from_db(row["created_at"]),
+        internal=bool(row["internal"]),
+        attachments=tuple(Attachment(**item) for item in json.loads(row["attachments"])),
+        edited_at=maybe_from_db(row["edited_at"]),
+        deleted_at=maybe_from_db(row["deleted_at"]),
+    )
+
+
+def notice_payload(notice: Notice) -> str:
+    payload: dict[str, Any] = {"text": notice.text}
+    if notice.card is not None:
+        card = notice.card
+        payload["card"] = {
+            "ticket_id": card.ticket_id,
+            "subject": card.subject,
+            "customer": card.customer,
+            "status": str(card.status),
+            "priority": str(card.priority),
+            "assignee": card.assignee,
+            "permalink": card.permalink,
+            "opened_at": to_db(card.opened_at),
+            "actions": list(card.actions),
+            "first_response_at": maybe_to_db(card.first_response_at),
+        }
+    if notice.mentions:
+        payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
+    if notice.thread_title is not None:
+        payload["thread_title"] = notice.thread_title
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def notice(row: sqlite3.Row) -> Notice:
+    payload = json.loads(row["payload"])
+    card = payload.get("card")
+    return Notice(
+        kind=NoticeKind(row["kind"]),
+        place=Place(row["workspace"], row["channel"], row["thread"]),
+        text=payload["text"],
+        ticket_id=row["ticket_id"],
+        card=None if card is None else _card(card),
+        mentions=tuple(Mention(kind, id_) for kind, id_ in payload.get("mentions", [])),
+        thread_title=payload.get("thread_title"),
+    )
+
+
+def _card(data: dict[str, Any]) -> Card:
+    return Card(
+        ticket_id=data["ticket_id"],
+        subject=data["subject"],
+        customer=data["customer"],
+        status=Status(data["status"]),
+        priority=Priority(data["priority"]),
+        assignee=data["assignee"],
+        permalink=data["permalink"],
+        opened_at=from_db(data["opened_at"]),
+        actions=tuple(data["actions"]),
+        first_response_at=maybe_from_db(data.get("first_response_at")),
+    )

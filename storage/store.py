@@ -1,0 +1,332 @@
+"""The core's storage port over SQLite: every unit of work is one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from handlers.models import (
+    Event,
+    Message,
+    NewTicket,
+    Notice,
+    Place,
+    Queued,
+    Status,
+    Ticket,
+    TicketQuery,
+)
+from storage import rows
+from storage.database import Database, in_transaction
+
+T = TypeVar("T")
+
+
+class SqliteTx:
+    """One transaction on the raw connection; runs on the database's own thread."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
+        return row
+
+    def _all(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        return self._raw.execute(sql, params).fetchall()
+
+    # -- inbound ---------------------------------------------------------------------------
+
+    def remember(self, dedupe_key: str, at: datetime) -> bool:
+        cursor = self._raw.execute(
+            "INSERT OR IGNORE INTO inbound_keys (key, seen_at) VALUES (?, ?)",
+            (dedupe_key, rows.to_db(at)),
+        )
+        return cursor.rowcount == 1
+
+    # -- tickets ---------------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        row = self._one("SELECT * FROM tickets WHERE id = ?", ticket_id)
+        return None if row is None else rows.ticket(row)
+
+    def ticket_at(self, place: Place) -> Ticket | None:
+        if place.thread is None:
+            return None
+        row = self._one(
+            "SELECT * FROM tickets WHERE workspace = ? AND channel = ? AND thread = ?",
+            place.workspace,
+            place.channel,
+            place.thread,
+        )
+        return None if row is None else rows.ticket(row)
+
+    def tickets(self, query: TicketQuery) -> tuple[list[Ticket], int]:
+        where, params = _ticket_filter(query)
+        # `where` is built from fixed clauses only; every value is a parameter.
+        total = self._one(f"SELECT count(*) FROM tickets WHERE {where}", *params)  # noqa: S608
+        found = self._all(
+            f"SELECT * FROM tickets WHERE {where} ORDER BY id LIMIT ?",  # noqa: S608
+            *params,
+            query.limit,
+        )
+        return [rows.ticket(row) for row in found], int(total[0]) if total else 0
+
+    def insert_ticket(self, new: NewTicket) -> Ticket:
+        at = rows.to_db(new.created_at)
+        cursor = self._raw.execute(
+            "INSERT INTO tickets (workspace, channel, thread, customer_key, customer_name,"
+            " subject, body, status, priority, permalink, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            (
+                new.place.workspace,
+                new.place.channel,
+                new.place.thread,
+                new.customer.key,
+                new.customer.name,
+                new.subject,
+                new.body,
+                str(new.priority),
+                new.permalink,
+                at,
+                at,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return Ticket(
+            id=cursor.lastrowid,
+            place=new.place,
+            customer=new.customer,
+            subject=new.subject,
+            body=new.body,
+            status=Status.OPEN,
+            priority=new.priority,
+            created_at=new.created_at,
+            updated_at=new.created_at,
+            permalink=new.permalink,
+        )
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        assignee = ticket.assignee
+        self._raw.execute(
+            "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
+            " assignee_key = ?, assignee_name = ?, updated_at = ?, first_response_at = ?,"
+            " resolved_at = ?, closed_at = ? WHERE id = ?",
+            (
+                ticket.subject,
+                ticket.body,
+                str(ticket.status),
+                str(ticket.priority),
+                assignee.key if assignee else None,
+                assignee.name if assignee else None,
+                rows.to_db(ticket.updated_at),
+                rows.maybe_to_db(ticket.first_response_at),
+                rows.maybe_to_db(ticket.resolved_at),
+                rows.maybe_to_db(ticket.closed_at),
+                ticket.id,
+            ),
+        )
+
+    # -- conversation ----------------------------------------------------------------------
+
+    def message(self, place: Place, message_id: str) -> Message | None:
+        row = self._one(
+            "SELECT m.* FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+            " WHERE m.message_id = ? AND t.workspace = ? AND t.channel = ?"
+            " ORDER BY m.id LIMIT 1",
+            message_id,
+            place.workspace,
+            place.channel,
+        )
+        return None if row is None else rows.message(row)
+
+    def messages(self, ticket_id: int, *, include_internal: bool) -> list[Message]:
+        found = self._all(
+            "SELECT * FROM messages WHERE ticket_id = ? AND (internal = 0 OR ?) ORDER BY id",
+            ticket_id,
+            include_internal,
+        )
+        return [rows.message(row) for row in found]
+
+    def add_message(self, message: Message) -> None:
+        self._raw.execute(
+            "INSERT INTO messages (ticket_id, message_id, author_key, author_name, role,"
+            " internal, text, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.ticket_id,
+                message.message_id,
+                message.author.key,
+                message.author.name,
+                str(message.role),
+                message.internal,
+                message.text,
+                rows.attachments_json(message.attachments),
+                rows.to_db(message.created_at),
+            ),
+        )
+
+    def edit_message(self, message: Message, text: str, at: datetime) -> None:
+        self._raw.execute(
+            "UPDATE messages SET text = ?, edited_at = ? WHERE ticket_id = ? AND message_id = ?",
+            (text, rows.to_db(at), message.ticket_id, message.message_id),
+        )
+
+    def delete_message(self, message: Message, at: datetime) -> None:
+        self._raw.execute(
+            "UPDATE messages SET deleted_at = ? WHERE ticket_id = ? AND message_id = ?",
+            (rows.to_db(at), message.ticket_id, message.message_id),
+        )
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def record(self, event: Event) -> None:
+        actor = event.actor
+        self._raw.execute(
+            "INSERT INTO events (ticket_id, actor_key, actor_name, kind, data, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                event.ticket_id,
+                actor.key if actor else None,
+                actor.name if actor else None,
+                event.kind,
+                json.dumps(event.data, ensure_ascii=False),
+                rows.to_db(event.at),
+            ),
+        )
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def enqueue(self, notice: Notice, at: datetime) -> None:
+        edit_key = notice.edit_key
+        if edit_key is not None:
+            # Only the newest state of a card matters; older undelivered versions step aside.
+            self._raw.execute(
+                "UPDATE outbox SET status = 'superseded' WHERE edit_key = ? AND status = 'pending'",
+                (edit_key,),
+            )
+        place = notice.place
+        self._raw.execute(
+            "INSERT INTO outbox (kind, workspace, channel, thread, ticket_id, edit_key, payload,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(notice.kind),
+                place.workspace,
+                place.channel,
+                place.thread,
+                notice.ticket_id,
+                edit_key,
+                rows.notice_payload(notice),
+                rows.to_db(at),
+                rows.to_db(at),
+            ),
+        )
+
+    def due_notices(self, now: datetime, limit: int) -> list[Queued]:
+        found = self._all(
+            "SELECT o.*, p.message_id AS edit_of FROM outbox o"
+            " JOIN (SELECT min(id) AS id FROM outbox WHERE status = 'pending'"
+            "       GROUP BY workspace, channel) head ON head.id = o.id"
+            " LEFT JOIN posted p ON p.edit_key = o.edit_key"
+            " WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            rows.to_db(now),
+            limit,
+        )
+        return [
+            Queued(row["id"], rows.notice(row), row["attempts"], row["edit_of"]) for row in found
+        ]
+
+    def pending_count(self) -> int:
+        row = self._one("SELECT count(*) FROM outbox WHERE status = 'pending'")
+        return int(row[0]) if row else 0
+
+    def mark_sent(self, queued: Queued, message_id: str, at: datetime) -> None:
+        self._raw.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (rows.to_db(at), message_id, queued.id),
+        )
+        edit_key = queued.notice.edit_key
+        if edit_key is not None:
+            self._raw.execute(
+                "INSERT INTO posted (edit_key, message_id) VALUES (?, ?)"
+                " ON CONFLICT (edit_key) DO UPDATE SET message_id = excluded.message_id",
+                (edit_key, message_id),
+            )
+
+    def mark_retry(self, queued: Queued, at: datetime, error: str) -> None:
+        self._raw.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+            " WHERE id = ? AND status = 'pending'",
+            (rows.to_db(at), error, queued.id),
+        )
+
+    def mark_failed(self, queued: Queued, error: str, at: datetime) -> None:
+        self._raw.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+            (error, rows.to_db(at), queued.id),
+        )
+
+    def forget_edit_target(self, edit_key: str) -> None:
+        self._raw.execute("DELETE FROM posted WHERE edit_key = ?", (edit_key,))
+
+
+def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:
+    """Build the WHERE clause for a ticket query: fixed SQL, values only as parameters."""
+    statuses = sorted(str(status) for status in query.statuses)
+    clauses = ["workspace = ?", f"status IN ({', '.join('?' * len(statuses))})"]
+    params: list[Any] = [query.workspace, *statuses]
+    if query.customer_key is not None:
+        clauses.append("customer_key = ?")
+        params.append(query.customer_key)
+    if query.assignee_key is not None:
+        clauses.append("assignee_key = ?")
+        params.append(query.assignee_key)
+    if query.unassigned:
+        clauses.append("assignee_key IS NULL")
+    if query.priority is not None:
+        clauses.append("priority = ?")
+        params.append(str(query.priority))
+    return " AND ".join(clauses), params
+
+
+class SqliteStore:
+    """The desk's storage: `async with SqliteStore.open(path) as store`."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Self:
+        return cls(await Database.open(path))
+
+    async def transact(self, work: Callable[[SqliteTx], T]) -> T:
+        """Run `work` in one write transaction (BEGIN IMMEDIATE: writers queue, never clash)."""
+        return await self.database.run(
+            lambda raw: in_transaction(raw, "BEGIN IMMEDIATE", lambda: work(SqliteTx(raw)))
+        )
+
+    async def read(self, work: Callable[[SqliteTx], T]) -> T:
+        """Run `work` in a read transaction: one consistent snapshot."""
+        return await self.database.run(
+            lambda raw: in_transaction(raw, "BEGIN", lambda: work(SqliteTx(raw)))
+        )
+
+    async def close(self) -> None:
+        await self.database.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
