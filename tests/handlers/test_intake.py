@@ -8,7 +8,17 @@ from handlers.desk import Desk
 from handlers.intake import MAX_MESSAGE_LENGTH, Outcome
 from handlers.models import Author, InboundKind, NoticeKind, Person, Place, Status
 from storage.store import SqliteStore
-from tests.builders import ALICE, BOB, SUPPORT, WORKSPACE, message, open_ticket, post
+from tests.builders import (
+    ALICE,
+    BOB,
+    SUPPORT,
+    WORKSPACE,
+    message,
+    open_ticket,
+    post,
+    rows,
+    settings,
+)
 from tests.clock import FakeClock
 
 
@@ -54,7 +64,6 @@ async def test_bot_messages_are_ignored(desk: Desk) -> None:
 
 async def test_allow_listed_bot_opens_tickets(store: SqliteStore, clock: FakeClock) -> None:
     """A bot named in the allow-list (say, a monitoring bot) may open tickets."""
-    from tests.builders import settings
 
     monitor = Person("console", "pagerbot", "pagerbot", is_bot=True)
     desk = Desk(store, clock, settings(allowed_bots=frozenset({"console:pagerbot"})))
@@ -66,13 +75,12 @@ async def test_same_event_delivered_twice_is_recorded_once(desk: Desk, store: Sq
     event = message(ALICE, "printer on fire")
     first, second = await desk.receive(event), await desk.receive(event)
     assert (first.outcome, second.outcome) == (Outcome.OPENED, Outcome.DUPLICATE)
-    counts = await store.read(
-        lambda tx: tx._raw.execute(
-            "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM outbox),"
-            " (SELECT count(*) FROM events)"
-        ).fetchone()
+    counts = await rows(
+        store,
+        "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM outbox),"
+        " (SELECT count(*) FROM events)",
     )
-    assert tuple(counts) == (1, 2, 1)
+    assert counts == [(1, 2, 1)]
 
 
 async def test_opening_queues_ack_in_thread_and_triage_card(desk: Desk, store: SqliteStore) -> None:
@@ -136,11 +144,7 @@ async def test_edit_updates_text_and_is_audited(desk: Desk, store: SqliteStore) 
     assert (await desk.receive(edit)).outcome is Outcome.EDITED
     ticket = await desk.ticket(1)
     assert ticket is not None and ticket.subject == "printer on fire"
-    events = await store.read(
-        lambda tx: tx._raw.execute(
-            "SELECT data FROM events WHERE kind = 'message_edited'"
-        ).fetchall()
-    )
+    events = await rows(store, "SELECT data FROM events WHERE kind = 'message_edited'")
     assert '"before": "printr on fire"' in events[0][0]
 
 
@@ -180,9 +184,7 @@ async def test_bad_input_is_stored_or_refused_cleanly(
     else:
         ticket = await desk.ticket(1)
         assert ticket is not None and ticket.body == stored
-    assert (
-        await store.read(lambda tx: tx._raw.execute("PRAGMA integrity_check").fetchone()[0]) == "ok"
-    )
+    assert await rows(store, "PRAGMA integrity_check") == [("ok",)]
 
 
 async def test_echoed_text_never_mass_mentions(desk: Desk, store: SqliteStore) -> None:
