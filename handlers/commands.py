@@ -59,6 +59,9 @@ class Call:
         in_thread = self.tx.ticket_at(self.command.place) if self.command.place.thread else None
         wanted = self._id_word(in_thread, free_text_follows)
         if wanted is None:
+            if in_thread is None and self.words:
+                word = texts.quote(texts.shorten(self.words[0], 40))
+                raise self.usage(f"{word!r} isn't a ticket number.")
             if in_thread is None:
                 raise self.usage("Which ticket?")
             return self._visible(in_thread, in_thread.id)
