@@ -313,7 +313,8 @@ def _join(where: str, key: object) -> str:
 
 
 def _describe(error: ErrorDetails) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    # pydantic marks a bad mapping key with a "[key]" step; the key itself names the place.
+    where = ".".join(str(part) for part in error["loc"] if part != "[key]") or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown key (check its spelling against the shipped config.yaml)"
     message = str(error["msg"]).removeprefix("Value error, ")
