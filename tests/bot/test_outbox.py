@@ -1,0 +1,225 @@
+"""The outbox: delivered in order per channel, retried with backoff, never lost."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
+from bot.outbox import OutboxWorker
+from handlers.desk import Desk
+from handlers.models import Notice, NoticeKind
+from handlers.settings import DeskSettings
+from storage.rows import from_db
+from storage.store import SqliteStore
+from tests.builders import ALICE, BOB, open_ticket, post, rows, run
+from tests.clock import FakeClock
+
+
+class RecordingSender:
+    """A console-like platform that records deliveries and fails on request."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[Notice, str | None]] = []
+        self.failures: list[Exception] = []
+        self.failing_channels: dict[str, Exception] = {}
+
+    async def deliver(self, notice: Notice, edit_of: str | None) -> str:
+        if notice.place.channel in self.failing_channels:
+            raise self.failing_channels[notice.place.channel]
+        if self.failures:
+            raise self.failures.pop(0)
+        self.delivered.append((notice, edit_of))
+        return edit_of or f"msg-{len(self.delivered)}"
+
+    def kinds(self) -> list[str]:
+        return [str(notice.kind) for notice, _ in self.delivered]
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+def worker(store: SqliteStore, clock: FakeClock, sender: RecordingSender) -> OutboxWorker:
+    return OutboxWorker(store, clock, {"console": sender}, backoff_base=10, backoff_cap=600)
+
+
+async def test_queued_notices_are_delivered_and_recorded(
+    desk: Desk, worker: OutboxWorker, sender: RecordingSender, store: SqliteStore
+) -> None:
+    """Ack and card go out; each row records the platform's message id."""
+    await open_ticket(desk)
+    await worker.drain()
+    assert sorted(sender.kinds()) == ["ack", "card"]
+    assert await rows(store, "SELECT status, message_id IS NOT NULL FROM outbox") == [
+        ("sent", 1),
+        ("sent", 1),
+    ]
+
+
+async def test_what_the_bot_says_in_a_thread_joins_the_conversation(
+    desk: Desk, worker: OutboxWorker, store: SqliteStore
+) -> None:
+    """Delivered thread notices are stored as the bot's messages in the ticket."""
+    await open_ticket(desk)
+    await worker.drain()
+    messages = await store.read(lambda tx: tx.messages(1, include_internal=False))
+    assert [str(m.role) for m in messages] == ["customer", "bot"]
+
+
+async def test_card_updates_edit_the_first_card_message(
+    desk: Desk, worker: OutboxWorker, sender: RecordingSender
+) -> None:
+    """Later card versions edit the message the first card became, never post anew."""
+    await open_ticket(desk)
+    await worker.drain()
+    await run(desk, BOB, "claim 1")
+    await worker.drain()
+    cards = [(n.card, edit_of) for n, edit_of in sender.delivered if n.kind is NoticeKind.CARD]
+    first_id = "msg-2" if sender.delivered[1][0].kind is NoticeKind.CARD else "msg-1"
+    assert [edit_of for _, edit_of in cards] == [None, first_id]
+    assert cards[-1][0] is not None and cards[-1][0].assignee == "bob"
+
+
+async def test_transient_failure_is_retried_after_backoff(
+    desk: Desk,
+    worker: OutboxWorker,
+    sender: RecordingSender,
+    clock: FakeClock,
+    store: SqliteStore,
+) -> None:
+    """A rate limit keeps the notice; it goes out once its Retry-After has passed."""
+    sender.failing_channels["support"] = TransientDeliveryError("ratelimited", retry_after=30)
+    await open_ticket(desk)
+    await worker.deliver_due()
+    assert sender.kinds() == ["card"]
+    del sender.failing_channels["support"]
+    clock.advance(seconds=29)
+    assert await worker.deliver_due() == 0
+    clock.advance(seconds=1)
+    assert await worker.deliver_due() == 1
+    assert sender.kinds() == ["card", "ack"]
+    assert await rows(store, "SELECT attempts FROM outbox WHERE kind = 'ack'") == [(2,)]
+
+
+async def test_backoff_grows_when_the_platform_gives_no_retry_after(
+    desk: Desk,
+    worker: OutboxWorker,
+    sender: RecordingSender,
+    clock: FakeClock,
+    store: SqliteStore,
+) -> None:
+    """Without Retry-After, waits double from the base: 10s, 20s, 40s."""
+    sender.failing_channels["support"] = TransientDeliveryError("HTTP 503")
+    await open_ticket(desk)
+    waits = []
+    for _ in range(3):
+        tried_at = clock.now()
+        await worker.deliver_due()
+        ((due,),) = await rows(store, "SELECT next_attempt_at FROM outbox WHERE kind = 'ack'")
+        clock.set(from_db(str(due)))
+        waits.append((clock.now() - tried_at).total_seconds())
+    assert waits == [10, 20, 40]
+
+
+async def test_a_failing_channel_does_not_hold_up_others(
+    desk: Desk, worker: OutboxWorker, sender: RecordingSender
+) -> None:
+    """The triage card is delivered while the support channel is backing off."""
+    sender.failing_channels["support"] = TransientDeliveryError("HTTP 500")
+    await open_ticket(desk)
+    await worker.deliver_due()
+    assert sender.kinds() == ["card"]
+
+
+async def test_order_within_a_channel_is_kept_across_retries(
+    desk: Desk, worker: OutboxWorker, sender: RecordingSender, clock: FakeClock
+) -> None:
+    """A later notice to the same channel waits for the earlier one's retry."""
+    await post(desk, ALICE, "printer on fire", message_id="root")
+    await run(desk, BOB, "resolve 1")
+    sender.failures.append(TransientDeliveryError("network down"))
+    for _ in range(4):
+        await worker.deliver_due()
+        clock.advance(seconds=60)
+    texts = [n.text for n, _ in sender.delivered if n.place.channel == "support"]
+    assert texts[0].startswith("Thanks, alice!")
+    assert "resolved by bob" in texts[1]
+
+
+async def test_permanent_failure_is_marked_and_logged_once(
+    desk: Desk,
+    worker: OutboxWorker,
+    sender: RecordingSender,
+    store: SqliteStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An impossible delivery is marked failed, kept, and logged once per channel and reason."""
+    sender.failing_channels["triage"] = PermanentDeliveryError(
+        "channel_not_found", fix="Check slack.triage_channel."
+    )
+    with caplog.at_level(logging.ERROR):
+        await open_ticket(desk)
+        await open_ticket(desk)
+        await worker.drain()
+    assert await rows(store, "SELECT count(*) FROM outbox WHERE status = 'failed'") == [(2,)]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "Check slack.triage_channel." in errors[0].getMessage()
+
+
+async def test_vanished_card_is_posted_again(
+    desk: Desk, worker: OutboxWorker, sender: RecordingSender
+) -> None:
+    """If the card message was deleted, the next update posts a fresh card."""
+    await open_ticket(desk)
+    await worker.drain()
+    sender.failures.append(EditTargetGone("message_not_found"))
+    await run(desk, BOB, "claim 1")
+    await worker.drain()
+    cards = [edit_of for n, edit_of in sender.delivered if n.kind is NoticeKind.CARD]
+    assert cards[-1] is None
+
+
+async def test_unexpected_error_keeps_the_notice(
+    desk: Desk,
+    worker: OutboxWorker,
+    sender: RecordingSender,
+    store: SqliteStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug in a sender is logged and the notice retried, never dropped."""
+    sender.failures.append(KeyError("oops"))
+    with caplog.at_level(logging.ERROR):
+        await open_ticket(desk)
+        await worker.deliver_due()
+    assert await rows(store, "SELECT count(*) FROM outbox WHERE status = 'pending'") == [(1,)]
+    assert "raised unexpectedly" in caplog.text
+
+
+async def test_notices_queued_before_a_restart_are_delivered_after(
+    db_path: Path, clock: FakeClock, settings: DeskSettings
+) -> None:
+    """Stop with notices queued; a new process on the same file delivers them."""
+    async with await SqliteStore.open(db_path) as store:
+        await open_ticket(Desk(store, clock, settings))
+    sender = RecordingSender()
+    async with await SqliteStore.open(db_path) as store:
+        await OutboxWorker(store, clock, {"console": sender}).drain()
+    assert sorted(sender.kinds()) == ["ack", "card"]
+
+
+async def test_notice_for_a_platform_not_running_waits(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """Without a sender for its platform, a notice stays pending instead of vanishing."""
+    worker = OutboxWorker(store, clock, {})
+    await open_ticket(desk)
+    await worker.deliver_due()
+    assert await rows(store, "SELECT count(*) FROM outbox WHERE status = 'pending'") == [(2,)]

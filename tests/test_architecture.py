@@ -1,0 +1,52 @@
+"""The shape of the code: the core depends on nothing but itself and the standard library."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN_IN_CORE = (
+    "slack_bolt",
+    "slack_sdk",
+    "discord",
+    "aiosqlite",
+    "sqlite3",
+    "apscheduler",
+    "yaml",
+    "pydantic",
+    "aiohttp",
+    "bot",
+    "storage",
+)
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "handlers").glob("*.py")), ids=lambda p: p.name)
+def test_core_imports_no_platform_storage_or_config_library(path: Path) -> None:
+    """handlers/ imports no SDK, database, scheduler or YAML code, nor the outer layers."""
+    offending = {
+        module for module in imported_modules(path) if module.split(".")[0] in FORBIDDEN_IN_CORE
+    }
+    assert offending == set()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "storage").glob("*.py")), ids=lambda p: p.name)
+def test_storage_does_not_reach_outwards(path: Path) -> None:
+    """storage/ knows the core's values, never the bot or the platforms."""
+    offending = {
+        m for m in imported_modules(path) if m.split(".")[0] in ("bot", "slack_bolt", "discord")
+    }
+    assert offending == set()
