@@ -240,6 +240,7 @@ class Notice:
     card: Card | None = None
     mentions: tuple[Mention, ...] = ()
     thread_title: str | None = None
+    file: NoticeFile | None = None
 
     @property
     def edit_key(self) -> str | None:
@@ -268,3 +269,11 @@ class TicketQuery:
     unassigned: bool = False
     priority: Priority | None = None
     limit: int = 20
+
+
+@dataclass(frozen=True)
+class NoticeFile:
+    """A file a notice carries where the platform takes files (the digest's chart)."""
+
+    name: str
+    content: bytes = field(repr=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from handlers.models import (
     Mention,
     Message,
     Notice,
+    NoticeFile,
     NoticeKind,
     Person,
     Place,
@@ -111,6 +113,9 @@ def notice_payload(notice: Notice) -> str:
         payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
     if notice.thread_title is not None:
         payload["thread_title"] = notice.thread_title
+    if notice.file is not None:
+        content = base64.b64encode(notice.file.content).decode("ascii")
+        payload["file"] = {"name": notice.file.name, "content": content}
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -125,7 +130,14 @@ def notice(row: sqlite3.Row) -> Notice:
         card=None if card is None else _card(card),
         mentions=tuple(Mention(kind, id_) for kind, id_ in payload.get("mentions", [])),
         thread_title=payload.get("thread_title"),
+        file=_file(payload.get("file")),
     )
+
+
+def _file(data: dict[str, str] | None) -> NoticeFile | None:
+    if data is None:
+        return None
+    return NoticeFile(data["name"], base64.b64decode(data["content"]))
 
 
 def _card(data: dict[str, Any]) -> Card:
