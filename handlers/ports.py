@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from handlers import reporting
 from handlers.models import (
     Event,
     Message,
@@ -93,6 +94,10 @@ class Tx(Protocol):
         """The card's platform message is gone: the next card notice posts a new one."""
         ...
 
+    def record_digest(self, record: reporting.DigestRecord) -> None:
+        """Remember a digest posted to the leads: the next one starts where it ended."""
+        ...
+
 
 class Store(Protocol):
     async def transact(self, work: Callable[[Tx], T]) -> T:
@@ -101,4 +106,50 @@ class Store(Protocol):
 
     async def read(self, work: Callable[[Tx], T]) -> T:
         """Run `work` in a read-only transaction."""
+        ...
+
+    async def report(self, work: Callable[[Reports], T]) -> T:
+        """Run `work` in one read transaction beside the writer (a long report blocks nobody)."""
+        ...
+
+
+# -- reports --------------------------------------------------------------------------------
+
+
+class Reports(Protocol):
+    """Aggregate reads for the digest, on one consistent snapshot. Windows are `[start, end)`."""
+
+    def last_digest(self) -> reporting.DigestRecord | None:
+        """Return the digest most recently posted to the leads, if any."""
+        ...
+
+    def flows(self, windows: Sequence[reporting.Window]) -> list[reporting.FlowCount]:
+        """Count `opened`, `resolved` and `reopened` audit events in each window."""
+        ...
+
+    def active(self) -> list[reporting.ActiveGroup]:
+        """Count active tickets by status, priority and holder."""
+        ...
+
+    def oldest_active(self, limit: int) -> list[reporting.ActiveTicket]:
+        """Return the `limit` oldest active tickets, oldest first."""
+        ...
+
+    def stopped_clocks(self, window: reporting.Window) -> list[reporting.StoppedClock]:
+        """Return the first-response and resolution clocks stopped in the window."""
+        ...
+
+    def missed_unstopped(
+        self, window: reporting.Window, now: datetime
+    ) -> list[reporting.ClockCount]:
+        """Count, by kind, first-response and resolution promises broken in the window by
+        clocks that did not stop in it (still running or paused, or stopped later)."""
+        ...
+
+    def clock_flags(self, now: datetime, horizon: datetime) -> list[reporting.ClockFlag]:
+        """Return active tickets' unstopped clocks that are breached, or due by `horizon`."""
+        ...
+
+    def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
+        """Return who claimed (or was assigned), resolved and first answered what in the window."""
         ...

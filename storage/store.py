@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
@@ -9,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
+
+import aiosqlite
 
 from handlers.models import (
     Event,
@@ -21,8 +24,9 @@ from handlers.models import (
     Ticket,
     TicketQuery,
 )
-from storage import rows
-from storage.database import Database, in_transaction
+from handlers.reporting import DigestRecord
+from storage import reports, rows
+from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
 T = TypeVar("T")
 
@@ -275,6 +279,11 @@ class SqliteTx:
     def forget_edit_target(self, edit_key: str) -> None:
         self._raw.execute("DELETE FROM posted WHERE edit_key = ?", (edit_key,))
 
+    # -- digests ---------------------------------------------------------------------------
+
+    def record_digest(self, record: DigestRecord) -> None:
+        reports.record_digest(self._raw, record)
+
 
 def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:
     """Build the WHERE clause for a ticket query: fixed SQL, values only as parameters."""
@@ -318,6 +327,7 @@ class SqliteStore:
         )
 
     async def close(self) -> None:
+        await self._close_reader()
         await self.database.close()
 
     async def __aenter__(self) -> Self:
@@ -330,3 +340,40 @@ class SqliteStore:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+    # -- reports ---------------------------------------------------------------------------
+
+    # Set by the first report (class defaults, so the writer's set-up stays untouched).
+    _reader: Database | None = None
+    _reader_opening: asyncio.Lock | None = None
+
+    async def report(self, work: Callable[[reports.SqliteReports], T]) -> T:
+        """Run `work` in one read transaction on a second connection, beside the writer.
+
+        WAL lets this reader see one consistent snapshot while intake keeps committing on the
+        main connection, so a long digest never delays a customer's message. The connection
+        is opened on first use and refuses writes (`query_only`).
+        """
+        reader = await self._open_reader()
+        return await reader.run(
+            lambda raw: in_transaction(raw, "BEGIN", lambda: work(reports.SqliteReports(raw)))
+        )
+
+    async def _open_reader(self) -> Database:
+        if str(self.database.path) == ":memory:":
+            # A second connection to ":memory:" would be another, empty database.
+            return self.database
+        if self._reader_opening is None:
+            self._reader_opening = asyncio.Lock()
+        async with self._reader_opening:
+            if self._reader is None:
+                connection = await aiosqlite.connect(self.database.path, isolation_level=None)
+                await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                await connection.execute("PRAGMA query_only = ON")
+                self._reader = Database(connection, self.database.path)
+            return self._reader
+
+    async def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.close()

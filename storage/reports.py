@@ -1,0 +1,202 @@
+"""The digest's aggregate queries: each one index-driven, so a million tickets cost little.
+
+Every query reads only an index range or a small partial index (see migration 0004): the
+audit log by (kind, at), the clocks by stop, breach and due time, the active tickets through
+their own covering index. None of them scans the history of closed tickets.
+
+The status lists below are literals, not parameters, so that SQLite can prove that a query
+only wants active tickets and use the partial index `tickets_active`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from handlers import reporting
+from handlers.models import Priority, Status
+from storage import rows
+
+# Later than any stored time: the end of an open-ended window.
+FOREVER = "9999-12-31T23:59:59.999999Z"
+
+LAST_DIGEST = """
+SELECT period_start, period_end, created_at, figures FROM digests
+ORDER BY period_end DESC, id DESC LIMIT 1
+"""
+
+INSERT_DIGEST = """
+INSERT INTO digests (period_start, period_end, created_at, figures) VALUES (?, ?, ?, ?)
+"""
+
+# One index range scan of events(kind, at) per window and kind.
+FLOWS = """
+WITH windows AS (
+    SELECT key AS number, value ->> 0 AS lo, value ->> 1 AS hi FROM json_each(?)
+)
+SELECT w.number, e.kind, count(*) FROM windows w
+JOIN events e ON e.kind IN ('opened', 'resolved', 'reopened') AND e.at >= w.lo AND e.at < w.hi
+GROUP BY w.number, e.kind
+"""
+
+ACTIVE = """
+SELECT status, priority, assignee_key, max(assignee_name), count(*), min(created_at)
+FROM tickets WHERE status IN ('open', 'claimed', 'waiting')
+GROUP BY status, priority, assignee_key
+"""
+
+OLDEST_ACTIVE = """
+SELECT id, subject, status, priority, assignee_name, created_at, permalink
+FROM tickets WHERE status IN ('open', 'claimed', 'waiting')
+ORDER BY created_at, id LIMIT ?
+"""
+
+STOPPED_CLOCKS = """
+SELECT kind, used_seconds, target_seconds, breached_at FROM sla_clocks
+WHERE kind IN ('first_response', 'resolution') AND stopped_at >= ? AND stopped_at < ?
+"""
+
+# Broken in the window by a clock that did not stop in it: flagged by the sweep then, or
+# overdue and not flagged yet (the sweep may lag; a running clock past due_at is breached).
+MISSED_UNSTOPPED = """
+SELECT kind, count(*) FROM (
+    SELECT kind FROM sla_clocks
+    WHERE kind IN ('first_response', 'resolution') AND breached_at >= ? AND breached_at < ?
+      AND (stopped_at IS NULL OR stopped_at >= ?)
+    UNION ALL
+    SELECT kind FROM sla_clocks
+    WHERE due_at >= ? AND due_at < ? AND due_at <= ? AND kind IN ('first_response', 'resolution')
+      AND breached_at IS NULL AND stopped_at IS NULL
+)
+GROUP BY kind
+"""
+
+# Unstopped clocks of active tickets: flagged breaches, and running clocks due by the horizon.
+CLOCK_FLAGS = """
+SELECT c.ticket_id, c.kind, 1 FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+WHERE c.breached_at IS NOT NULL AND c.stopped_at IS NULL
+  AND t.status IN ('open', 'claimed', 'waiting')
+UNION ALL
+SELECT c.ticket_id, c.kind, c.due_at <= ? FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
+WHERE c.due_at IS NOT NULL AND c.due_at <= ? AND c.breached_at IS NULL AND c.stopped_at IS NULL
+  AND t.status IN ('open', 'claimed', 'waiting')
+"""
+
+# Claims count for the claimer, assignments for the assignee; resolutions for the ticket's
+# holder (whoever pressed resolve: the agent, the customer, an automatic follow-up); first
+# responses for the agent who answered, with the business time the answer took.
+AGENT_ACTIVITY = """
+SELECT e.actor_key, e.actor_name, 'claimed', NULL FROM events e
+WHERE e.kind = 'claimed' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
+UNION ALL
+SELECT e.data ->> '$.to', CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END,
+       'claimed', NULL
+FROM events e JOIN tickets t ON t.id = e.ticket_id
+WHERE e.kind = 'assigned' AND e.at >= ? AND e.at < ? AND e.data ->> '$.to' IS NOT NULL
+UNION ALL
+SELECT t.assignee_key, t.assignee_name, 'resolved', NULL
+FROM events e JOIN tickets t ON t.id = e.ticket_id
+WHERE e.kind = 'resolved' AND e.at >= ? AND e.at < ? AND t.assignee_key IS NOT NULL
+UNION ALL
+SELECT e.actor_key, e.actor_name, 'first_response', c.used_seconds
+FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
+WHERE e.kind = 'first_response' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
+  AND c.stopped_at IS NOT NULL
+"""
+
+
+def bounds(window: reporting.Window) -> tuple[str, str]:
+    """The window's ends as stored text; an open end is later than any stored time."""
+    end = FOREVER if window.end is None else rows.to_db(window.end)
+    return rows.to_db(window.start), end
+
+
+class SqliteReports:
+    """The reports port over a raw connection, inside a read transaction the caller holds."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    def _rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        return self._raw.execute(sql, params).fetchall()
+
+    def last_digest(self) -> reporting.DigestRecord | None:
+        found = self._rows(LAST_DIGEST)
+        if not found:
+            return None
+        start, end, created, figures = found[0]
+        return reporting.DigestRecord(
+            rows.from_db(start), rows.from_db(end), rows.from_db(created), json.loads(figures)
+        )
+
+    def flows(self, windows: Sequence[reporting.Window]) -> list[reporting.FlowCount]:
+        spans = json.dumps([bounds(window) for window in windows])
+        return [
+            reporting.FlowCount(number, kind, count)
+            for number, kind, count in self._rows(FLOWS, spans)
+        ]
+
+    def active(self) -> list[reporting.ActiveGroup]:
+        return [
+            reporting.ActiveGroup(
+                Status(status), Priority(priority), key, name, count, rows.from_db(oldest)
+            )
+            for status, priority, key, name, count, oldest in self._rows(ACTIVE)
+        ]
+
+    def oldest_active(self, limit: int) -> list[reporting.ActiveTicket]:
+        return [
+            reporting.ActiveTicket(
+                id_,
+                subject,
+                Status(status),
+                Priority(priority),
+                assignee,
+                rows.from_db(created),
+                permalink,
+            )
+            for id_, subject, status, priority, assignee, created, permalink in self._rows(
+                OLDEST_ACTIVE, limit
+            )
+        ]
+
+    def stopped_clocks(self, window: reporting.Window) -> list[reporting.StoppedClock]:
+        return [
+            reporting.StoppedClock(kind, used, target, rows.maybe_from_db(breached))
+            for kind, used, target, breached in self._rows(STOPPED_CLOCKS, *bounds(window))
+        ]
+
+    def missed_unstopped(
+        self, window: reporting.Window, now: datetime
+    ) -> list[reporting.ClockCount]:
+        lo, hi = bounds(window)
+        found = self._rows(MISSED_UNSTOPPED, lo, hi, hi, lo, hi, rows.to_db(now))
+        return [reporting.ClockCount(kind, count) for kind, count in found]
+
+    def clock_flags(self, now: datetime, horizon: datetime) -> list[reporting.ClockFlag]:
+        found = self._rows(CLOCK_FLAGS, rows.to_db(now), rows.to_db(horizon))
+        return [
+            reporting.ClockFlag(ticket, kind, bool(breached)) for ticket, kind, breached in found
+        ]
+
+    def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
+        found = self._rows(AGENT_ACTIVITY, *bounds(window) * 4)
+        return [
+            reporting.AgentActivity(key, name, kind, seconds) for key, name, kind, seconds in found
+        ]
+
+
+def record_digest(raw: sqlite3.Connection, record: reporting.DigestRecord) -> None:
+    """Insert a posted digest (inside the caller's write transaction)."""
+    raw.execute(
+        INSERT_DIGEST,
+        (
+            rows.to_db(record.period_start),
+            rows.to_db(record.period_end),
+            rows.to_db(record.created_at),
+            json.dumps(dict(record.figures), sort_keys=True),
+        ),
+    )
