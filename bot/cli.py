@@ -8,13 +8,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import app
+from bot.chart import chart_png
+from bot.clock import SystemClock
 from bot.config import Config, ConfigError, load_config
-from handlers import texts
+from handlers import digest, texts
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.settings import SlaSpan, working_day
 from storage.database import DatabaseTooNew
+from storage.store import SqliteStore
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -58,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
+    digest = command("digest", _digest, "show the leads' digest since the last one posted")
+    digest.add_argument(
+        "--print",
+        action="store_true",
+        required=True,
+        help="print the digest (it is not posted, and the next one still starts where the"
+        " last posted one ended)",
+    )
+    digest.add_argument("--chart", metavar="PATH", help="also write the digest's chart (PNG)")
     return parser
 
 
@@ -77,6 +90,25 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _digest(config: Config, args: argparse.Namespace) -> int:
+    try:
+        text, png = asyncio.run(_read_digest(config, args.chart is not None))
+    except DatabaseTooNew as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(text)
+    if png is not None:
+        Path(args.chart).write_bytes(png)
+        print(f"(chart written to {args.chart})")
+    return 0
+
+
+async def _read_digest(config: Config, with_chart: bool) -> tuple[str, bytes | None]:
+    async with await SqliteStore.open(config.storage.path) as store:
+        found = await digest.build(store, config.digest.settings(), SystemClock().now())
+    return digest.render(found), chart_png(found) if with_chart else None
 
 
 def _check_config(config: Config, args: argparse.Namespace) -> int:

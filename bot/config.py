@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
+from handlers.digest import DigestSettings
 from handlers.models import Priority
 from handlers.settings import SlaSpan
 
@@ -188,6 +189,15 @@ class FollowupConfig(Section):
 class DigestConfig(Section):
     cron: str = "0 9 * * mon-fri"
     timezone: TimeZoneName = "UTC"
+    skip_when_empty: bool = True
+    at_risk_within: Duration = timedelta(hours=4)
+    oldest: int = Field(default=5, ge=0, le=20)
+
+    def settings(self) -> DigestSettings:
+        """The core's view of this section."""
+        return DigestSettings(
+            ZoneInfo(self.timezone), self.at_risk_within, self.oldest, self.skip_when_empty
+        )
 
 
 class TicketsConfig(Section):
