@@ -40,9 +40,9 @@ from handlers.reporting import (
     ActiveTicket,
     AgentActivity,
     ClockCount,
-    ClockFlag,
     DigestRecord,
     FlowCount,
+    RiskCount,
     StoppedClock,
     Window,
 )
@@ -310,7 +310,7 @@ def gather(
         previous=period_figures(reports, previous, flows[0], now),
         backlog=backlog,
         backlog_at_start=backlog.total - flows[1].net - after_now.net,
-        risk=risk_of(reports.clock_flags(now, now + settings.at_risk_within), settings),
+        risk=risk_of(reports.risk(now, now + settings.at_risk_within), settings),
         agents=agent_lines(reports.agent_activity(current.window), active),
         oldest=tuple(reports.oldest_active(settings.oldest)),
         days=chart_days(midnights, flows[3:], backlog.total, settings.timezone),
@@ -427,19 +427,16 @@ def backlog_of(groups: Iterable[ActiveGroup]) -> Backlog:
     )
 
 
-def risk_of(flags: Iterable[ClockFlag], settings: DigestSettings) -> Risk:
-    """Count tickets, not clocks: a ticket breached on two promises is one ticket to save."""
-    breached: set[int] = set()
-    soon: set[int] = set()
-    kinds: Counter[str] = Counter()
-    for flag in flags:
-        if flag.breached:
-            breached.add(flag.ticket_id)
-            kinds[flag.kind] += 1
-        else:
-            soon.add(flag.ticket_id)
-    by_kind = tuple(sorted(kinds.items(), key=lambda item: _KIND_ORDER.get(item[0], 9)))
-    return Risk(len(breached), by_kind, len(soon - breached), settings.at_risk_within)
+def risk_of(counts: Iterable[RiskCount], settings: DigestSettings) -> Risk:
+    breached = at_risk = 0
+    by_kind = []
+    for count in counts:
+        if count.kind is None:
+            breached, at_risk = count.breached, count.at_risk
+        elif count.breached:
+            by_kind.append((count.kind, count.breached))
+    by_kind.sort(key=lambda item: _KIND_ORDER.get(item[0], 9))
+    return Risk(breached, tuple(by_kind), at_risk, settings.at_risk_within)
 
 
 _KIND_ORDER = {FIRST_RESPONSE: 0, "next_response": 1, RESOLUTION: 2}
@@ -463,11 +460,11 @@ def agent_lines(
         if done.agent_name and not names.get(done.agent_key):
             names[done.agent_key] = done.agent_name
         if done.kind == "claimed":
-            claimed[done.agent_key] += 1
+            claimed[done.agent_key] += done.count
         elif done.kind == "resolved":
-            resolved[done.agent_key] += 1
-        elif done.kind == FIRST_RESPONSE and done.seconds is not None:
-            answers[done.agent_key].append(done.seconds)
+            resolved[done.agent_key] += done.count
+        elif done.kind == FIRST_RESPONSE:
+            answers[done.agent_key].extend(done.seconds)
     keys = set(holding) | set(claimed) | set(resolved) | set(answers)
     lines = [
         AgentLine(

@@ -146,10 +146,12 @@ class Reports(Protocol):
         clocks that did not stop in it (still running or paused, or stopped later)."""
         ...
 
-    def clock_flags(self, now: datetime, horizon: datetime) -> list[reporting.ClockFlag]:
-        """Return active tickets' unstopped clocks that are breached, or due by `horizon`."""
+    def risk(self, now: datetime, horizon: datetime) -> list[reporting.RiskCount]:
+        """Count active tickets' unstopped clocks breached now or due by `horizon`: by kind
+        (clocks), and overall (tickets, each once)."""
         ...
 
     def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
-        """Return who claimed (or was assigned), resolved and first answered what in the window."""
+        """Count, by agent, claims (and assignments), resolutions and first responses in the
+        window, with each first response's business time."""
         ...

@@ -66,25 +66,28 @@ class ClockCount:
 
 
 @dataclass(frozen=True)
-class ClockFlag:
-    """A running or paused clock of an active ticket that broke its promise or soon will."""
+class RiskCount:
+    """Unstopped clocks of active tickets: breached now, or due by the horizon.
 
-    ticket_id: int
-    kind: str
-    breached: bool
+    One row per clock kind counts clocks; the row whose `kind` is None counts tickets, each
+    once: breached if any of its clocks is, else at risk.
+    """
+
+    kind: str | None
+    breached: int
+    at_risk: int
 
 
 @dataclass(frozen=True)
 class AgentActivity:
-    """One thing an agent did in a window: `claimed`, `resolved` or `first_response`.
-
-    `seconds` is the business time a first response took; None for the other kinds.
-    """
+    """How often an agent did one thing in a window: `claimed`, `resolved` or
+    `first_response`; `seconds` holds the business time each first response took."""
 
     agent_key: str
     agent_name: str | None
     kind: str
-    seconds: float | None = None
+    count: int
+    seconds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -68,44 +68,70 @@ SELECT kind, count(*) FROM (
       AND (stopped_at IS NULL OR stopped_at >= ?)
     UNION ALL
     SELECT kind FROM sla_clocks
-    WHERE due_at >= ? AND due_at < ? AND due_at <= ? AND kind IN ('first_response', 'resolution')
-      AND breached_at IS NULL AND stopped_at IS NULL
+    WHERE due_at >= ? AND due_at < ? AND due_at <= ? AND breached_at IS NULL
+      AND stopped_at IS NULL AND kind IN ('first_response', 'resolution')
 )
 GROUP BY kind
 """
 
-# Unstopped clocks of active tickets: flagged breaches, and running clocks due by the horizon.
-CLOCK_FLAGS = """
-SELECT c.ticket_id, c.kind, 1 FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-WHERE c.breached_at IS NOT NULL AND c.stopped_at IS NULL
-  AND t.status IN ('open', 'claimed', 'waiting')
+# Unstopped clocks of active tickets, flagged as breached or due by the horizon; counted by
+# kind, then by ticket: a ticket breached on two promises is one ticket, and a breached
+# ticket is not also "at risk". `+ticket_id` keeps SQLite reading the two small covering
+# indexes and checking each id against the active tickets' own index, instead of looking up
+# every active ticket's clocks.
+RISK = """
+WITH active AS (SELECT id FROM tickets WHERE status IN ('open', 'claimed', 'waiting')),
+flags AS MATERIALIZED (
+    SELECT ticket_id, kind, 1 AS breached FROM sla_clocks
+    WHERE breached_at IS NOT NULL AND stopped_at IS NULL AND +ticket_id IN active
+    UNION ALL
+    SELECT ticket_id, kind, due_at <= ? FROM sla_clocks
+    WHERE due_at IS NOT NULL AND due_at <= ? AND breached_at IS NULL AND stopped_at IS NULL
+      AND +ticket_id IN active
+)
+SELECT kind, sum(breached), sum(1 - breached) FROM flags GROUP BY kind
 UNION ALL
-SELECT c.ticket_id, c.kind, c.due_at <= ? FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-WHERE c.due_at IS NOT NULL AND c.due_at <= ? AND c.breached_at IS NULL AND c.stopped_at IS NULL
-  AND t.status IN ('open', 'claimed', 'waiting')
+SELECT NULL, coalesce(sum(breached), 0), coalesce(sum(1 - breached), 0)
+FROM (SELECT max(breached) AS breached FROM flags GROUP BY ticket_id)
 """
 
 # Claims count for the claimer, assignments for the assignee; resolutions for the ticket's
 # holder (whoever pressed resolve: the agent, the customer, an automatic follow-up); first
-# responses for the agent who answered, with the business time the answer took.
+# responses for the agent who answered, with the business time each answer took.
 AGENT_ACTIVITY = """
-SELECT e.actor_key, e.actor_name, 'claimed', NULL FROM events e
-WHERE e.kind = 'claimed' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
-UNION ALL
-SELECT e.data ->> '$.to', CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END,
-       'claimed', NULL
-FROM events e JOIN tickets t ON t.id = e.ticket_id
-WHERE e.kind = 'assigned' AND e.at >= ? AND e.at < ? AND e.data ->> '$.to' IS NOT NULL
-UNION ALL
-SELECT t.assignee_key, t.assignee_name, 'resolved', NULL
-FROM events e JOIN tickets t ON t.id = e.ticket_id
-WHERE e.kind = 'resolved' AND e.at >= ? AND e.at < ? AND t.assignee_key IS NOT NULL
-UNION ALL
-SELECT e.actor_key, e.actor_name, 'first_response', c.used_seconds
-FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
-WHERE e.kind = 'first_response' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
-  AND c.stopped_at IS NOT NULL
+SELECT agent, max(name), kind, count(*),
+       CASE kind WHEN 'first_response' THEN json_group_array(seconds) END
+FROM (
+    SELECT e.actor_key AS agent, e.actor_name AS name, 'claimed' AS kind, NULL AS seconds
+    FROM events e
+    WHERE e.kind = 'claimed' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
+    UNION ALL
+    SELECT e.data ->> '$.to',
+           CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END, 'claimed', NULL
+    FROM events e JOIN tickets t ON t.id = e.ticket_id
+    WHERE e.kind = 'assigned' AND e.at >= ? AND e.at < ? AND e.data ->> '$.to' IS NOT NULL
+    UNION ALL
+    SELECT t.assignee_key, t.assignee_name, 'resolved', NULL
+    FROM events e JOIN tickets t ON t.id = e.ticket_id
+    WHERE e.kind = 'resolved' AND e.at >= ? AND e.at < ? AND t.assignee_key IS NOT NULL
+    UNION ALL
+    SELECT e.actor_key, e.actor_name, 'first_response', c.used_seconds
+    FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
+    WHERE e.kind = 'first_response' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
+      AND c.stopped_at IS NOT NULL
+)
+GROUP BY agent, kind
 """
+
+
+def _time(text: str) -> datetime:
+    # Reports read thousands of times; fromisoformat reads the stored form (fixed width,
+    # 'Z' for UTC) some thirty times faster than `rows.from_db`'s strptime, to the same value.
+    return datetime.fromisoformat(text)
+
+
+def _maybe_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def bounds(window: reporting.Window) -> tuple[str, str]:
@@ -142,7 +168,7 @@ class SqliteReports:
     def active(self) -> list[reporting.ActiveGroup]:
         return [
             reporting.ActiveGroup(
-                Status(status), Priority(priority), key, name, count, rows.from_db(oldest)
+                Status(status), Priority(priority), key, name, count, _time(oldest)
             )
             for status, priority, key, name, count, oldest in self._rows(ACTIVE)
         ]
@@ -155,7 +181,7 @@ class SqliteReports:
                 Status(status),
                 Priority(priority),
                 assignee,
-                rows.from_db(created),
+                _time(created),
                 permalink,
             )
             for id_, subject, status, priority, assignee, created, permalink in self._rows(
@@ -165,7 +191,7 @@ class SqliteReports:
 
     def stopped_clocks(self, window: reporting.Window) -> list[reporting.StoppedClock]:
         return [
-            reporting.StoppedClock(kind, used, target, rows.maybe_from_db(breached))
+            reporting.StoppedClock(kind, used, target, _maybe_time(breached))
             for kind, used, target, breached in self._rows(STOPPED_CLOCKS, *bounds(window))
         ]
 
@@ -176,16 +202,14 @@ class SqliteReports:
         found = self._rows(MISSED_UNSTOPPED, lo, hi, hi, lo, hi, rows.to_db(now))
         return [reporting.ClockCount(kind, count) for kind, count in found]
 
-    def clock_flags(self, now: datetime, horizon: datetime) -> list[reporting.ClockFlag]:
-        found = self._rows(CLOCK_FLAGS, rows.to_db(now), rows.to_db(horizon))
-        return [
-            reporting.ClockFlag(ticket, kind, bool(breached)) for ticket, kind, breached in found
-        ]
+    def risk(self, now: datetime, horizon: datetime) -> list[reporting.RiskCount]:
+        found = self._rows(RISK, rows.to_db(now), rows.to_db(horizon))
+        return [reporting.RiskCount(kind, breached, soon) for kind, breached, soon in found]
 
     def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
-        found = self._rows(AGENT_ACTIVITY, *bounds(window) * 4)
         return [
-            reporting.AgentActivity(key, name, kind, seconds) for key, name, kind, seconds in found
+            reporting.AgentActivity(key, name, kind, count, tuple(json.loads(seconds or "[]")))
+            for key, name, kind, count, seconds in self._rows(AGENT_ACTIVITY, *bounds(window) * 4)
         ]
 
 
