@@ -260,8 +260,8 @@ def digest_notices(
         workspace = workspaces.get(platform)
         if places.leads_channel is None or workspace is None:
             continue
-        attached = chart is not None and platform in FILE_PLATFORMS
-        file = NoticeFile(chart_name(digest), chart) if attached and chart else None
+        attach = chart is not None and platform in FILE_PLATFORMS
+        file = NoticeFile(chart_name(digest), chart) if attach and chart is not None else None
         found.append(
             Notice(NoticeKind.DIGEST, Place(workspace, places.leads_channel), text, file=file)
         )

@@ -36,11 +36,14 @@ def count(number: int) -> str:
     return f"{number:,}"
 
 
+def signed(delta: int, unit: str = "") -> str:
+    sign = "±" if delta == 0 else "+" if delta > 0 else "-"
+    return f" ({sign}{abs(delta):,}{unit})"
+
+
 def change(delta: int | None) -> str:
     """` (+3)`, ` (-2)`, ` (±0)`; nothing when there is nothing to compare with."""
-    if delta is None:
-        return ""
-    return f" ({'±' if delta == 0 else '+' if delta > 0 else '-'}{abs(delta):,})"
+    return "" if delta is None else signed(delta)
 
 
 def percent(rate: float) -> str:
@@ -53,10 +56,10 @@ def whole_percent(rate: float) -> int:
 
 
 def points(now: float | None, before: float | None) -> str:
+    """The change of a rate in percentage points: ` (-5 pts)`."""
     if now is None or before is None:
         return ""
-    delta = whole_percent(now) - whole_percent(before)
-    return f" ({'±' if delta == 0 else '+' if delta > 0 else '-'}{abs(delta)} pts)"
+    return signed(whole_percent(now) - whole_percent(before), " pts")
 
 
 def business(seconds: float) -> str:
@@ -75,10 +78,9 @@ def age(span: timedelta) -> str:
     minutes = max(0, int(span.total_seconds() // 60))
     days, minutes = divmod(minutes, 1440)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m"]
-    if days:
-        parts = parts[:2]
-    shown = [part for part in parts if part and part != "0m"]
+    units = [(days, "d"), (hours, "h"), (minutes, "m")]
+    largest = next((index for index, (amount, _) in enumerate(units) if amount), 2)
+    shown = [f"{amount}{unit}" for amount, unit in units[largest : largest + 2] if amount]
     return " ".join(shown) or "0m"
 
 

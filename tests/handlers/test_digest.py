@@ -528,6 +528,23 @@ def test_business_times_are_hours_and_minutes(seconds: float, expected: str) -> 
 
 
 @pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        (timedelta(0), "0m"),
+        (timedelta(minutes=12), "12m"),
+        (timedelta(hours=22), "22h"),
+        (timedelta(hours=5, minutes=10), "5h 10m"),
+        (timedelta(days=1, minutes=30), "1d"),
+        (timedelta(days=3, hours=4, minutes=5), "3d 4h"),
+        (timedelta(seconds=-5), "0m"),
+    ],
+)
+def test_ages_show_their_two_largest_units(span: timedelta, expected: str) -> None:
+    """Wall-clock ages read at a glance: the two largest units, zeros left out."""
+    assert digest_texts.age(span) == expected
+
+
+@pytest.mark.parametrize(
     ("delta", "expected"), [(None, ""), (0, " (±0)"), (3, " (+3)"), (-1200, " (-1,200)")]
 )
 def test_changes_are_signed(delta: int | None, expected: str) -> None:
