@@ -14,7 +14,9 @@ from bot.adapters.console import ConsoleAdapter, stdin_lines
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.desk_settings import desk_settings
+from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
+from bot.scheduler import Scheduler
 from handlers.desk import Desk
 from handlers.ports import Clock
 from storage.store import SqliteStore
@@ -33,13 +35,19 @@ async def run(
 ) -> None:
     """Run the bot until the console's input ends or the process is asked to stop."""
     clock = clock or SystemClock()
+    settings = desk_settings(config)
     async with await SqliteStore.open(config.storage.path) as store:
-        outbox = OutboxWorker(store, clock)
-        desk = Desk(store, clock, desk_settings(config), on_notices=outbox.wake)
+        leadership = Leadership(store, clock)
+        await leadership.renew()
+        outbox = OutboxWorker(store, clock, leadership=leadership)
+        scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
+        desk = Desk(store, clock, settings, on_notices=outbox.wake, on_scheduled=scheduler.arm)
         outbox_task = asyncio.create_task(outbox.run(), name="outbox")
+        scheduler.start()
         try:
             await _serve(config, desk, outbox, lines, out)
         finally:
+            scheduler.shutdown()
             try:
                 async with asyncio.timeout(DRAIN_TIMEOUT):
                     await outbox.drain()
@@ -48,6 +56,7 @@ async def run(
             outbox_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await outbox_task
+            await leadership.release()
 
 
 async def _serve(

@@ -18,9 +18,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.delivery import EditTargetGone, PermanentDeliveryError, Sender, TransientDeliveryError
+from bot.leadership import Leadership
 from handlers.delivery import delivered
 from handlers.models import Queued
 from handlers.ports import Clock
+from handlers.timers import still_relevant
 from storage.store import SqliteStore, SqliteTx
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,9 @@ class OutboxWorker:
         poll: float = 1.0,
         backoff_base: float = 1.0,
         backoff_cap: float = 900.0,
+        leadership: Leadership | None = None,
     ) -> None:
+        self.leadership = leadership
         self.store = store
         self.clock = clock
         self.senders: dict[str, Sender] = dict(senders or {})
@@ -67,6 +71,8 @@ class OutboxWorker:
 
     async def deliver_due(self) -> int:
         """Send the head notice of every channel that has one due; return how many."""
+        if self.leadership is not None and not self.leadership.held:
+            return 0  # another process on this database delivers
         # One delivery round at a time: two rounds would both see the same head notices.
         async with self._round:
             now = self.clock.now()
@@ -89,6 +95,8 @@ class OutboxWorker:
         if sender is None:
             await self._retry(queued, f"{platform} is not running", self.backoff_cap)
             return
+        if queued.notice.guard is not None and not await self._still_relevant(queued):
+            return
         try:
             message_id = await sender.deliver(queued.notice, queued.edit_of)
         except EditTargetGone:
@@ -104,6 +112,17 @@ class OutboxWorker:
         else:
             now = self.clock.now()
             await self.store.transact(lambda tx: delivered(tx, queued, message_id, now))
+
+    async def _still_relevant(self, queued: Queued) -> bool:
+        """Re-check a reminder right before sending; drop it if its reason went away."""
+
+        def check(tx: SqliteTx) -> bool:
+            if still_relevant(tx, queued.notice):
+                return True
+            tx.mark_obsolete(queued, "no longer relevant when its turn came")
+            return False
+
+        return await self.store.transact(check)
 
     def backoff(self, attempts: int) -> float:
         return float(min(self.backoff_cap, self.backoff_base * 2 ** min(attempts, 30)))

@@ -22,16 +22,24 @@ class Desk:
         clock: Clock,
         settings: DeskSettings,
         on_notices: Callable[[], None] = lambda: None,
+        on_scheduled: Callable[[datetime], None] = lambda at: None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
         self.on_notices = on_notices
+        self.on_scheduled = on_scheduled
 
     async def _transact(self, work: Callable[[Tx, datetime], T]) -> T:
         now = self.clock.now()
-        result = await self.store.transact(lambda tx: work(tx, now))
+
+        def unit(tx: Tx) -> tuple[T, datetime | None]:
+            return work(tx, now), tx.earliest_scheduled
+
+        result, earliest = await self.store.transact(unit)
         self.on_notices()
+        if earliest is not None:
+            self.on_scheduled(earliest)
         return result
 
     async def receive(self, inbound: Inbound) -> IntakeResult:

@@ -11,15 +11,18 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from handlers.models import (
+    ClockKind,
     Event,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SlaClock,
     Status,
     Ticket,
     TicketQuery,
+    Timer,
 )
 from storage import rows
 from storage.database import Database, in_transaction
@@ -32,6 +35,7 @@ class SqliteTx:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
+        self.earliest_scheduled: datetime | None = None
 
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
@@ -81,8 +85,8 @@ class SqliteTx:
         at = rows.to_db(new.created_at)
         cursor = self._raw.execute(
             "INSERT INTO tickets (workspace, channel, thread, customer_key, customer_name,"
-            " subject, body, status, priority, permalink, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            " subject, body, status, priority, permalink, created_at, updated_at, status_since)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
             (
                 new.place.workspace,
                 new.place.channel,
@@ -93,6 +97,7 @@ class SqliteTx:
                 new.body,
                 str(new.priority),
                 new.permalink,
+                at,
                 at,
                 at,
             ),
@@ -109,6 +114,7 @@ class SqliteTx:
             created_at=new.created_at,
             updated_at=new.created_at,
             permalink=new.permalink,
+            status_since=new.created_at,
         )
 
     def update_ticket(self, ticket: Ticket) -> None:
@@ -116,7 +122,8 @@ class SqliteTx:
         self._raw.execute(
             "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
             " assignee_key = ?, assignee_name = ?, updated_at = ?, first_response_at = ?,"
-            " resolved_at = ?, closed_at = ? WHERE id = ?",
+            " resolved_at = ?, closed_at = ?, status_since = ?, last_agent_activity_at = ?"
+            " WHERE id = ?",
             (
                 ticket.subject,
                 ticket.body,
@@ -128,6 +135,8 @@ class SqliteTx:
                 rows.maybe_to_db(ticket.first_response_at),
                 rows.maybe_to_db(ticket.resolved_at),
                 rows.maybe_to_db(ticket.closed_at),
+                rows.maybe_to_db(ticket.status_since),
+                rows.maybe_to_db(ticket.last_agent_activity_at),
                 ticket.id,
             ),
         )
@@ -265,6 +274,12 @@ class SqliteTx:
             (rows.to_db(at), error, queued.id),
         )
 
+    def mark_obsolete(self, queued: Queued, reason: str) -> None:
+        self._raw.execute(
+            "UPDATE outbox SET status = 'superseded', last_error = ? WHERE id = ?",
+            (reason, queued.id),
+        )
+
     def mark_failed(self, queued: Queued, error: str, at: datetime) -> None:
         self._raw.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
@@ -274,6 +289,79 @@ class SqliteTx:
 
     def forget_edit_target(self, edit_key: str) -> None:
         self._raw.execute("DELETE FROM posted WHERE edit_key = ?", (edit_key,))
+
+    # -- SLA clocks ------------------------------------------------------------------------
+
+    def clocks(self, ticket_id: int) -> dict[ClockKind, SlaClock]:
+        found = self._all("SELECT * FROM sla_clocks WHERE ticket_id = ?", ticket_id)
+        return {clock.kind: clock for clock in map(rows.clock, found)}
+
+    def save_clock(self, clock: SlaClock) -> None:
+        self._raw.execute(
+            "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
+            " started_at, used_seconds, running_since, due_at, stopped_at, breached_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.clock_values(clock),
+        )
+
+    # -- timers ----------------------------------------------------------------------------
+
+    def timers(self, ticket_id: int) -> list[Timer]:
+        found = self._all("SELECT * FROM timers WHERE ticket_id = ? ORDER BY round", ticket_id)
+        return [rows.timer(row) for row in found]
+
+    def schedule(self, ticket_id: int, step: str, round_: int, due_at: datetime) -> None:
+        self._raw.execute(
+            "INSERT INTO timers (ticket_id, step, round, due_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (ticket_id, step, round) DO UPDATE SET due_at = excluded.due_at,"
+            " state = 'pending' WHERE state != 'done'",
+            (ticket_id, step, round_, rows.to_db(due_at)),
+        )
+        if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
+            self.earliest_scheduled = due_at
+
+    def cancel_timer(self, timer: Timer) -> None:
+        self._raw.execute(
+            "UPDATE timers SET state = 'cancelled' WHERE ticket_id = ? AND step = ?"
+            " AND round = ? AND state = 'pending'",
+            (timer.ticket_id, timer.step, timer.round),
+        )
+
+    def finish_timer(self, timer: Timer, at: datetime) -> bool:
+        cursor = self._raw.execute(
+            "UPDATE timers SET state = 'done', fired_at = ? WHERE ticket_id = ? AND step = ?"
+            " AND round = ? AND state = 'pending'",
+            (rows.to_db(at), timer.ticket_id, timer.step, timer.round),
+        )
+        return cursor.rowcount == 1
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        found = self._all(
+            "SELECT * FROM timers WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?",
+            rows.to_db(now),
+            limit,
+        )
+        return [rows.timer(row) for row in found]
+
+    def next_timer_due(self) -> datetime | None:
+        row = self._one("SELECT min(due_at) FROM timers WHERE state = 'pending'")
+        return None if row is None or row[0] is None else rows.from_db(row[0])
+
+    # -- leases ----------------------------------------------------------------------------
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold the lease until `until` if it is free, expired or already ours."""
+        cursor = self._raw.execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at WHERE leases.holder = excluded.holder"
+            " OR leases.expires_at <= ?",
+            (name, holder, rows.to_db(until), rows.to_db(now)),
+        )
+        return cursor.rowcount == 1
+
+    def release_lease(self, name: str, holder: str) -> None:
+        self._raw.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
 
 
 def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:
