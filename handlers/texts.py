@@ -330,8 +330,8 @@ def clock_line(
     clock: SlaClock, used: timedelta, zone: ZoneInfo, status: Status, answered: bool
 ) -> str:
     """One clock: what it promises, where it stands, and why."""
-    promise = f"promise {duration(clock.target)} of business time" if clock.target else (
-        "no promise"
+    promise = (
+        f"promise {duration(clock.target)} of business time" if clock.target else ("no promise")
     )
     head = f"{clock.kind.label.capitalize()} ({promise}, counting on {clock.calendar}):"
     spent = f"{duration(used)} of business time used"
