@@ -130,12 +130,36 @@ def summary(config: Config) -> list[str]:
         lines.append(
             f"sla {priority}: {'; '.join(promises) or 'no promises'} on {calendar.describe()}"
         )
+    lines += _reminder_lines(config)
     lines.append(
         f"reopen window: {texts.duration(config.tickets.reopen_window)};"
         f" default priority {config.tickets.default_priority}"
     )
     lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
     return lines
+
+
+def _reminder_lines(config: Config) -> list[str]:
+    escalation, followup = config.escalation, config.followup
+    found = []
+    if escalation.unclaimed:
+        found.append(
+            f"unclaimed reminder after {texts.duration(escalation.unclaimed.after)}"
+            f" (x{escalation.unclaimed.max})"
+        )
+    if escalation.warn_before_breach:
+        found.append(f"warn at {escalation.warn_before_breach:.0%} of a promise")
+    if escalation.breach:
+        found.append(f"escalate breaches to leads (x{escalation.breach.max})")
+    if escalation.idle:
+        found.append(f"idle nudge after {texts.duration(escalation.idle)}")
+    if escalation.quiet_hours:
+        found.append(f"quiet hours: {escalation.quiet_hours}")
+    if followup.nudge_after:
+        found.append(f"nudge customers after {texts.duration(followup.nudge_after)}")
+    if followup.resolve_after:
+        found.append(f"auto-resolve after {texts.duration(followup.resolve_after)}")
+    return [f"reminders: {'; '.join(found) or 'none'}"]
 
 
 def _promise(span: SlaSpan, calendar: BusinessCalendar) -> str:
