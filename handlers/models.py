@@ -278,8 +278,9 @@ class SlaClock:
     """One promise's business-time clock for a ticket: running, paused or stopped.
 
     `used` is the business time counted before `running_since`; while running, the clock
-    has used `used + elapsed(running_since, now)`. `due_at` is set only while it runs with
-    a target. Stopped means answered (responses) or resolved (resolution): `used` is final.
+    has used `used + elapsed(running_since, now)`. `due_at` is set while it runs with a
+    target, and kept once passed (the moment the promise broke). Stopped means answered
+    (responses) or resolved (resolution): `used` is final.
     """
 
     ticket_id: int

@@ -61,6 +61,8 @@ def used(clock: SlaClock, now: datetime, settings: DeskSettings) -> timedelta:
 def _due(clock: SlaClock, settings: DeskSettings) -> datetime | None:
     if clock.running_since is None or clock.target is None:
         return None
+    if clock.used >= clock.target and clock.due_at is not None:
+        return clock.due_at  # it broke before the pause: it stays broken as of then
     remaining = max(clock.target - clock.used, timedelta())
     return settings.calendar(clock.calendar).add(clock.running_since, remaining)
 
@@ -77,7 +79,8 @@ def pause(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
     """Stop counting for now, keeping the business time used so far."""
     if not clock.running:
         return clock
-    return replace(clock, used=used(clock, now, settings), running_since=None, due_at=None)
+    broken = clock.due_at if clock.due_at is not None and clock.due_at <= now else None
+    return replace(clock, used=used(clock, now, settings), running_since=None, due_at=broken)
 
 
 def stop(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
@@ -95,7 +98,7 @@ def restart(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
 def retarget(clock: SlaClock, policy: SlaPolicy, now: datetime, settings: DeskSettings) -> SlaClock:
     """Move the clock to a new policy: time used so far stays; the due time follows."""
     was_running = clock.running
-    settled = pause(clock, now, settings)
+    settled = replace(pause(clock, now, settings), due_at=None)
     moved = replace(settled, calendar=policy.calendar.name, target=target(policy, clock.kind))
     return run(moved, now, settings) if was_running else moved
 
