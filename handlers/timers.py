@@ -117,10 +117,18 @@ def _next_round(
     return len(done), max(recent) + reminder.every
 
 
-def plan(tx: Tx, ticket: Ticket, settings: DeskSettings) -> None:
+def plan(
+    tx: Tx,
+    ticket: Ticket,
+    settings: DeskSettings,
+    *,
+    clocks: dict[ClockKind, SlaClock] | None = None,
+    history: list[Timer] | None = None,
+) -> None:
     """Bring the ticket's pending steps in line with what it needs now."""
-    history = tx.timers(ticket.id)
-    needed = wanted(ticket, tx.clocks(ticket.id), history, settings)
+    history = tx.timers(ticket.id) if history is None else history
+    clocks = tx.clocks(ticket.id) if clocks is None else clocks
+    needed = wanted(ticket, clocks, history, settings)
     pending = {timer.step: timer for timer in history if timer.state is TimerState.PENDING}
     for step, timer in pending.items():
         if needed.get(step, (None, None))[0] != timer.round:
@@ -147,8 +155,8 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
     if ticket is None:
         tx.cancel_timer(timer)
         return
-    clocks = tx.clocks(ticket.id)
-    expected = wanted(ticket, clocks, tx.timers(ticket.id), settings).get(timer.step)
+    clocks, history = tx.clocks(ticket.id), tx.timers(ticket.id)
+    expected = wanted(ticket, clocks, history, settings).get(timer.step)
     if expected is None or expected[0] != timer.round:
         tx.cancel_timer(timer)  # the ticket moved on: a reply, a claim, a resolution
         return
@@ -162,8 +170,17 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
     if not tx.finish_timer(timer, now):
         return
     tx.record(Event(ticket.id, None, "reminder", now, {"step": timer.step, "round": timer.round}))
-    ticket = _act(tx, timer, ticket, clocks, now, settings)
-    plan(tx, ticket, settings)
+    after = _act(tx, timer, ticket, clocks, now, settings)
+    if after is not ticket or kind_of(timer.step) == BREACH:
+        plan(tx, after, settings)  # the ticket or its clocks changed: read them afresh
+        return
+    fired = replace(timer, state=TimerState.DONE, fired_at=now)
+    done = [fired if _same(t, timer) else t for t in history]
+    plan(tx, ticket, settings, clocks=clocks, history=done)
+
+
+def _same(one: Timer, other: Timer) -> bool:
+    return (one.step, one.round) == (other.step, other.round)
 
 
 def _act(

@@ -37,7 +37,8 @@ def to_db(at: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z as UTC, and is many times faster than strptime.
+    return datetime.fromisoformat(text)
 
 
 def maybe_to_db(at: datetime | None) -> str | None:
