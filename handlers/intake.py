@@ -124,8 +124,8 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
         )
     )
     notices.send(tx, now, notices.ack(ticket, settings), notices.card(ticket, settings))
-    sla.opened(tx, ticket, now, settings)
-    timers.plan(tx, ticket, settings)
+    clocks = sla.opened(tx, ticket, now, settings)
+    timers.plan(tx, ticket, settings, clocks=clocks, history=[])
     return IntakeResult(Outcome.OPENED, ticket.id)
 
 

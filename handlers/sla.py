@@ -113,10 +113,15 @@ def fresh(ticket: Ticket, kind: ClockKind, now: datetime, settings: DeskSettings
 # -- a ticket's clocks, as the ticket changes ------------------------------------------------
 
 
-def opened(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> None:
-    """A new ticket: its first-response and resolution clocks start."""
+def opened(
+    tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings
+) -> dict[ClockKind, SlaClock]:
+    """A new ticket: its first-response and resolution clocks start; return them."""
+    clocks = {}
     for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
-        tx.save_clock(fresh(ticket, kind, ticket.created_at, settings))
+        clocks[kind] = fresh(ticket, kind, ticket.created_at, settings)
+        tx.save_clock(clocks[kind])
+    return clocks
 
 
 def answered(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> None:

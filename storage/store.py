@@ -25,6 +25,7 @@ from handlers.models import (
     Timer,
 )
 from storage import rows
+from storage.commits import GroupCommitter
 from storage.database import Database, in_transaction
 
 T = TypeVar("T")
@@ -388,16 +389,21 @@ class SqliteStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._commits = GroupCommitter(database)
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
         return cls(await Database.open(path))
 
     async def transact(self, work: Callable[[SqliteTx], T]) -> T:
-        """Run `work` in one write transaction (BEGIN IMMEDIATE: writers queue, never clash)."""
-        return await self.database.run(
-            lambda raw: in_transaction(raw, "BEGIN IMMEDIATE", lambda: work(SqliteTx(raw)))
-        )
+        """Run `work` atomically and durably; return only once it is committed.
+
+        Units arriving together share one COMMIT (see `storage.commits`); each still
+        commits or rolls back as a whole, and writers in other processes queue behind
+        BEGIN IMMEDIATE rather than clash.
+        """
+        result: T = await self._commits.run(lambda raw: work(SqliteTx(raw)))
+        return result
 
     async def read(self, work: Callable[[SqliteTx], T]) -> T:
         """Run `work` in a read transaction: one consistent snapshot."""
