@@ -39,6 +39,11 @@ def platform_places(config: Config) -> dict[str, PlatformPlaces]:
     return places
 
 
+def allowed_bots(config: Config) -> frozenset[str]:
+    """The bots whose messages the desk takes like a person's, as person keys."""
+    return frozenset(f"slack:{bot}" for bot in config.slack.allowed_bots)
+
+
 def desk_settings(config: Config) -> DeskSettings:
     calendars = config.calendars()
     policies = {
@@ -56,6 +61,7 @@ def desk_settings(config: Config) -> DeskSettings:
         places=platform_places(config),
         default_priority=config.tickets.default_priority,
         reopen_window=config.tickets.reopen_window,
+        allowed_bots=allowed_bots(config),
         timezone=ZoneInfo(config.timezone),
         sla=policies,
     )
