@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter, stdin_lines
+from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.desk_settings import desk_settings
@@ -63,6 +64,10 @@ async def _serve(
         console = ConsoleAdapter(desk, out, settle=outbox.drain)
         outbox.add_sender(console)
         platforms.append(asyncio.create_task(console.run(lines or stdin_lines()), name="console"))
+    if config.slack.enabled:
+        # Slack's notices wait in the outbox until the token is known good.
+        slack = SlackAdapter(config, desk, desk.clock)
+        platforms.append(asyncio.create_task(slack.run(outbox.add_sender), name="slack"))
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         with _stop_on_signals(stop):
