@@ -134,6 +134,7 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Check the workspace set-up, then connect (Socket Mode) or listen (HTTP mode)."""
+        self._in_flight = _InFlight()
         self.identity, _ = await startup.check(self.client, self.config, self.roles)
         if self.config.mode == "http":
             http = self.config.http
@@ -200,6 +201,16 @@ class SlackAdapter:
             reply = await self._guarded(self._click(body, action), what="a card button")
             if reply is not None:
                 await self._respond(respond, reply)
+
+        @app.error
+        async def on_error(error: Exception, body: JsonDict) -> None:
+            # Bolt answers 500 (HTTP) or leaves the envelope un-acked (Socket Mode): Slack
+            # delivers the event again, and the desk's dedupe keys make that harmless.
+            what = body.get("event", {}).get("type") or body.get("type") or "request"
+            if isinstance(error, Stopping):
+                log.info("Left a Slack %s for redelivery: %s", what, error)
+            else:
+                log.error("A Slack %s failed; Slack will deliver it again", what, exc_info=error)
 
     async def _guarded(self, work: Awaitable[Reply | None], what: str) -> Reply | None:
         """Run a command's work; anything unexpected is logged and answered, not lost."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -114,3 +115,24 @@ async def test_url_verification_is_answered(desk_on_slack: SlackDesk) -> None:
     """Saving the Request URL in Slack's settings works: the challenge is echoed."""
     answer = await desk_on_slack.slack.post_url_verification(desk_on_slack.url, challenge="abc")
     assert answer.json() == {"challenge": "abc"}
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_event_the_desk_cannot_record_is_left_for_slack_to_redeliver(
+    desk_on_slack: SlackDesk,
+) -> None:
+    """If the ticket cannot be committed the event is not acknowledged; the retry opens it."""
+    d = desk_on_slack
+    event = d.slack.user_posts(d.scene.support.id, d.scene.alice.id, "Printer on fire")
+    await d.store.database.run(lambda raw: raw.execute("PRAGMA query_only = ON"))
+    if d.mode == "http":
+        refused = await d.slack.post_event(d.url, event, event_id="Ev0LOCKED001")
+        assert refused.status == 500
+    else:
+        envelope = await d.slack.socket_send_event(event, event_id="Ev0LOCKED001")
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await d.slack.socket_ack(envelope)
+    await d.store.database.run(lambda raw: raw.execute("PRAGMA query_only = OFF"))
+    await d.deliver(event, event_id="Ev0LOCKED001", retry=1)
+    assert await counts(d) == (1, 2, 2)
