@@ -93,3 +93,14 @@ def test_cli_warns_when_http_mode_lacks_a_url(
     out, err = capsys.readouterr()
     assert json.loads(out)["settings"]["event_subscriptions"]["request_url"].startswith("https://")
     assert "pass --url" in err
+
+
+def test_operator_guide_explains_every_scope_and_event() -> None:
+    """docs/slack.md names each scope and bot event the manifest asks for."""
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "slack.md").read_text()
+    made = manifest(SlackConfig())
+    asked = [
+        *made["oauth_config"]["scopes"]["bot"],
+        *made["settings"]["event_subscriptions"]["bot_events"],
+    ]
+    assert [name for name in asked if f"`{name}`" not in guide] == []
