@@ -65,9 +65,9 @@ async def _serve(
         outbox.add_sender(console)
         platforms.append(asyncio.create_task(console.run(lines or stdin_lines()), name="console"))
     if config.slack.enabled:
-        # Slack's notices wait in the outbox until the token is known good.
         slack = SlackAdapter(config, desk, desk.clock)
-        platforms.append(asyncio.create_task(slack.run(outbox.add_sender), name="slack"))
+        outbox.add_sender(slack.sender)
+        platforms.append(asyncio.create_task(slack.run(), name="slack"))
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         with _stop_on_signals(stop):

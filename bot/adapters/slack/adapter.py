@@ -26,7 +26,7 @@ from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.http import SlackHttpServer
 from bot.adapters.slack.inbound import PLATFORM, SlackMessage
 from bot.adapters.slack.outbound import SlackSender
-from bot.adapters.slack.startup import SlackIdentity
+from bot.adapters.slack.startup import SlackIdentity, SlackStartupError
 from bot.config import Config
 from handlers.desk import Desk
 from handlers.models import Command, Inbound, Person, Place, Reply
@@ -119,15 +119,11 @@ class SlackAdapter:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def run(self, ready: Callable[[SlackSender], None] = lambda sender: None) -> None:
-        """Connect and serve until cancelled; then let listeners in flight finish.
-
-        `ready` gets the sender once Slack has accepted the token, so that notices are not
-        tried (and failed) with a token Slack refuses.
-        """
-        await self.start()
-        ready(self.sender)
+    async def run(self, ready: Callable[[], None] = lambda: None) -> None:
+        """Connect and serve until cancelled (`ready` is told once connected); then stop."""
         try:
+            await self.start()
+            ready()
             await asyncio.Event().wait()
         finally:
             await self.stop()
@@ -135,11 +131,25 @@ class SlackAdapter:
     async def start(self) -> None:
         """Check the workspace set-up, then connect (Socket Mode) or listen (HTTP mode)."""
         self._in_flight = _InFlight()
+        try:
+            await self._connect()
+        except Exception as error:
+            self.sender.refuse(str(error))
+            raise
+        self.sender.accept()
+
+    async def _connect(self) -> None:
         self.identity, _ = await startup.check(self.client, self.config, self.roles)
         if self.config.mode == "http":
             http = self.config.http
             self._http = SlackHttpServer(self.app, http.host, http.port, http.path)
-            self.url = await self._http.start()
+            try:
+                self.url = await self._http.start()
+            except OSError as error:
+                where = f"{http.host}:{http.port}"
+                raise SlackStartupError(
+                    f"slack.http: cannot listen on {where} ({error.strerror or error})"
+                ) from None
             log.info("Taking Slack's requests at %s", self.url)
             return
         token = self.config.app_token.get_secret_value() if self.config.app_token else ""

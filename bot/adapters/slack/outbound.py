@@ -7,6 +7,7 @@ card to edit is gone, or which config key to fix, and the outbox does the rest.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ _CHANNEL_CODES = frozenset({"channel_not_found", "not_in_channel", "is_archived"
 _TOKEN_CODES = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+CONNECT_WAIT = 30.0  # seconds a notice waits for start-up before it is retried later
+NOT_CONNECTED_RETRY = 60.0  # seconds before trying again when Slack refused deskbot
 TOKEN_FIX = (
     "Check slack.bot_token: it must be the app's Bot User OAuth Token (xoxb-…) "
     "from OAuth & Permissions, for the workspace the app is installed in"
@@ -64,16 +67,44 @@ def render(notice: Notice, command: str = escaping.DEFAULT_COMMAND) -> SlackPost
 
 
 class SlackSender:
-    """Posts notices with the bot token; `edit_of` is the ts of the card to `chat.update`."""
+    """Posts notices with the bot token; `edit_of` is the ts of the card to `chat.update`.
+
+    Until Slack has accepted the token at start-up, notices wait (a little) rather than
+    being tried: a refused token must leave them queued for the next start, not failed.
+    """
 
     platform = PLATFORM
 
     def __init__(self, client: AsyncWebClient, config: SlackConfig) -> None:
         self.client = client
         self.config = config
+        self._settled = asyncio.Event()
+        self._refused: str | None = None
+
+    def accept(self) -> None:
+        """Slack took the token: deliver."""
+        self._refused = None
+        self._settled.set()
+
+    def refuse(self, reason: str) -> None:
+        """Slack refused deskbot at start-up: keep notices queued, retrying later."""
+        self._refused = reason
+        self._settled.set()
+
+    async def _wait_until_connected(self) -> None:
+        try:
+            async with asyncio.timeout(CONNECT_WAIT):
+                await self._settled.wait()
+        except TimeoutError:
+            raise TransientDeliveryError("Slack is not connected yet") from None
+        if self._refused is not None:
+            raise TransientDeliveryError(
+                f"Slack is not connected ({self._refused})", NOT_CONNECTED_RETRY
+            )
 
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Post the notice (or edit the card at `edit_of`) and return the message's ts."""
+        await self._wait_until_connected()
         post = render(notice, self.config.command)
         channel = notice.place.channel
         method = "chat.update" if edit_of is not None else "chat.postMessage"

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -55,6 +56,10 @@ async def identify(client: AsyncWebClient) -> SlackIdentity:
     except SlackApiError as error:
         code = error_code(error)
         raise SlackStartupError(f"Slack refused slack.bot_token ({code}). {TOKEN_FIX}.") from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise SlackStartupError(
+            f"Cannot reach Slack at slack.api_url ({client.base_url}): {error!r}"
+        ) from None
     return SlackIdentity(
         team_id=str(answer["team_id"]),
         team=str(answer.get("team") or answer["team_id"]),

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.adapter import SlackAdapter
-from bot.adapters.slack.outbound import SlackSender
 from bot.config import Config, SlackHttpConfig
 from bot.desk_settings import desk_settings
 from bot.outbox import OutboxWorker
@@ -138,15 +137,11 @@ class SlackDesk:
 
     async def start(self) -> None:
         ready = asyncio.Event()
-
-        def on_ready(sender: SlackSender) -> None:
-            self.outbox.add_sender(sender)
-            ready.set()
-
+        self.outbox.add_sender(self.adapter.sender)
         connections = self.slack.socket_connections_made
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="outbox"),
-            asyncio.create_task(self.adapter.run(on_ready), name="slack"),
+            asyncio.create_task(self.adapter.run(ready.set), name="slack"),
         ]
         waiting = asyncio.ensure_future(ready.wait())
         try:

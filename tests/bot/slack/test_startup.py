@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.slack.outbound import TOKEN_FIX
 from bot.adapters.slack.startup import SlackStartupError
 from bot.config import Config
+from handlers.models import Person, Place
 from storage.store import SqliteStore
 from tests.bot.slack.conftest import Scene, SlackDesk, make_config
+from tests.builders import message
 from tests.clock import FakeClock
 from tests.fakes.slack import FakeSlack
 
@@ -30,14 +33,31 @@ async def test_refused_token_stops_startup_naming_the_key(
     slack: FakeSlack, scene: Scene, store: SqliteStore, db_path: Path,
     mode: str, token: str, named: str,
 ) -> None:  # fmt: skip
-    """A token Slack refuses stops deskbot with the key to fix, and the notices wait."""
+    """A token Slack refuses stops deskbot with the key to fix, and nothing stays open."""
     config = make_config(slack, scene, db_path, mode, {token: "xoxb-not-the-token"})
     running = SlackDesk(slack, scene, config, store, FakeClock())
     with pytest.raises(SlackStartupError, match=rf"^Slack refused {named} \(invalid_auth\)\."):
         await running.start()
-    await running.stop()
-    assert running.slack.socket_open_connections == 0
-    assert "slack" not in running.outbox.senders
+    assert slack.socket_open_connections == 0
+
+
+async def test_notices_wait_while_slack_refuses_the_token(
+    slack: FakeSlack, scene: Scene, store: SqliteStore, db_path: Path
+) -> None:
+    """Notices queued while the token is refused stay queued for the next start, not failed."""
+    config = make_config(slack, scene, db_path, "socket", {"bot_token": "xoxb-revoked"})
+    running = SlackDesk(slack, scene, config, store, FakeClock())
+    with pytest.raises(SlackStartupError):
+        await running.start()
+    customer = Person("slack", scene.alice.id, "alice")
+    support = Place(f"slack:{slack.identity.team_id}", scene.support.id)
+    await running.desk.receive(message(customer, "Printer on fire", place=support))
+    await running.outbox.deliver_due()
+    assert await running.rows("SELECT DISTINCT status, last_error FROM outbox") == [
+        ("pending", "Slack is not connected (Slack refused slack.bot_token (invalid_auth)."
+         " " + TOKEN_FIX + ".)")
+    ]  # fmt: skip
+    assert [call.method for call in slack.calls if call.method.startswith("chat.")] == []
 
 
 async def test_channel_without_the_bot_is_named_precisely(
@@ -101,3 +121,33 @@ async def test_api_url_is_honoured(desk_on_slack: SlackDesk) -> None:
     """Every Web API call, the socket's connections.open included, goes to slack.api_url."""
     methods = {call.method for call in desk_on_slack.slack.calls}
     assert {"auth.test", "conversations.info", "apps.connections.open"} <= methods
+
+
+async def test_http_port_in_use_stops_startup_naming_the_key(
+    slack: FakeSlack, scene: Scene, store: SqliteStore, db_path: Path
+) -> None:
+    """HTTP mode on a port something else holds stops deskbot, naming slack.http."""
+    config = make_config(slack, scene, db_path, "http")
+    first = await start(config, slack, scene, store)
+    port = int(first.url.split(":")[2].split("/")[0])
+    taken = config.slack.http.model_copy(update={"port": port})
+    second = config.model_copy(update={"slack": config.slack.model_copy(update={"http": taken})})
+    with pytest.raises(SlackStartupError, match=rf"^slack.http: cannot listen on 127.0.0.1:{port}"):
+        await start(second, slack, scene, store)
+    await first.stop()
+
+
+async def test_notices_queued_before_start_go_out_once_connected(
+    slack: FakeSlack, scene: Scene, store: SqliteStore, db_path: Path
+) -> None:
+    """Notices left from the last run are delivered as soon as Slack is connected, first try."""
+    running = SlackDesk(
+        slack, scene, make_config(slack, scene, db_path, "socket"), store, FakeClock()
+    )
+    customer = Person("slack", scene.alice.id, "alice")
+    support = Place(f"slack:{slack.identity.team_id}", scene.support.id)
+    await running.desk.receive(message(customer, "Printer on fire", place=support))
+    await running.start()
+    await running.settle()
+    await running.stop()
+    assert await running.rows("SELECT status, attempts FROM outbox") == [("sent", 1), ("sent", 1)]
