@@ -34,6 +34,17 @@ from handlers.ports import Clock
 
 log = logging.getLogger(__name__)
 
+
+class _QuietAboutTheClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN by itself, then warns it is unused: the client has it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+BOLT_LOG = logging.getLogger("bot.adapters.slack.bolt")
+BOLT_LOG.addFilter(_QuietAboutTheClient())
+
 JsonDict = dict[str, Any]
 STOP_TIMEOUT = 5.0  # seconds to let listeners in flight finish when stopping
 
@@ -92,7 +103,7 @@ class SlackAdapter:
             signing_secret=secret.get_secret_value() if secret and http else "",
             request_verification_enabled=http,
             process_before_response=True,
-            logger=logging.getLogger("bot.adapters.slack.bolt"),
+            logger=BOLT_LOG,
         )
         reactions = self.config.reactions
         self._reaction_verbs = {

@@ -57,8 +57,9 @@ async def identify(client: AsyncWebClient) -> SlackIdentity:
         code = error_code(error)
         raise SlackStartupError(f"Slack refused slack.bot_token ({code}). {TOKEN_FIX}.") from None
     except (aiohttp.ClientError, TimeoutError) as error:
+        why = str(error) or type(error).__name__
         raise SlackStartupError(
-            f"Cannot reach Slack at slack.api_url ({client.base_url}): {error!r}"
+            f"Cannot reach Slack at slack.api_url ({client.base_url}): {why}"
         ) from None
     return SlackIdentity(
         team_id=str(answer["team_id"]),
