@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter, stdin_lines
+from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.desk_settings import desk_settings
@@ -72,6 +73,10 @@ async def _serve(
         console = ConsoleAdapter(desk, out, settle=outbox.drain)
         outbox.add_sender(console)
         platforms.append(asyncio.create_task(console.run(lines or stdin_lines()), name="console"))
+    if config.slack.enabled:
+        slack = SlackAdapter(config, desk, desk.clock)
+        outbox.add_sender(slack.sender)
+        platforms.append(asyncio.create_task(slack.run(), name="slack"))
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         with _stop_on_signals(stop):

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from bot import app
+from bot.adapters.slack import manifest as slack_manifest
+from bot.adapters.slack.startup import SlackStartupError
 from bot.config import Config, ConfigError, load_config
 from handlers import texts
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
@@ -58,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
+    manifest = command(
+        "slack-manifest", _slack_manifest, "print the Slack app manifest matching this config"
+    )
+    manifest.add_argument(
+        "--url", metavar="URL", help="the public HTTPS URL Slack posts to (HTTP mode)"
+    )
+    manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
     return parser
 
 
@@ -74,6 +83,9 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     except DatabaseTooNew as error:
         print(error, file=sys.stderr)
         return 1
+    except SlackStartupError as error:
+        print(error, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     return 0
@@ -83,6 +95,17 @@ def _check_config(config: Config, args: argparse.Namespace) -> int:
     print(f"{args.config} is valid.")
     for line in summary(config):
         print(f"  {line}")
+    return 0
+
+
+def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
+    print(slack_manifest.dump(slack_manifest.manifest(config.slack, args.url), as_json=args.json))
+    if config.slack.mode == "http" and not args.url:
+        print(
+            f"note: Slack posts to {slack_manifest.PLACEHOLDER_URL} in this manifest; pass"
+            f" --url with the public HTTPS URL that reaches {config.slack.http.path}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -123,6 +123,32 @@ class SlackHttpConfig(Section):
     path: str = "/slack/events"
 
 
+def _emoji(value: object) -> object:
+    # People write emoji as they type them, `:eyes:`; Slack's events name them `eyes`.
+    name = value.strip().strip(":").lower() if isinstance(value, str) else ""
+    if not re.fullmatch(r"[a-z0-9_+'-]+", name):
+        raise ValueError(f"{value!r} is not an emoji name like eyes or :white_check_mark:")
+    return name
+
+
+Emoji = Annotated[str, BeforeValidator(_emoji)]
+
+
+class SlackReactionsConfig(Section):
+    """The emoji that work tickets: open one from any message, claim it, resolve it."""
+
+    ticket: Emoji = "ticket"
+    claim: Emoji = "eyes"
+    resolve: Emoji = "white_check_mark"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SlackReactionsConfig:
+        names = [self.ticket, self.claim, self.resolve]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ticket, claim and resolve must be different emoji, not {names}")
+        return self
+
+
 class SlackConfig(Section):
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
@@ -135,6 +161,11 @@ class SlackConfig(Section):
     triage_channel: ChannelId | None = None
     leads_channel: ChannelId | None = None
     command: str = "/ticket"
+    reactions: SlackReactionsConfig = SlackReactionsConfig()
+    # Bots whose messages open tickets like a person's: their member id (U…), or for an old
+    # integration that posts without a bot user, its bot id (B…).
+    allowed_bots: Ids = []
+    home_tab: bool = True  # the App Home tab: the viewer's tickets, and the queue for agents
 
     @field_validator("command")
     @classmethod

@@ -60,6 +60,11 @@ def escalation(config: Config, calendars: dict[str, BusinessCalendar]) -> Escala
     return EscalationSettings(unclaimed, spec.warn_before_breach, breach, spec.idle, quiet)
 
 
+def allowed_bots(config: Config) -> frozenset[str]:
+    """The bots whose messages the desk takes like a person's, as person keys."""
+    return frozenset(f"slack:{bot}" for bot in config.slack.allowed_bots)
+
+
 def desk_settings(config: Config) -> DeskSettings:
     calendars = config.calendars()
     policies = {
@@ -77,6 +82,7 @@ def desk_settings(config: Config) -> DeskSettings:
         places=platform_places(config),
         default_priority=config.tickets.default_priority,
         reopen_window=config.tickets.reopen_window,
+        allowed_bots=allowed_bots(config),
         timezone=ZoneInfo(config.timezone),
         sla=policies,
         escalation=escalation(config, calendars),

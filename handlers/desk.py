@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, intake
+from handlers import commands, home, intake
 from handlers.errors import DeskError, Unchanged
+from handlers.home import Home
 from handlers.intake import IntakeResult
-from handlers.models import Command, Inbound, Place, Reply, Ticket
+from handlers.models import Command, Inbound, Person, Place, Reply, Role, Ticket
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
 
@@ -62,3 +63,24 @@ class Desk:
 
     async def ticket_at(self, place: Place) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket_at(place))
+
+    async def home(self, viewer: Person, workspace: str) -> Home:
+        """What `viewer`'s own dashboard shows: their tickets and, for staff, the queue."""
+        return await self.store.read(lambda tx: home.build(tx, viewer, workspace, self.settings))
+
+    def works_tickets(self, person: Person) -> bool:
+        """Whether `person` is staff, whose reactions on a ticket's messages act on it."""
+        return self.settings.role_of(person).at_least(Role.AGENT)
+
+    async def react(self, command: Command) -> Reply | None:
+        """Run a reaction's command for staff on a ticket; None when it means nothing here.
+
+        👀 and ✅ are everyday emoji: on a message that is no ticket's, or from someone who
+        is not staff, a reaction is just a reaction and gets no answer.
+        """
+        if not self.works_tickets(command.actor):
+            return None
+        names_a_ticket = len(command.text.split()) > 1
+        if not names_a_ticket and await self.ticket_at(command.place) is None:
+            return None
+        return await self.execute(command)

@@ -406,3 +406,37 @@ def usage(line: str, problem: str = "") -> str:
 
 def unknown_verb(verb: str) -> str:
     return f"I don't know /ticket {quote(shorten(verb, 40))}. Try /ticket help."
+
+
+# -- a person's own dashboard (Slack's App Home) ----------------------------------------------
+
+
+def home_heading(name: str) -> str:
+    return f"deskbot · {quote(name)}"
+
+
+def home_hint() -> str:
+    return (
+        "Post in a support channel to open a ticket; an agent answers in its thread. "
+        "/ticket help lists what you can do."
+    )
+
+
+def home_requests() -> str:
+    return "Your open requests"
+
+
+def home_assigned() -> str:
+    return "Tickets you hold"
+
+
+def home_unclaimed() -> str:
+    return "Unclaimed tickets"
+
+
+def home_empty(title: str) -> str:
+    return f"{title}: none right now."
+
+
+def home_more(count: int) -> str:
+    return f"…and {count} more. /ticket list shows them all."
