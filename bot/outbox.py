@@ -64,8 +64,12 @@ class OutboxWorker:
         """Deliver forever; sleep until woken or until the next poll."""
         while True:
             self._wake.clear()
-            if await self.deliver_due():
-                continue
+            try:
+                if await self.deliver_due():
+                    continue
+            except Exception:
+                # Storage trouble (disk full, a locked file): keep the worker alive, try again.
+                log.exception("The outbox could not read or record deliveries; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll)
 
@@ -75,8 +79,10 @@ class OutboxWorker:
             return 0  # another process on this database delivers
         # One delivery round at a time: two rounds would both see the same head notices.
         async with self._round:
-            now = self.clock.now()
-            due = await self.store.transact(lambda tx: tx.due_notices(now, self.batch))
+            now, running = self.clock.now(), frozenset(self.senders)
+            if not running:
+                return 0
+            due = await self.store.transact(lambda tx: tx.due_notices(now, self.batch, running))
             await asyncio.gather(*(self._deliver(queued) for queued in due))
             return len(due)
 
@@ -90,11 +96,7 @@ class OutboxWorker:
                 await asyncio.sleep(0.05)
 
     async def _deliver(self, queued: Queued) -> None:
-        platform = queued.notice.place.platform
-        sender = self.senders.get(platform)
-        if sender is None:
-            await self._retry(queued, f"{platform} is not running", self.backoff_cap)
-            return
+        sender = self.senders[queued.notice.place.platform]
         if queued.notice.guard is not None and not await self._still_relevant(queued):
             return
         try:

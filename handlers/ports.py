@@ -76,8 +76,13 @@ class Tx(Protocol):
         """Queue a notice for delivery; a card notice supersedes that card's undelivered ones."""
         ...
 
-    def due_notices(self, now: datetime, limit: int) -> list[Queued]:
-        """Return the oldest due notice of each channel, so every channel keeps its order."""
+    def due_notices(
+        self, now: datetime, limit: int, platforms: frozenset[str] | None = None
+    ) -> list[Queued]:
+        """Return the oldest due notice of each channel, so every channel keeps its order.
+
+        With `platforms`, only channels of those platforms (the ones running) are looked at.
+        """
         ...
 
     def mark_sent(self, queued: Queued, message_id: str, at: datetime) -> None:

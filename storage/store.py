@@ -236,14 +236,27 @@ class SqliteTx:
             ),
         )
 
-    def due_notices(self, now: datetime, limit: int) -> list[Queued]:
+    def due_notices(
+        self, now: datetime, limit: int, platforms: frozenset[str] | None = None
+    ) -> list[Queued]:
+        chosen = sorted(platforms) if platforms is not None else None
+        only = (
+            ""
+            if chosen is None
+            else (
+                " AND substr(o.workspace, 1, instr(o.workspace, ':') - 1)"
+                f" IN ({', '.join('?' * len(chosen))})"
+            )
+        )
+        # `only` is fixed text with placeholders; the platform names are parameters.
         found = self._all(
-            "SELECT o.*, p.message_id AS edit_of FROM outbox o"
+            "SELECT o.*, p.message_id AS edit_of FROM outbox o"  # noqa: S608
             " JOIN (SELECT min(id) AS id FROM outbox WHERE status = 'pending'"
             "       GROUP BY workspace, channel) head ON head.id = o.id"
             " LEFT JOIN posted p ON p.edit_key = o.edit_key"
-            " WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            f" WHERE o.next_attempt_at <= ?{only} ORDER BY o.id LIMIT ?",
             rows.to_db(now),
+            *(chosen or ()),
             limit,
         )
         return [
