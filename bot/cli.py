@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import app
+from bot import app, outbox_report
 from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
 from bot.config import Config, ConfigError, load_config
@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
+    outbox = command("outbox", _outbox, "show queued and failed notices; re-queue failures")
+    outbox.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="queue failed notices again (after fixing their cause)",
+    )
     manifest = command(
         "slack-manifest", _slack_manifest, "print the Slack app manifest matching this config"
     )
@@ -88,6 +94,18 @@ def _run(config: Config, args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def _outbox(config: Config, args: argparse.Namespace) -> int:
+    try:
+        lines = asyncio.run(
+            outbox_report.report(config.storage.path, retry_failed=args.retry_failed)
+        )
+    except DatabaseTooNew as error:
+        print(error, file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0
 
 

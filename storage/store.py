@@ -301,6 +301,30 @@ class SqliteTx:
             (error, rows.to_db(at), queued.id),
         )
 
+    def outbox_counts(self) -> dict[str, int]:
+        """How many notices are in each state."""
+        found = self._all("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {str(status): int(count) for status, count in found}
+
+    def outbox_problems(self, limit: int) -> list[tuple[int, str, str, str, int, str]]:
+        """Failed and retrying notices: (id, status, where, kind, attempts, last error)."""
+        found = self._all(
+            "SELECT id, status, workspace || ' ' || channel, kind, attempts, last_error"
+            " FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0)"
+            " ORDER BY id LIMIT ?",
+            limit,
+        )
+        return [tuple(row) for row in found]
+
+    def retry_failed(self, now: datetime) -> int:
+        """Queue every failed notice again (after fixing the config that failed them)."""
+        cursor = self._raw.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = 0"
+            " WHERE status = 'failed'",
+            (rows.to_db(now),),
+        )
+        return cursor.rowcount
+
     def forget_edit_target(self, edit_key: str) -> None:
         self._raw.execute("DELETE FROM posted WHERE edit_key = ?", (edit_key,))
 
