@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -22,7 +22,7 @@ from bot.adapters.slack.inbound import PLATFORM
 from bot.adapters.slack.manifest import METHOD_SCOPES
 from bot.config import SlackConfig
 from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
-from handlers.models import Notice
+from handlers.models import Notice, Place
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,10 @@ class SlackSender:
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Post the notice (or edit the card at `edit_of`) and return the message's ts."""
         await self._wait_until_connected()
+        if notice.direct_to is not None:
+            # Posting to a user id lands in the app's direct messages with them.
+            notice = replace(notice, place=Place(notice.place.workspace, notice.direct_to),
+                             mentions=())
         post = render(notice, self.config.command)
         channel = notice.place.channel
         method = "chat.update" if edit_of is not None else "chat.postMessage"
