@@ -28,9 +28,10 @@ def fast_config(slack: FakeSlack, scene: Scene, db_path: Path) -> Config:
     return config.model_copy(update={"escalation": changes.escalation, "sla": changes.sla})
 
 
-async def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+async def until(condition: Callable[[], object]) -> None:
+    """Wait for what the fake Slack records (it has no event to wait on for this)."""
     async with asyncio.timeout(WAIT):
-        while not condition():
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
 
