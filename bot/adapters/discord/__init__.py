@@ -1,0 +1,1 @@
+"""The Discord platform, on the unmodified discord.py."""
