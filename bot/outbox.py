@@ -62,8 +62,11 @@ class OutboxWorker:
             self._wake.clear()
             if await self.deliver_due():
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives just as the event is set, and the worker would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
 
     async def deliver_due(self) -> int:
         """Send the head notice of every channel that has one due; return how many."""
