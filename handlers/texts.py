@@ -321,3 +321,26 @@ def usage(line: str, problem: str = "") -> str:
 
 def unknown_verb(verb: str) -> str:
     return f"I don't know /ticket {quote(shorten(verb, 40))}. Try /ticket help."
+
+
+# -- chat surfaces: what buttons say, and the answer when something breaks --------------------
+
+
+_ACTION_LABELS = {"claim": "Claim", "resolve": "Resolve", "reopen": "Reopen"}
+
+
+def action_label(action: str) -> str:
+    """The label of a triage card's button for one of `notices.card_actions`."""
+    return _ACTION_LABELS.get(action, action.capitalize())
+
+
+def priority_placeholder() -> str:
+    return "Set priority…"
+
+
+def open_thread_label() -> str:
+    return "Open thread"
+
+
+def unexpected_failure() -> str:
+    return "Something went wrong on deskbot's side. Please try again in a moment."
