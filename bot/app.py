@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TextIO
 
 from bot.adapters.console import ConsoleAdapter, stdin_lines
+from bot.adapters.discord import DiscordAdapter
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.desk_settings import desk_settings
 from bot.outbox import OutboxWorker
 from handlers.desk import Desk
 from handlers.ports import Clock
+from storage.cursors import ChannelCursors
 from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ async def run(
         desk = Desk(store, clock, desk_settings(config), on_notices=outbox.wake)
         outbox_task = asyncio.create_task(outbox.run(), name="outbox")
         try:
-            await _serve(config, desk, outbox, lines, out)
+            await _serve(config, desk, outbox, lines, out, store=store)
         finally:
             try:
                 async with asyncio.timeout(DRAIN_TIMEOUT):
@@ -56,6 +58,8 @@ async def _serve(
     outbox: OutboxWorker,
     lines: AsyncIterator[str] | None,
     out: TextIO,
+    *,
+    store: SqliteStore,
 ) -> None:
     stop = asyncio.Event()
     platforms: list[asyncio.Task[None]] = []
@@ -63,6 +67,10 @@ async def _serve(
         console = ConsoleAdapter(desk, out, settle=outbox.drain)
         outbox.add_sender(console)
         platforms.append(asyncio.create_task(console.run(lines or stdin_lines()), name="console"))
+    if config.discord.enabled:
+        discord_bot = DiscordAdapter(config.discord, desk, ChannelCursors(store), desk.clock)
+        outbox.add_sender(discord_bot)
+        platforms.append(asyncio.create_task(discord_bot.run(), name="discord"))
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         with _stop_on_signals(stop):

@@ -9,7 +9,10 @@ import os
 import sys
 from collections.abc import Sequence
 
+import discord
+
 from bot import app
+from bot.adapters.discord import DiscordStartError, invite
 from bot.config import Config, ConfigError, load_config
 from handlers import texts
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
@@ -58,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
+    discord_invite = command(
+        "discord-invite",
+        _discord_invite,
+        "print the URL that adds the bot to a Discord server, with the permissions it needs",
+    )
+    discord_invite.add_argument(
+        "--application-id",
+        type=int,
+        metavar="ID",
+        help="the Discord application's id (default: ask Discord, using discord.token)",
+    )
     return parser
 
 
@@ -71,11 +85,28 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(app.run(config))
-    except DatabaseTooNew as error:
+    except (DatabaseTooNew, DiscordStartError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def _discord_invite(config: Config, args: argparse.Namespace) -> int:
+    application_id = args.application_id
+    if application_id is None:
+        try:
+            application_id = asyncio.run(invite.application_id(config.discord))
+        except (ValueError, discord.LoginFailure, discord.HTTPException) as error:
+            print(f"Cannot ask Discord for the application id: {error}", file=sys.stderr)
+            return 1
+    guilds = config.discord.guilds
+    guild = int(guilds[0]) if len(guilds) == 1 else None
+    print(invite.invite_url(application_id, guild))
+    print()
+    for line in invite.explanation():
+        print(line)
     return 0
 
 
