@@ -9,7 +9,10 @@ import os
 import sys
 from collections.abc import Sequence
 
+import discord
+
 from bot import app, outbox_report
+from bot.adapters.discord import DiscordStartError, invite
 from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
 from bot.config import Config, ConfigError, load_config
@@ -73,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
         "--url", metavar="URL", help="the public HTTPS URL Slack posts to (HTTP mode)"
     )
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    discord_invite = command(
+        "discord-invite",
+        _discord_invite,
+        "print the URL that adds the bot to a Discord server, with the permissions it needs",
+    )
+    discord_invite.add_argument(
+        "--application-id",
+        type=int,
+        metavar="ID",
+        help="the Discord application's id (default: ask Discord, using discord.token)",
+    )
     return parser
 
 
@@ -86,14 +100,28 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(app.run(config))
-    except DatabaseTooNew as error:
-        print(error, file=sys.stderr)
-        return 1
-    except SlackStartupError as error:
+    except (DatabaseTooNew, SlackStartupError, DiscordStartError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def _discord_invite(config: Config, args: argparse.Namespace) -> int:
+    application_id = args.application_id
+    if application_id is None:
+        try:
+            application_id = asyncio.run(invite.application_id(config.discord))
+        except (ValueError, discord.LoginFailure, discord.HTTPException) as error:
+            print(f"Cannot ask Discord for the application id: {error}", file=sys.stderr)
+            return 1
+    guilds = config.discord.guilds
+    guild = int(guilds[0]) if len(guilds) == 1 else None
+    print(invite.invite_url(application_id, guild))
+    print()
+    for line in invite.explanation():
+        print(line)
     return 0
 
 

@@ -70,8 +70,11 @@ class OutboxWorker:
             except Exception:
                 # Storage trouble (disk full, a locked file): keep the worker alive, try again.
                 log.exception("The outbox could not read or record deliveries; retrying")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives just as the event is set, and the worker would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
 
     async def deliver_due(self) -> int:
         """Send the head notice of every channel that has one due; return how many."""

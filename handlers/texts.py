@@ -440,3 +440,26 @@ def home_empty(title: str) -> str:
 
 def home_more(count: int) -> str:
     return f"…and {count} more. /ticket list shows them all."
+
+
+# -- chat surfaces: what buttons say, and the answer when something breaks --------------------
+
+
+_ACTION_LABELS = {"claim": "Claim", "resolve": "Resolve", "reopen": "Reopen"}
+
+
+def action_label(action: str) -> str:
+    """The label of a triage card's button for one of `notices.card_actions`."""
+    return _ACTION_LABELS.get(action, action.capitalize())
+
+
+def priority_placeholder() -> str:
+    return "Set priority…"
+
+
+def open_thread_label() -> str:
+    return "Open thread"
+
+
+def unexpected_failure() -> str:
+    return "Something went wrong on deskbot's side. Please try again in a moment."

@@ -107,8 +107,9 @@ class SlackSender:
         await self._wait_until_connected()
         if notice.direct_to is not None:
             # Posting to a user id lands in the app's direct messages with them.
-            notice = replace(notice, place=Place(notice.place.workspace, notice.direct_to),
-                             mentions=())
+            notice = replace(
+                notice, place=Place(notice.place.workspace, notice.direct_to), mentions=()
+            )
         post = render(notice, self.config.command)
         channel = notice.place.channel
         method = "chat.update" if edit_of is not None else "chat.postMessage"
