@@ -96,6 +96,11 @@ class DiscordSender:
             raise TransientDeliveryError(f"cannot reach Discord: {error!r}") from error
 
     async def _post(self, notice: Notice) -> str:
+        if notice.direct_to is not None:
+            try:
+                return await self._direct(notice, notice.direct_to)
+            except discord.Forbidden:
+                pass  # their DMs are closed to the bot: say it in `place`, mentioning them
         target = await self._target(notice)
         pieces = limits.chunks(content(notice))
         mentions = allowed_mentions(notice.mentions)
@@ -104,6 +109,16 @@ class DiscordSender:
             sent = await target.send(pieces[0], view=card, allowed_mentions=mentions)
             return str(sent.id)
         sent_ids = [(await target.send(piece, allowed_mentions=mentions)).id for piece in pieces]
+        return str(sent_ids[0])
+
+    async def _direct(self, notice: Notice, user_id: str) -> str:
+        """Send the notice privately to one person (their DM channel with the bot)."""
+        channel = await self.client.create_dm(discord.Object(int(user_id)))
+        pieces = limits.chunks(notice.text)
+        sent_ids = [
+            (await channel.send(piece, allowed_mentions=discord.AllowedMentions.none())).id
+            for piece in pieces
+        ]
         return str(sent_ids[0])
 
     async def _edit(self, notice: Notice, message_id: int) -> str:
