@@ -357,6 +357,8 @@ def _mine_verb(call: Call) -> str:
     call.done()
     query = _mine(TicketQuery(call.command.place.workspace, ACTIVE_STATUSES), call)
     tickets, total = call.tx.tickets(query)
+    if not total:
+        return texts.none_of_yours()
     return texts.ticket_list(tickets, total, "of your active")
 
 

@@ -399,6 +399,10 @@ def ticket_list(tickets: list[Ticket], total: int, description: str) -> str:
     return "\n".join(lines)
 
 
+def none_of_yours() -> str:
+    return "You have no active tickets."
+
+
 def usage(line: str, problem: str = "") -> str:
     lead = f"{problem} " if problem else ""
     return f"{lead}Usage: /ticket {line}"
