@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import math
 import random
@@ -285,8 +286,9 @@ def cached(path: Path, count: int, fresh: bool) -> tuple[Path, float | None]:
     return path, took
 
 
-def _schema_known() -> int:
-    return migrations()[-1][0]
+def _schema_known() -> str:
+    """A fingerprint of every migration, so that any schema change rebuilds the file."""
+    return hashlib.sha256(repr(migrations()).encode()).hexdigest()[:16]
 
 
 class RecordingReports(SqliteReports):

@@ -10,7 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import app
+import discord
+
+from bot import app, outbox_report
+from bot.adapters.discord import DiscordStartError, invite
+from bot.adapters.slack import manifest as slack_manifest
+from bot.adapters.slack.startup import SlackStartupError
 from bot.chart import chart_png
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, load_config
@@ -62,15 +67,41 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
-    digest = command("digest", _digest, "show the leads' digest since the last one posted")
-    digest.add_argument(
+    outbox = command("outbox", _outbox, "show queued and failed notices; re-queue failures")
+    outbox.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="queue failed notices again (after fixing their cause)",
+    )
+    manifest = command(
+        "slack-manifest", _slack_manifest, "print the Slack app manifest matching this config"
+    )
+    manifest.add_argument(
+        "--url", metavar="URL", help="the public HTTPS URL Slack posts to (HTTP mode)"
+    )
+    manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    discord_invite = command(
+        "discord-invite",
+        _discord_invite,
+        "print the URL that adds the bot to a Discord server, with the permissions it needs",
+    )
+    discord_invite.add_argument(
+        "--application-id",
+        type=int,
+        metavar="ID",
+        help="the Discord application's id (default: ask Discord, using discord.token)",
+    )
+    digest_command = command("digest", _digest, "show the leads' digest since the last one posted")
+    digest_command.add_argument(
         "--print",
         action="store_true",
         required=True,
         help="print the digest (it is not posted, and the next one still starts where the"
         " last posted one ended)",
     )
-    digest.add_argument("--chart", metavar="PATH", help="also write the digest's chart (PNG)")
+    digest_command.add_argument(
+        "--chart", metavar="PATH", help="also write the digest's chart (PNG)"
+    )
     return parser
 
 
@@ -84,11 +115,40 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(app.run(config))
-    except DatabaseTooNew as error:
+    except (DatabaseTooNew, SlackStartupError, DiscordStartError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def _discord_invite(config: Config, args: argparse.Namespace) -> int:
+    application_id = args.application_id
+    if application_id is None:
+        try:
+            application_id = asyncio.run(invite.application_id(config.discord))
+        except (ValueError, discord.LoginFailure, discord.HTTPException) as error:
+            print(f"Cannot ask Discord for the application id: {error}", file=sys.stderr)
+            return 1
+    guilds = config.discord.guilds
+    guild = int(guilds[0]) if len(guilds) == 1 else None
+    print(invite.invite_url(application_id, guild))
+    print()
+    for line in invite.explanation():
+        print(line)
+    return 0
+
+
+def _outbox(config: Config, args: argparse.Namespace) -> int:
+    try:
+        lines = asyncio.run(
+            outbox_report.report(config.storage.path, retry_failed=args.retry_failed)
+        )
+    except DatabaseTooNew as error:
+        print(error, file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0
 
 
@@ -115,6 +175,17 @@ def _check_config(config: Config, args: argparse.Namespace) -> int:
     print(f"{args.config} is valid.")
     for line in summary(config):
         print(f"  {line}")
+    return 0
+
+
+def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
+    print(slack_manifest.dump(slack_manifest.manifest(config.slack, args.url), as_json=args.json))
+    if config.slack.mode == "http" and not args.url:
+        print(
+            f"note: Slack posts to {slack_manifest.PLACEHOLDER_URL} in this manifest; pass"
+            f" --url with the public HTTPS URL that reaches {config.slack.http.path}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -162,12 +233,36 @@ def summary(config: Config) -> list[str]:
         lines.append(
             f"sla {priority}: {'; '.join(promises) or 'no promises'} on {calendar.describe()}"
         )
+    lines += _reminder_lines(config)
     lines.append(
         f"reopen window: {texts.duration(config.tickets.reopen_window)};"
         f" default priority {config.tickets.default_priority}"
     )
     lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
     return lines
+
+
+def _reminder_lines(config: Config) -> list[str]:
+    escalation, followup = config.escalation, config.followup
+    found = []
+    if escalation.unclaimed:
+        found.append(
+            f"unclaimed reminder after {texts.duration(escalation.unclaimed.after)}"
+            f" (x{escalation.unclaimed.max})"
+        )
+    if escalation.warn_before_breach:
+        found.append(f"warn at {escalation.warn_before_breach:.0%} of a promise")
+    if escalation.breach:
+        found.append(f"escalate breaches to leads (x{escalation.breach.max})")
+    if escalation.idle:
+        found.append(f"idle nudge after {texts.duration(escalation.idle)}")
+    if escalation.quiet_hours:
+        found.append(f"quiet hours: {escalation.quiet_hours}")
+    if followup.nudge_after:
+        found.append(f"nudge customers after {texts.duration(followup.nudge_after)}")
+    if followup.resolve_after:
+        found.append(f"auto-resolve after {texts.duration(followup.resolve_after)}")
+    return [f"reminders: {'; '.join(found) or 'none'}"]
 
 
 def _promise(span: SlaSpan, calendar: BusinessCalendar) -> str:

@@ -124,6 +124,32 @@ class SlackHttpConfig(Section):
     path: str = "/slack/events"
 
 
+def _emoji(value: object) -> object:
+    # People write emoji as they type them, `:eyes:`; Slack's events name them `eyes`.
+    name = value.strip().strip(":").lower() if isinstance(value, str) else ""
+    if not re.fullmatch(r"[a-z0-9_+'-]+", name):
+        raise ValueError(f"{value!r} is not an emoji name like eyes or :white_check_mark:")
+    return name
+
+
+Emoji = Annotated[str, BeforeValidator(_emoji)]
+
+
+class SlackReactionsConfig(Section):
+    """The emoji that work tickets: open one from any message, claim it, resolve it."""
+
+    ticket: Emoji = "ticket"
+    claim: Emoji = "eyes"
+    resolve: Emoji = "white_check_mark"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SlackReactionsConfig:
+        names = [self.ticket, self.claim, self.resolve]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ticket, claim and resolve must be different emoji, not {names}")
+        return self
+
+
 class SlackConfig(Section):
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
@@ -136,6 +162,11 @@ class SlackConfig(Section):
     triage_channel: ChannelId | None = None
     leads_channel: ChannelId | None = None
     command: str = "/ticket"
+    reactions: SlackReactionsConfig = SlackReactionsConfig()
+    # Bots whose messages open tickets like a person's: their member id (U…), or for an old
+    # integration that posts without a bot user, its bot id (B…).
+    allowed_bots: Ids = []
+    home_tab: bool = True  # the App Home tab: the viewer's tickets, and the queue for agents
 
     @field_validator("command")
     @classmethod
@@ -178,12 +209,50 @@ class SlaConfig(Section):
     policies: dict[Priority, PolicyConfig] = {}
 
 
+def _share(value: object) -> object:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            raise ValueError(f"{value!r} is not a share like 80%") from None
+    return value
+
+
+Share = Annotated[float, BeforeValidator(_share), Field(gt=0, lt=1)]
+
+
+class RepeatConfig(Section):
+    repeat: Duration | None = None
+    max: int = Field(default=1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _repeat_needs_interval(self) -> RepeatConfig:
+        if self.max > 1 and self.repeat is None:
+            raise ValueError(f"max: {self.max} needs repeat: an interval, like 1h")
+        return self
+
+
+class UnclaimedConfig(RepeatConfig):
+    after: Duration
+
+
 class EscalationConfig(Section):
-    pass
+    unclaimed: UnclaimedConfig | None = None  # remind the agents in triage
+    warn_before_breach: Share | None = None  # remind the holder at this share of a promise
+    breach: RepeatConfig | None = None  # escalate to the leads when a promise breaks
+    idle: Duration | None = None  # nudge the holder of a claimed ticket nobody touches
+    quiet_hours: str | None = None  # a calendar: agent reminders wait until it opens
 
 
 class FollowupConfig(Section):
-    pass
+    nudge_after: Duration | None = None  # waiting on the customer this long: remind them
+    resolve_after: Duration | None = None  # waiting this long: resolve, saying how to reopen
+
+    @model_validator(mode="after")
+    def _nudge_first(self) -> FollowupConfig:
+        if self.nudge_after and self.resolve_after and self.resolve_after <= self.nudge_after:
+            raise ValueError("resolve_after must be longer than nudge_after")
+        return self
 
 
 class DigestConfig(Section):
@@ -276,6 +345,12 @@ def _sla_problems(config: Config) -> list[str]:
         except ValueError as error:
             problems.append(f"sla.calendars.{name}: {error}")
     known = {ALWAYS_OPEN, *config.sla.calendars}
+    quiet = config.escalation.quiet_hours
+    if quiet is not None and quiet not in known:
+        problems.append(
+            f"escalation.quiet_hours: no calendar named {quiet!r}"
+            f" (known: {', '.join(sorted(known))})"
+        )
     for priority, policy in config.sla.policies.items():
         if policy.calendar not in known:
             problems.append(

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, RoleMembersConfig
-from handlers.settings import DeskSettings, PlatformPlaces, RoleMembers, SlaPolicy
+from handlers.business_time import BusinessCalendar
+from handlers.settings import (
+    DeskSettings,
+    EscalationSettings,
+    FollowupSettings,
+    PlatformPlaces,
+    Reminder,
+    RoleMembers,
+    SlaPolicy,
+)
 
 CONSOLE_WORKSPACE = "console:local"
 CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_LEADS = "support", "triage", "leads"
@@ -39,6 +49,22 @@ def platform_places(config: Config) -> dict[str, PlatformPlaces]:
     return places
 
 
+def escalation(config: Config, calendars: dict[str, BusinessCalendar]) -> EscalationSettings:
+    spec = config.escalation
+    unclaimed = breach = None
+    if spec.unclaimed is not None:
+        unclaimed = Reminder(spec.unclaimed.after, spec.unclaimed.repeat, spec.unclaimed.max)
+    if spec.breach is not None:
+        breach = Reminder(timedelta(), spec.breach.repeat, spec.breach.max)
+    quiet = calendars[spec.quiet_hours] if spec.quiet_hours else None
+    return EscalationSettings(unclaimed, spec.warn_before_breach, breach, spec.idle, quiet)
+
+
+def allowed_bots(config: Config) -> frozenset[str]:
+    """The bots whose messages the desk takes like a person's, as person keys."""
+    return frozenset(f"slack:{bot}" for bot in config.slack.allowed_bots)
+
+
 def desk_settings(config: Config) -> DeskSettings:
     calendars = config.calendars()
     policies = {
@@ -56,6 +82,10 @@ def desk_settings(config: Config) -> DeskSettings:
         places=platform_places(config),
         default_priority=config.tickets.default_priority,
         reopen_window=config.tickets.reopen_window,
+        allowed_bots=allowed_bots(config),
         timezone=ZoneInfo(config.timezone),
         sla=policies,
+        escalation=escalation(config, calendars),
+        followup=FollowupSettings(config.followup.nudge_after, config.followup.resolve_after),
+        calendars=calendars,
     )

@@ -18,9 +18,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.delivery import EditTargetGone, PermanentDeliveryError, Sender, TransientDeliveryError
+from bot.leadership import Leadership
 from handlers.delivery import delivered
 from handlers.models import Queued
 from handlers.ports import Clock
+from handlers.timers import still_relevant
 from storage.store import SqliteStore, SqliteTx
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,9 @@ class OutboxWorker:
         poll: float = 1.0,
         backoff_base: float = 1.0,
         backoff_cap: float = 900.0,
+        leadership: Leadership | None = None,
     ) -> None:
+        self.leadership = leadership
         self.store = store
         self.clock = clock
         self.senders: dict[str, Sender] = dict(senders or {})
@@ -60,17 +64,28 @@ class OutboxWorker:
         """Deliver forever; sleep until woken or until the next poll."""
         while True:
             self._wake.clear()
-            if await self.deliver_due():
-                continue
+            try:
+                if await self.deliver_due():
+                    continue
+            except Exception:
+                # Storage trouble (disk full, a locked file): keep the worker alive, try again.
+                log.exception("The outbox could not read or record deliveries; retrying")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives just as the event is set, and the worker would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
 
     async def deliver_due(self) -> int:
         """Send the head notice of every channel that has one due; return how many."""
+        if self.leadership is not None and not self.leadership.held:
+            return 0  # another process on this database delivers
         # One delivery round at a time: two rounds would both see the same head notices.
         async with self._round:
-            now = self.clock.now()
-            due = await self.store.transact(lambda tx: tx.due_notices(now, self.batch))
+            now, running = self.clock.now(), frozenset(self.senders)
+            if not running:
+                return 0
+            due = await self.store.transact(lambda tx: tx.due_notices(now, self.batch, running))
             await asyncio.gather(*(self._deliver(queued) for queued in due))
             return len(due)
 
@@ -84,10 +99,8 @@ class OutboxWorker:
                 await asyncio.sleep(0.05)
 
     async def _deliver(self, queued: Queued) -> None:
-        platform = queued.notice.place.platform
-        sender = self.senders.get(platform)
-        if sender is None:
-            await self._retry(queued, f"{platform} is not running", self.backoff_cap)
+        sender = self.senders[queued.notice.place.platform]
+        if queued.notice.guard is not None and not await self._still_relevant(queued):
             return
         try:
             message_id = await sender.deliver(queued.notice, queued.edit_of)
@@ -104,6 +117,17 @@ class OutboxWorker:
         else:
             now = self.clock.now()
             await self.store.transact(lambda tx: delivered(tx, queued, message_id, now))
+
+    async def _still_relevant(self, queued: Queued) -> bool:
+        """Re-check a reminder right before sending; drop it if its reason went away."""
+
+        def check(tx: SqliteTx) -> bool:
+            if still_relevant(tx, queued.notice):
+                return True
+            tx.mark_obsolete(queued, "no longer relevant when its turn came")
+            return False
+
+        return await self.store.transact(check)
 
     def backoff(self, attempts: int) -> float:
         return float(min(self.backoff_cap, self.backoff_base * 2 ** min(attempts, 30)))

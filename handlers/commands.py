@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handlers import lifecycle, notices, texts
+from handlers import lifecycle, notices, sla, texts, timers
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
 from handlers.models import (
     ACTIVE_STATUSES,
     Author,
+    ClockKind,
     Command,
     Event,
     Message,
@@ -119,8 +120,14 @@ class Call:
             raise self.usage(f"I didn't understand {extra!r}.")
 
     def change(self, before: Ticket, after: Ticket, kind: str, **data: object) -> None:
-        """Write a ticket change with its audit event and its card update."""
+        """Write a ticket change with its audit, its clocks, its timers and its card update."""
+        after = self.worked_on(after)
         self.tx.update_ticket(after)
+        if after.status != before.status:
+            sla.follow_status(self.tx, after, self.now, self.settings)
+        if after.priority != before.priority:
+            sla.reprioritised(self.tx, after, self.now, self.settings)
+        timers.plan(self.tx, after, self.settings)
         self.tx.record(
             Event(
                 after.id,
@@ -131,6 +138,12 @@ class Call:
             )
         )
         notices.send(self.tx, self.now, notices.card(after, self.settings))
+
+    def worked_on(self, ticket: Ticket) -> Ticket:
+        """Staff touched the ticket: that is agent activity (it resets the idle nudge)."""
+        if self.role is Role.CUSTOMER:
+            return ticket
+        return replace(ticket, last_agent_activity_at=self.now)
 
     def tell_thread(self, ticket: Ticket, text: str) -> None:
         notices.send(self.tx, self.now, notices.in_thread(ticket, text))
@@ -228,6 +241,9 @@ def _note(call: Call) -> str:
         Message(ticket.id, note_id, call.actor, Author.AGENT, text, call.now, internal=True)
     )
     call.tx.record(Event(ticket.id, call.actor, "note", call.now, {"message_id": note_id}))
+    worked = call.worked_on(ticket)
+    call.tx.update_ticket(worked)
+    timers.plan(call.tx, worked, call.settings)
     return texts.noted(ticket)
 
 
@@ -279,6 +295,23 @@ def _status(call: Call) -> str:
     return texts.status(ticket, count, call.settings.timezone)
 
 
+def _why(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    settings, zone = call.settings, call.settings.timezone
+    clocks = call.tx.clocks(ticket.id)
+    lines = [texts.why_header(ticket)]
+    for kind in ClockKind:
+        clock = clocks.get(kind)
+        if clock is not None:
+            used = sla.used(clock, call.now, settings)
+            answered = ticket.first_response_at is not None
+            lines.append(texts.clock_line(clock, used, zone, ticket.status, answered))
+    for name in sorted({clock.calendar for clock in clocks.values()}):
+        lines.append(texts.calendar_line(name, settings.calendar(name).describe()))
+    return "\n".join(lines)
+
+
 _LIST_STATUSES: dict[str, frozenset[Status]] = {
     **{status.value: frozenset({status}) for status in Status},
     "active": ACTIVE_STATUSES,
@@ -324,6 +357,8 @@ def _mine_verb(call: Call) -> str:
     call.done()
     query = _mine(TicketQuery(call.command.place.workspace, ACTIVE_STATUSES), call)
     tickets, total = call.tx.tickets(query)
+    if not total:
+        return texts.none_of_yours()
     return texts.ticket_list(tickets, total, "of your active")
 
 
@@ -369,6 +404,7 @@ VERBS = _registry(
         customers_too=True,
     ),
     Verb("status", "<id>", "show a ticket", Role.AGENT, _status, customers_too=True),
+    Verb("why", "<id>", "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
     Verb(
         "list",
         "[status|all] [mine|unassigned] [priority]",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, intake
+from handlers import commands, home, intake
 from handlers.errors import DeskError, Unchanged
+from handlers.home import Home
 from handlers.intake import IntakeResult
-from handlers.models import Command, Inbound, Place, Reply, Ticket
+from handlers.models import Command, Inbound, Person, Place, Reply, Role, Ticket
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
 
@@ -22,16 +23,24 @@ class Desk:
         clock: Clock,
         settings: DeskSettings,
         on_notices: Callable[[], None] = lambda: None,
+        on_scheduled: Callable[[datetime], None] = lambda at: None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
         self.on_notices = on_notices
+        self.on_scheduled = on_scheduled
 
     async def _transact(self, work: Callable[[Tx, datetime], T]) -> T:
         now = self.clock.now()
-        result = await self.store.transact(lambda tx: work(tx, now))
+
+        def unit(tx: Tx) -> tuple[T, datetime | None]:
+            return work(tx, now), tx.earliest_scheduled
+
+        result, earliest = await self.store.transact(unit)
         self.on_notices()
+        if earliest is not None:
+            self.on_scheduled(earliest)
         return result
 
     async def receive(self, inbound: Inbound) -> IntakeResult:
@@ -54,3 +63,24 @@ class Desk:
 
     async def ticket_at(self, place: Place) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket_at(place))
+
+    async def home(self, viewer: Person, workspace: str) -> Home:
+        """What `viewer`'s own dashboard shows: their tickets and, for staff, the queue."""
+        return await self.store.read(lambda tx: home.build(tx, viewer, workspace, self.settings))
+
+    def works_tickets(self, person: Person) -> bool:
+        """Whether `person` is staff, whose reactions on a ticket's messages act on it."""
+        return self.settings.role_of(person).at_least(Role.AGENT)
+
+    async def react(self, command: Command) -> Reply | None:
+        """Run a reaction's command for staff on a ticket; None when it means nothing here.
+
+        👀 and ✅ are everyday emoji: on a message that is no ticket's, or from someone who
+        is not staff, a reaction is just a reaction and gets no answer.
+        """
+        if not self.works_tickets(command.actor):
+            return None
+        names_a_ticket = len(command.text.split()) > 1
+        if not names_a_ticket and await self.ticket_at(command.place) is None:
+            return None
+        return await self.execute(command)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from handlers import lifecycle, notices, texts
+from handlers import lifecycle, notices, sla, texts, timers
 from handlers.models import (
     Author,
     Event,
@@ -124,6 +124,8 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
         )
     )
     notices.send(tx, now, notices.ack(ticket, settings), notices.card(ticket, settings))
+    clocks = sla.opened(tx, ticket, now, settings)
+    timers.plan(tx, ticket, settings, clocks=clocks, history=[])
     return IntakeResult(Outcome.OPENED, ticket.id)
 
 
@@ -164,12 +166,20 @@ def _append(
     else:
         changed = _customer_replied(tx, ticket, inbound, now, settings)
     tx.update_ticket(changed)
+    if changed.status != ticket.status:
+        sla.follow_status(tx, changed, now, settings)
+    if is_staff:
+        sla.answered(tx, changed, now, settings)
+    else:
+        sla.customer_wrote(tx, changed, now, settings)
     if changed.status != ticket.status or changed.first_response_at != ticket.first_response_at:
         notices.send(tx, now, notices.card(changed, settings))
+    timers.plan(tx, changed, settings)
     return IntakeResult(Outcome.APPENDED, ticket.id)
 
 
 def _agent_replied(tx: Tx, ticket: Ticket, inbound: Inbound, now: datetime) -> Ticket:
+    ticket = replace(ticket, last_agent_activity_at=now)
     if ticket.first_response_at is not None:
         return replace(ticket, updated_at=now)
     tx.record(

@@ -17,6 +17,12 @@ from handlers.models import Person, Priority, Status, Ticket
 _FINISHED = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
+def _to(ticket: Ticket, status: Status, now: datetime, **changes: object) -> Ticket:
+    """The ticket in `status` from `now` on (the status clock restarts only on a change)."""
+    since = ticket.status_since if status is ticket.status else now
+    return replace(ticket, status=status, status_since=since, updated_at=now, **changes)  # type: ignore[arg-type]
+
+
 def _worked(ticket: Ticket) -> Status:
     """The status of a ticket someone is (or nobody is) working on."""
     return Status.CLAIMED if ticket.assignee else Status.OPEN
@@ -35,7 +41,7 @@ def claim(ticket: Ticket, who: Person, now: datetime, *, force: bool) -> Ticket:
     if ticket.assignee and not force:
         raise AlreadyClaimed(texts.claimed_by_other(ticket))
     status = Status.WAITING if ticket.status is Status.WAITING else Status.CLAIMED
-    return replace(ticket, assignee=who, status=status, updated_at=now)
+    return _to(ticket, status, now, assignee=who)
 
 
 def unclaim(ticket: Ticket, who: Person, now: datetime, *, may_force: bool) -> Ticket:
@@ -46,7 +52,7 @@ def unclaim(ticket: Ticket, who: Person, now: datetime, *, may_force: bool) -> T
     if not who.same_as(ticket.assignee) and not may_force:
         raise NotAllowed(texts.only_holder_or_lead(ticket, "unclaim"))
     status = Status.WAITING if ticket.status is Status.WAITING else Status.OPEN
-    return replace(ticket, assignee=None, status=status, updated_at=now)
+    return _to(ticket, status, now, assignee=None)
 
 
 def assign(ticket: Ticket, to: Person, by: Person, now: datetime, *, may_force: bool) -> Ticket:
@@ -58,7 +64,7 @@ def assign(ticket: Ticket, to: Person, by: Person, now: datetime, *, may_force: 
     if holder and not by.same_as(holder) and not may_force:
         raise AlreadyClaimed(texts.claimed_by_other(ticket, reassigning=True))
     status = Status.WAITING if ticket.status is Status.WAITING else Status.CLAIMED
-    return replace(ticket, assignee=to, status=status, updated_at=now)
+    return _to(ticket, status, now, assignee=to)
 
 
 def set_priority(ticket: Ticket, priority: Priority, now: datetime) -> Ticket:
@@ -75,7 +81,7 @@ def wait_on_customer(ticket: Ticket, now: datetime) -> Ticket:
     _refuse_finished(ticket, "waiting on")
     if ticket.status is Status.WAITING:
         raise Unchanged(texts.already_status(ticket))
-    return replace(ticket, status=Status.WAITING, updated_at=now)
+    return _to(ticket, Status.WAITING, now)
 
 
 def resolve(ticket: Ticket, now: datetime) -> Ticket:
@@ -84,7 +90,7 @@ def resolve(ticket: Ticket, now: datetime) -> Ticket:
         raise Unchanged(texts.already_status(ticket))
     if ticket.status is Status.CLOSED:
         raise IllegalTransition(texts.finished_ticket(ticket, "resolving"))
-    return replace(ticket, status=Status.RESOLVED, resolved_at=now, updated_at=now)
+    return _to(ticket, Status.RESOLVED, now, resolved_at=now)
 
 
 def close(ticket: Ticket, now: datetime) -> Ticket:
@@ -93,20 +99,20 @@ def close(ticket: Ticket, now: datetime) -> Ticket:
         raise Unchanged(texts.already_status(ticket))
     if ticket.status is not Status.RESOLVED:
         raise IllegalTransition(texts.resolve_before_closing(ticket))
-    return replace(ticket, status=Status.CLOSED, closed_at=now, updated_at=now)
+    return _to(ticket, Status.CLOSED, now, closed_at=now)
 
 
 def reopen(ticket: Ticket, now: datetime) -> Ticket:
     """Bring a resolved or closed ticket back to whoever held it, or to the queue."""
     if ticket.status not in _FINISHED:
         raise IllegalTransition(texts.only_finished_reopen(ticket))
-    return replace(ticket, status=_worked(ticket), resolved_at=None, closed_at=None, updated_at=now)
+    return _to(ticket, _worked(ticket), now, resolved_at=None, closed_at=None)
 
 
 def customer_replied(ticket: Ticket, now: datetime, reopen_window: timedelta) -> Ticket:
     """Return the ticket as a customer's reply leaves it (waiting ends, resolved may reopen)."""
     if ticket.status is Status.WAITING:
-        return replace(ticket, status=_worked(ticket), updated_at=now)
+        return _to(ticket, _worked(ticket), now)
     if ticket.status is Status.RESOLVED and within_reopen_window(ticket, now, reopen_window):
         return reopen(ticket, now)
     return replace(ticket, updated_at=now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -150,6 +150,8 @@ class Ticket:
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    status_since: datetime | None = None
+    last_agent_activity_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:
@@ -240,6 +242,10 @@ class Notice:
     card: Card | None = None
     mentions: tuple[Mention, ...] = ()
     thread_title: str | None = None
+    # A reminder is re-checked right before it is sent; `guard` names what must still hold.
+    guard: str | None = None
+    # Deliver privately to this user where the platform can (else in `place`, mentioning them).
+    direct_to: str | None = None
     file: NoticeFile | None = None
 
     @property
@@ -256,6 +262,60 @@ class Queued:
     notice: Notice
     attempts: int = 0
     edit_of: str | None = None
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """One promise's business-time clock for a ticket: running, paused or stopped.
+
+    `used` is the business time counted before `running_since`; while running, the clock
+    has used `used + elapsed(running_since, now)`. `due_at` is set while it runs with a
+    target, and kept once passed (the moment the promise broke). Stopped means answered
+    (responses) or resolved (resolution): `used` is final.
+    """
+
+    ticket_id: int
+    kind: ClockKind
+    calendar: str
+    target: timedelta | None
+    started_at: datetime
+    used: timedelta = timedelta()
+    running_since: datetime | None = None
+    due_at: datetime | None = None
+    stopped_at: datetime | None = None
+    breached_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.running_since is not None
+
+
+class TimerState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A reminder or follow-up step: fires once at `due_at`, then is done for good."""
+
+    ticket_id: int
+    step: str
+    round: int
+    due_at: datetime
+    state: TimerState = TimerState.PENDING
+    fired_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,17 @@ from typing import Protocol, TypeVar
 
 from handlers import reporting
 from handlers.models import (
+    ClockKind,
     Event,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SlaClock,
     Ticket,
     TicketQuery,
+    Timer,
 )
 
 T = TypeVar("T")
@@ -74,8 +77,13 @@ class Tx(Protocol):
         """Queue a notice for delivery; a card notice supersedes that card's undelivered ones."""
         ...
 
-    def due_notices(self, now: datetime, limit: int) -> list[Queued]:
-        """Return the oldest due notice of each channel, so every channel keeps its order."""
+    def due_notices(
+        self, now: datetime, limit: int, platforms: frozenset[str] | None = None
+    ) -> list[Queued]:
+        """Return the oldest due notice of each channel, so every channel keeps its order.
+
+        With `platforms`, only channels of those platforms (the ones running) are looked at.
+        """
         ...
 
     def mark_sent(self, queued: Queued, message_id: str, at: datetime) -> None:
@@ -86,12 +94,47 @@ class Tx(Protocol):
         """Try the notice again at `at` (a superseded notice is not revived)."""
         ...
 
+    def mark_obsolete(self, queued: Queued, reason: str) -> None:
+        """Drop a notice whose reason went away before it was sent (a reminder answered)."""
+        ...
+
     def mark_failed(self, queued: Queued, error: str, at: datetime) -> None:
         """Give up on a notice the platform will never accept; it stays visible as failed."""
         ...
 
     def forget_edit_target(self, edit_key: str) -> None:
         """The card's platform message is gone: the next card notice posts a new one."""
+        ...
+
+    def clocks(self, ticket_id: int) -> dict[ClockKind, SlaClock]: ...
+
+    def save_clock(self, clock: SlaClock) -> None:
+        """Insert or replace the ticket's clock of that kind."""
+        ...
+
+    def timers(self, ticket_id: int) -> list[Timer]:
+        """Every timer the ticket ever had, pending, done or cancelled."""
+        ...
+
+    def schedule(self, ticket_id: int, step: str, round_: int, due_at: datetime) -> None:
+        """Make the step pending at `due_at` (reviving a cancelled one; never a done one)."""
+        ...
+
+    def cancel_timer(self, timer: Timer) -> None: ...
+
+    def finish_timer(self, timer: Timer, at: datetime) -> bool:
+        """Mark a pending step done; False if it was not pending (someone else fired it)."""
+        ...
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        """Pending steps due by `now`, earliest first."""
+        ...
+
+    def next_timer_due(self) -> datetime | None: ...
+
+    @property
+    def earliest_scheduled(self) -> datetime | None:
+        """The earliest due time this transaction scheduled, so the scheduler can re-arm."""
         ...
 
     def record_digest(self, record: reporting.DigestRecord) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
-from handlers.models import Person, Priority, Role
+from handlers.models import Mention, Person, Priority, Role
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,30 @@ class SlaPolicy:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """Remind `after` a condition starts holding, then `every` so often, `times` in all."""
+
+    after: timedelta = timedelta()
+    every: timedelta | None = None
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    unclaimed: Reminder | None = None  # remind the agents in triage
+    warn_at: float | None = None  # share of an SLA target: remind the assignee
+    breach: Reminder | None = None  # escalate to the leads when a promise breaks
+    idle: timedelta | None = None  # claimed but untouched this long: nudge the assignee
+    quiet_hours: BusinessCalendar | None = None  # agent reminders wait until this opens
+
+
+@dataclass(frozen=True)
+class FollowupSettings:
+    nudge_after: timedelta | None = None  # waiting on the customer: remind them
+    resolve_after: timedelta | None = None  # still waiting: resolve, saying how to reopen
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
@@ -76,6 +100,34 @@ class DeskSettings:
     allowed_bots: frozenset[str] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     sla: Mapping[Priority, SlaPolicy] = field(default_factory=dict)
+    escalation: EscalationSettings = field(default_factory=EscalationSettings)
+    followup: FollowupSettings = field(default_factory=FollowupSettings)
+    calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+
+    def calendar(self, name: str) -> BusinessCalendar:
+        """The calendar a clock counts on, by name.
+
+        A calendar removed from the config since a clock started falls back to `24x7`, so
+        the clock keeps counting rather than stopping the desk.
+        """
+        if name in self.calendars:
+            return self.calendars[name]
+        for policy in self.sla.values():
+            if policy.calendar.name == name:
+                return policy.calendar
+        return BusinessCalendar.always_open()
+
+    def policy(self, priority: Priority) -> SlaPolicy:
+        """The promises for a priority; none made means counting on `24x7` with no targets."""
+        return self.sla.get(priority) or SlaPolicy(BusinessCalendar.always_open())
+
+    def staff_mentions(self, role: Role, platform: str) -> tuple[Mention, ...]:
+        """Whom to ping for a role on a platform: its groups if it has any, else its people."""
+        members = self.leads if role is Role.LEAD else self.agents
+        groups = _on_platform(members.groups, platform)
+        if groups:
+            return tuple(Mention("group", group) for group in groups)
+        return tuple(Mention("user", user) for user in _on_platform(members.users, platform))
 
     def role_of(self, person: Person) -> Role:
         if self.leads.includes(person):
@@ -89,3 +141,8 @@ class DeskSettings:
 
     def is_support_channel(self, platform: str, channel: str) -> bool:
         return channel in self.places_of(platform).support_channels
+
+
+def _on_platform(keys: frozenset[str], platform: str) -> list[str]:
+    prefix = f"{platform}:"
+    return sorted(key.removeprefix(prefix) for key in keys if key.startswith(prefix))

@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.models import Ticket
+from handlers.models import ClockKind, SlaClock, Status, Ticket
 
 SUBJECT_LIMIT = 80
 ZERO_WIDTH_SPACE = "\u200b"
@@ -277,6 +277,91 @@ def reopened_note(ticket: Ticket) -> str:
     return f"Ticket #{ticket.id} is open again."
 
 
+# -- reminders and escalations -------------------------------------------------------------
+
+
+def unclaimed_reminder(ticket: Ticket, waited: timedelta) -> str:
+    return (
+        f"Ticket {ticket_ref(ticket)} ({ticket.priority}) has waited {duration(waited)}"
+        f" with nobody on it. Claim it with /ticket claim {ticket.id}."
+    )
+
+
+def breach_warning(ticket: Ticket, promise: str, due: datetime, zone: ZoneInfo) -> str:
+    return f"Ticket {ticket_ref(ticket)} will break its {promise} promise at {when(due, zone)}."
+
+
+def breached(ticket: Ticket, promise: str, due: datetime, zone: ZoneInfo, round_: int) -> str:
+    again = " (still)" if round_ else ""
+    return (
+        f"Ticket {ticket_ref(ticket)} broke its {promise} promise{again}: it was due"
+        f" {when(due, zone)}. Priority {ticket.priority}, {assignee_phrase(ticket)}."
+    )
+
+
+def idle_nudge(ticket: Ticket, idle: timedelta) -> str:
+    return (
+        f"You hold ticket {ticket_ref(ticket)} and nothing has happened on it for {duration(idle)}."
+    )
+
+
+def customer_nudge(ticket: Ticket) -> str:
+    return (
+        f"Hi {quote(ticket.customer.name)}, we're waiting for your reply on ticket"
+        f" #{ticket.id}. Just answer in this thread when you can."
+    )
+
+
+def auto_resolved(ticket: Ticket, reopen_window: timedelta) -> str:
+    return (
+        f"Ticket #{ticket.id} was resolved because we haven't heard back. Still need"
+        f" help? Reply in this thread within {duration(reopen_window)} to reopen it."
+    )
+
+
+# -- /ticket why: the clocks in words ---------------------------------------------------------
+
+
+def why_header(ticket: Ticket) -> str:
+    return f"{ticket_ref(ticket)}: {ticket.priority} priority, {ticket.status}"
+
+
+def clock_line(
+    clock: SlaClock, used: timedelta, zone: ZoneInfo, status: Status, answered: bool
+) -> str:
+    """One clock: what it promises, where it stands, and why."""
+    promise = (
+        f"promise {duration(clock.target)} of business time" if clock.target else ("no promise")
+    )
+    head = f"{clock.kind.label.capitalize()} ({promise}, counting on {clock.calendar}):"
+    spent = f"{duration(used)} of business time used"
+    started = f"started {when(clock.started_at, zone)}"
+    if clock.stopped_at is not None:
+        verdict = ""
+        if clock.target is not None:
+            verdict = "; kept" if used <= clock.target else "; broken"
+        reason = "answered" if clock.kind is not ClockKind.RESOLUTION else "resolved"
+        return f"{head} {reason} {when(clock.stopped_at, zone)}, {spent}{verdict}."
+    if clock.running_since is None:
+        reason = (
+            "the ticket waits on the customer"
+            if status is Status.WAITING
+            else (f"the ticket is {status}")
+        )
+        if answered and clock.kind is ClockKind.FIRST_RESPONSE:
+            reason = "answered"
+        return f"{head} {started}; paused because {reason}; {spent}."
+    due = f"; due {when(clock.due_at, zone)}" if clock.due_at else ""
+    late = " (already broken)" if clock.breached_at else ""
+    return f"{head} {started}; running since {when(clock.running_since, zone)}; {spent}{due}{late}."
+
+
+def calendar_line(name: str, description: str) -> str:
+    if description == name:
+        return f"Calendar {name}: always open, so business time is plain time."
+    return f"Calendar {name}: {description}. Business time counts only while it is open."
+
+
 # -- status and lists -----------------------------------------------------------------------
 
 
@@ -314,6 +399,10 @@ def ticket_list(tickets: list[Ticket], total: int, description: str) -> str:
     return "\n".join(lines)
 
 
+def none_of_yours() -> str:
+    return "You have no active tickets."
+
+
 def usage(line: str, problem: str = "") -> str:
     lead = f"{problem} " if problem else ""
     return f"{lead}Usage: /ticket {line}"
@@ -321,3 +410,60 @@ def usage(line: str, problem: str = "") -> str:
 
 def unknown_verb(verb: str) -> str:
     return f"I don't know /ticket {quote(shorten(verb, 40))}. Try /ticket help."
+
+
+# -- a person's own dashboard (Slack's App Home) ----------------------------------------------
+
+
+def home_heading(name: str) -> str:
+    return f"deskbot · {quote(name)}"
+
+
+def home_hint() -> str:
+    return (
+        "Post in a support channel to open a ticket; an agent answers in its thread. "
+        "/ticket help lists what you can do."
+    )
+
+
+def home_requests() -> str:
+    return "Your open requests"
+
+
+def home_assigned() -> str:
+    return "Tickets you hold"
+
+
+def home_unclaimed() -> str:
+    return "Unclaimed tickets"
+
+
+def home_empty(title: str) -> str:
+    return f"{title}: none right now."
+
+
+def home_more(count: int) -> str:
+    return f"…and {count} more. /ticket list shows them all."
+
+
+# -- chat surfaces: what buttons say, and the answer when something breaks --------------------
+
+
+_ACTION_LABELS = {"claim": "Claim", "resolve": "Resolve", "reopen": "Reopen"}
+
+
+def action_label(action: str) -> str:
+    """The label of a triage card's button for one of `notices.card_actions`."""
+    return _ACTION_LABELS.get(action, action.capitalize())
+
+
+def priority_placeholder() -> str:
+    return "Set priority…"
+
+
+def open_thread_label() -> str:
+    return "Open thread"
+
+
+def unexpected_failure() -> str:
+    return "Something went wrong on deskbot's side. Please try again in a moment."

@@ -108,6 +108,7 @@ def _configure(raw: sqlite3.Connection) -> None:
     raw.execute("PRAGMA synchronous = NORMAL")
     raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute("PRAGMA temp_store = MEMORY")
     raw.row_factory = sqlite3.Row
 
 

@@ -14,18 +14,22 @@ from typing import Any, Self, TypeVar
 import aiosqlite
 
 from handlers.models import (
+    ClockKind,
     Event,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SlaClock,
     Status,
     Ticket,
     TicketQuery,
+    Timer,
 )
 from handlers.reporting import DigestRecord
 from storage import reports, rows
+from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
 T = TypeVar("T")
@@ -36,6 +40,7 @@ class SqliteTx:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
+        self.earliest_scheduled: datetime | None = None
 
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
@@ -85,8 +90,8 @@ class SqliteTx:
         at = rows.to_db(new.created_at)
         cursor = self._raw.execute(
             "INSERT INTO tickets (workspace, channel, thread, customer_key, customer_name,"
-            " subject, body, status, priority, permalink, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            " subject, body, status, priority, permalink, created_at, updated_at, status_since)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
             (
                 new.place.workspace,
                 new.place.channel,
@@ -97,6 +102,7 @@ class SqliteTx:
                 new.body,
                 str(new.priority),
                 new.permalink,
+                at,
                 at,
                 at,
             ),
@@ -113,6 +119,7 @@ class SqliteTx:
             created_at=new.created_at,
             updated_at=new.created_at,
             permalink=new.permalink,
+            status_since=new.created_at,
         )
 
     def update_ticket(self, ticket: Ticket) -> None:
@@ -120,7 +127,8 @@ class SqliteTx:
         self._raw.execute(
             "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
             " assignee_key = ?, assignee_name = ?, updated_at = ?, first_response_at = ?,"
-            " resolved_at = ?, closed_at = ? WHERE id = ?",
+            " resolved_at = ?, closed_at = ?, status_since = ?, last_agent_activity_at = ?"
+            " WHERE id = ?",
             (
                 ticket.subject,
                 ticket.body,
@@ -132,6 +140,8 @@ class SqliteTx:
                 rows.maybe_to_db(ticket.first_response_at),
                 rows.maybe_to_db(ticket.resolved_at),
                 rows.maybe_to_db(ticket.closed_at),
+                rows.maybe_to_db(ticket.status_since),
+                rows.maybe_to_db(ticket.last_agent_activity_at),
                 ticket.id,
             ),
         )
@@ -230,14 +240,27 @@ class SqliteTx:
             ),
         )
 
-    def due_notices(self, now: datetime, limit: int) -> list[Queued]:
+    def due_notices(
+        self, now: datetime, limit: int, platforms: frozenset[str] | None = None
+    ) -> list[Queued]:
+        chosen = sorted(platforms) if platforms is not None else None
+        only = (
+            ""
+            if chosen is None
+            else (
+                " AND substr(o.workspace, 1, instr(o.workspace, ':') - 1)"
+                f" IN ({', '.join('?' * len(chosen))})"
+            )
+        )
+        # `only` is fixed text with placeholders; the platform names are parameters.
         found = self._all(
-            "SELECT o.*, p.message_id AS edit_of FROM outbox o"
+            "SELECT o.*, p.message_id AS edit_of FROM outbox o"  # noqa: S608
             " JOIN (SELECT min(id) AS id FROM outbox WHERE status = 'pending'"
             "       GROUP BY workspace, channel) head ON head.id = o.id"
             " LEFT JOIN posted p ON p.edit_key = o.edit_key"
-            " WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            f" WHERE o.next_attempt_at <= ?{only} ORDER BY o.id LIMIT ?",
             rows.to_db(now),
+            *(chosen or ()),
             limit,
         )
         return [
@@ -269,6 +292,12 @@ class SqliteTx:
             (rows.to_db(at), error, queued.id),
         )
 
+    def mark_obsolete(self, queued: Queued, reason: str) -> None:
+        self._raw.execute(
+            "UPDATE outbox SET status = 'superseded', last_error = ? WHERE id = ?",
+            (reason, queued.id),
+        )
+
     def mark_failed(self, queued: Queued, error: str, at: datetime) -> None:
         self._raw.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
@@ -276,8 +305,105 @@ class SqliteTx:
             (error, rows.to_db(at), queued.id),
         )
 
+    def outbox_counts(self) -> dict[str, int]:
+        """How many notices are in each state."""
+        found = self._all("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {str(status): int(count) for status, count in found}
+
+    def outbox_problems(self, limit: int) -> list[tuple[int, str, str, str, int, str]]:
+        """Failed and retrying notices: (id, status, where, kind, attempts, last error)."""
+        found = self._all(
+            "SELECT id, status, workspace || ' ' || channel, kind, attempts, last_error"
+            " FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0)"
+            " ORDER BY id LIMIT ?",
+            limit,
+        )
+        return [tuple(row) for row in found]
+
+    def retry_failed(self, now: datetime) -> int:
+        """Queue every failed notice again (after fixing the config that failed them)."""
+        cursor = self._raw.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = 0"
+            " WHERE status = 'failed'",
+            (rows.to_db(now),),
+        )
+        return cursor.rowcount
+
     def forget_edit_target(self, edit_key: str) -> None:
         self._raw.execute("DELETE FROM posted WHERE edit_key = ?", (edit_key,))
+
+    # -- SLA clocks ------------------------------------------------------------------------
+
+    def clocks(self, ticket_id: int) -> dict[ClockKind, SlaClock]:
+        found = self._all("SELECT * FROM sla_clocks WHERE ticket_id = ?", ticket_id)
+        return {clock.kind: clock for clock in map(rows.clock, found)}
+
+    def save_clock(self, clock: SlaClock) -> None:
+        self._raw.execute(
+            "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
+            " started_at, used_seconds, running_since, due_at, stopped_at, breached_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.clock_values(clock),
+        )
+
+    # -- timers ----------------------------------------------------------------------------
+
+    def timers(self, ticket_id: int) -> list[Timer]:
+        found = self._all("SELECT * FROM timers WHERE ticket_id = ? ORDER BY round", ticket_id)
+        return [rows.timer(row) for row in found]
+
+    def schedule(self, ticket_id: int, step: str, round_: int, due_at: datetime) -> None:
+        self._raw.execute(
+            "INSERT INTO timers (ticket_id, step, round, due_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (ticket_id, step, round) DO UPDATE SET due_at = excluded.due_at,"
+            " state = 'pending' WHERE state != 'done'",
+            (ticket_id, step, round_, rows.to_db(due_at)),
+        )
+        if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
+            self.earliest_scheduled = due_at
+
+    def cancel_timer(self, timer: Timer) -> None:
+        self._raw.execute(
+            "UPDATE timers SET state = 'cancelled' WHERE ticket_id = ? AND step = ?"
+            " AND round = ? AND state = 'pending'",
+            (timer.ticket_id, timer.step, timer.round),
+        )
+
+    def finish_timer(self, timer: Timer, at: datetime) -> bool:
+        cursor = self._raw.execute(
+            "UPDATE timers SET state = 'done', fired_at = ? WHERE ticket_id = ? AND step = ?"
+            " AND round = ? AND state = 'pending'",
+            (rows.to_db(at), timer.ticket_id, timer.step, timer.round),
+        )
+        return cursor.rowcount == 1
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        found = self._all(
+            "SELECT * FROM timers WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?",
+            rows.to_db(now),
+            limit,
+        )
+        return [rows.timer(row) for row in found]
+
+    def next_timer_due(self) -> datetime | None:
+        row = self._one("SELECT min(due_at) FROM timers WHERE state = 'pending'")
+        return None if row is None or row[0] is None else rows.from_db(row[0])
+
+    # -- leases ----------------------------------------------------------------------------
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold the lease until `until` if it is free, expired or already ours."""
+        cursor = self._raw.execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at WHERE leases.holder = excluded.holder"
+            " OR leases.expires_at <= ?",
+            (name, holder, rows.to_db(until), rows.to_db(now)),
+        )
+        return cursor.rowcount == 1
+
+    def release_lease(self, name: str, holder: str) -> None:
+        self._raw.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
 
     # -- digests ---------------------------------------------------------------------------
 
@@ -309,16 +435,21 @@ class SqliteStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._commits = GroupCommitter(database)
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
         return cls(await Database.open(path))
 
     async def transact(self, work: Callable[[SqliteTx], T]) -> T:
-        """Run `work` in one write transaction (BEGIN IMMEDIATE: writers queue, never clash)."""
-        return await self.database.run(
-            lambda raw: in_transaction(raw, "BEGIN IMMEDIATE", lambda: work(SqliteTx(raw)))
-        )
+        """Run `work` atomically and durably; return only once it is committed.
+
+        Units arriving together share one COMMIT (see `storage.commits`); each still
+        commits or rolls back as a whole, and writers in other processes queue behind
+        BEGIN IMMEDIATE rather than clash.
+        """
+        result: T = await self._commits.run(lambda raw: work(SqliteTx(raw)))
+        return result
 
     async def read(self, work: Callable[[SqliteTx], T]) -> T:
         """Run `work` in a read transaction: one consistent snapshot."""

@@ -215,5 +215,7 @@ def render(notice: Notice, *, edited: bool) -> str:
     if notice.kind is NoticeKind.CARD:
         label = "card updated" if edited else "new card"
         return _indent(f"  [{channel}] {label}: ", text)
+    if notice.direct_to is not None:
+        return _indent(f"  [direct message to {notice.direct_to}] deskbot: ", notice.text)
     where = f"{channel} › ticket #{notice.ticket_id}" if notice.place.thread else channel
     return _indent(f"  [{where}] deskbot: ", text)

@@ -129,3 +129,23 @@ def test_run_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
     result = deskbot("run", "--config", str(config), stdin="")
     assert result.returncode == 1
     assert "written by a newer deskbot" in result.stderr
+
+
+def test_outbox_command_shows_and_requeues_failures(tmp_path: Path) -> None:
+    """`deskbot outbox` lists failed notices with their errors and can queue them again."""
+    config = write_config(tmp_path)
+    deskbot("run", "--config", str(config), stdin="alice: printer on fire\n")
+    db = sqlite3.connect(tmp_path / "desk.db")
+    db.execute(
+        "UPDATE outbox SET status = 'failed', attempts = 3,"
+        " last_error = 'channel_not_found. Check slack.triage_channel.' WHERE kind = 'card'"
+    )
+    db.commit()
+    shown = deskbot("outbox", "--config", str(config))
+    assert "pending: 0, failed: 1, sent: 1, superseded: 0" in shown.stdout
+    assert (
+        "failed card to console:local triage after 3 attempt(s): channel_not_found" in shown.stdout
+    )
+    again = deskbot("outbox", "--config", str(config), "--retry-failed")
+    assert "re-queued 1 failed notice(s)" in again.stdout
+    assert db.execute("SELECT status FROM outbox WHERE kind = 'card'").fetchone() == ("pending",)

@@ -218,8 +218,10 @@ async def test_notices_queued_before_a_restart_are_delivered_after(
 async def test_notice_for_a_platform_not_running_waits(
     desk: Desk, store: SqliteStore, clock: FakeClock
 ) -> None:
-    """Without a sender for its platform, a notice stays pending instead of vanishing."""
+    """Without a sender for its platform, a notice stays pending, untouched, until one runs."""
     worker = OutboxWorker(store, clock, {})
     await open_ticket(desk)
-    await worker.deliver_due()
-    assert await rows(store, "SELECT count(*) FROM outbox WHERE status = 'pending'") == [(2,)]
+    assert await worker.deliver_due() == 0
+    assert await rows(store, "SELECT status, attempts FROM outbox") == [("pending", 0)] * 2
+    worker.add_sender(RecordingSender())
+    assert await worker.deliver_due() == 2

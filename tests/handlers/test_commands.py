@@ -409,3 +409,8 @@ async def test_workspace_of_command_scopes_listing(desk: Desk) -> None:
     other = SUPPORT.__class__("slack:T1", "C1")
     assert (await run(desk, BOB, "list", place=other)).text == "No active tickets."
     assert WORKSPACE == "console:local"
+
+
+async def test_mine_without_tickets_says_so(desk: Desk) -> None:
+    """`mine` with nothing active answers in a plain sentence."""
+    assert (await run(desk, BOB, "mine")).text == "You have no active tickets."

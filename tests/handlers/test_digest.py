@@ -612,3 +612,19 @@ def test_agent_names_and_subjects_are_quoted() -> None:
     text = digest.render(made)
     assert "@everyone" not in text and "@here" not in text
     assert "  @\u200beveryone: 1 · 1 · – · 1" in text
+
+
+async def test_digest_reads_the_sla_engines_own_clocks(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """No clock set by hand: with 4h first responses on 24x7, an answer after 1h is kept, one
+    after 5h is broken, and a ticket nobody answered is broken and breached now."""
+    for subject in ("kept", "late", "forgotten"):
+        await Scenario(desk, clock).open(at(23, 10), subject)
+    await Scenario(desk, clock).say(at(23, 11), BOB, 1, "on it")
+    await Scenario(desk, clock).say(at(23, 15), BOB, 2, "sorry, on it")
+    made = await digest.build(store, DigestSettings(), NOW)
+    first = made.current.first_response
+    assert first.compliance == Compliance(met=1, missed=2)
+    assert first.times == Times(2, pytest.approx(10800), pytest.approx(16560))
+    assert (made.risk.breached, dict(made.risk.breached_by_kind)) == (1, {"first_response": 1})

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from handlers.desk import Desk
 from handlers.reporting import DigestRecord, FlowCount, Window
-from storage import reports, rows
+from storage import reports
 from storage.store import SqliteStore
 from tests.builders import open_ticket
 from tests.clock import START, FakeClock
@@ -144,14 +144,3 @@ async def test_report_queries_never_scan_a_whole_table(store: SqliteStore, name:
         if step.startswith("SCAN ") and step not in own and not any(ok in step for ok in small)
     ]
     assert scans == [], plan
-
-
-@pytest.mark.parametrize(
-    "moment",
-    [datetime(2026, 11, 24, 9, tzinfo=UTC), datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=UTC)],
-)
-def test_report_times_read_back_as_stored(moment: datetime) -> None:
-    """The reports' fast time reader agrees with the store's, to the microsecond and zone."""
-    text = rows.to_db(moment)
-    assert reports._time(text) == rows.from_db(text) == moment
-    assert reports._time(text).utcoffset() == timedelta(0)

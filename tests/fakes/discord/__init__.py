@@ -24,10 +24,11 @@ discord.py has no per-client URL options. `point_discord_py_at(api_url, gateway_
 the two class attributes it reads, `discord.http.Route.BASE` (every REST route, interaction
 callbacks and follow-up webhooks included) and `discord.gateway.DiscordWebSocket.
 DEFAULT_GATEWAY` (where `Client.connect` opens its socket, and where it goes back after
-INVALID_SESSION). They are process-global: the production adapter should call it once at
-startup with `discord.api_url` / `discord.gateway_url`; tests use the restoring
-`discord_py_pointed_at` context manager. `Client` never calls `GET /gateway/bot`
-(`AutoShardedClient` does, and the fake answers it with its own gateway URL).
+INVALID_SESSION). They are process-global: the production adapter calls it once at startup
+with `discord.api_url` / `discord.gateway_url` (it lives in `bot.adapters.discord.endpoints`
+and `wiring` re-exports it); tests use the restoring `discord_py_pointed_at` context manager.
+`Client` never calls `GET /gateway/bot` (`AutoShardedClient` does, and the fake answers it
+with its own gateway URL).
 
 Gateway wire format: discord.py connects with `?v=10&encoding=json&compress=zlib-stream`
 (`zstd-stream` instead when `zstandard` is importable, or on Python 3.14). The fake speaks

@@ -1,0 +1,126 @@
+"""After (re)connecting, read what was posted in support channels while the bot was away.
+
+Discord replays missed events only on a RESUME. After a restart (or a new session) the bot
+reads each support channel's history after its cursor, and the history of its ticket
+threads: new forum posts, customer replies, agents' first responses. The desk's dedupe keys
+make reading a message twice harmless, so catch-up may overlap with what was recorded.
+
+A channel seen for the first time has no cursor: its cursor starts at its newest message,
+so turning deskbot on in a busy channel does not turn its past into tickets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import discord
+
+from bot.adapters.discord import inbound
+from bot.adapters.discord.inbound import Location, workspace
+from bot.adapters.discord.intake import MessageIntake
+from handlers.desk import Desk
+from handlers.models import Person
+from handlers.ports import Clock
+from storage.cursors import ChannelCursors
+
+log = logging.getLogger(__name__)
+
+
+class CatchUp:
+    """Read the history the bot missed in every support channel and its threads."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        intake: MessageIntake,
+        desk: Desk,
+        cursors: ChannelCursors,
+        clock: Clock,
+    ) -> None:
+        self.client = client
+        self.intake = intake
+        self.desk = desk
+        self.cursors = cursors
+        self.clock = clock
+        self._members: dict[int, Person | None] = {}
+
+    async def run(self, channel_ids: Iterable[int]) -> int:
+        """Catch up on every support channel discord.py knows; return how many messages."""
+        self._members.clear()  # roles may have changed since the last catch-up
+        read = 0
+        for channel_id in sorted(channel_ids):
+            channel = self.client.get_channel(channel_id)
+            if not isinstance(channel, (discord.TextChannel, discord.ForumChannel)):
+                continue  # the startup checks say why
+            try:
+                read += await self._channel(channel)
+            except discord.HTTPException as error:
+                log.error("Cannot catch up on Discord channel %s: %s", channel_id, error)
+        return read
+
+    async def _channel(self, channel: discord.TextChannel | discord.ForumChannel) -> int:
+        positions = await self.cursors.positions(workspace(channel.guild.id))
+        cursor = positions.get(str(channel.id))
+        read = 0
+        if cursor is None:
+            await self._start(channel)
+        elif isinstance(channel, discord.TextChannel):
+            read += await self._history(channel, cursor)
+        for thread in sorted(channel.threads, key=lambda thread: thread.id):
+            after = await self._thread_start(channel, thread, positions, cursor)
+            if after is not None:
+                read += await self._history(thread, after)
+        return read
+
+    async def _thread_start(
+        self,
+        channel: discord.TextChannel | discord.ForumChannel,
+        thread: discord.Thread,
+        positions: dict[str, int],
+        channel_cursor: int | None,
+    ) -> int | None:
+        """Where to read a thread from; None when it is none of the desk's business."""
+        if str(thread.id) in positions:
+            return positions[str(thread.id)]
+        posted_while_away = (
+            isinstance(channel, discord.ForumChannel)
+            and channel_cursor is not None
+            and thread.id > channel_cursor
+        )
+        place = Location(channel.guild.id, channel.id, thread.id).place
+        if posted_while_away or await self.desk.ticket_at(place) is not None:
+            return thread.id - 1  # from the start (a forum post's starter has the thread's id)
+        return None
+
+    async def _history(self, channel: discord.TextChannel | discord.Thread, after: int) -> int:
+        read = 0
+        async for message in channel.history(limit=None, after=discord.Object(after)):
+            author = await self._author(message)
+            await self.intake.posted(message, live=False, author=author)
+            read += 1
+        if read:
+            log.info("Caught up on %d message(s) in Discord channel %s", read, channel.id)
+        return read
+
+    async def _author(self, message: discord.Message) -> Person | None:
+        """The author with their roles: history, unlike the gateway, leaves the member out."""
+        user, guild = message.author, message.guild
+        if isinstance(user, discord.Member) or guild is None or user.bot:
+            return None
+        if user.id not in self._members:
+            try:
+                self._members[user.id] = inbound.person(await guild.fetch_member(user.id))
+            except discord.HTTPException as error:
+                # Someone who left the guild holds no roles any more.
+                log.info("No roles for Discord user %s: %s", user.id, error)
+                self._members[user.id] = None
+        return self._members[user.id]
+
+    async def _start(self, channel: discord.TextChannel | discord.ForumChannel) -> None:
+        """Start watching a channel from its newest message (or post, in a forum)."""
+        newest = channel.last_message_id or channel.id
+        if isinstance(channel, discord.ForumChannel):
+            newest = max([newest, *(thread.id for thread in channel.threads)])
+        where = workspace(channel.guild.id)
+        await self.cursors.advance(where, str(channel.id), newest, self.clock.now())

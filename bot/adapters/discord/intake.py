@@ -1,0 +1,150 @@
+"""Hand Discord's messages, edits and deletes to the desk, in order, and remember how far.
+
+Only support channels and the threads under them are listened to. Per Discord channel,
+events reach the desk one at a time in the order they arrived, and after each posted message
+is durable the channel's cursor moves to it: catch-up after downtime starts there. While a
+catch-up runs, live events wait, so the cursor never passes a message that is not recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.adapters.discord import inbound
+from bot.adapters.discord.inbound import Location
+from handlers.desk import Desk
+from handlers.intake import IntakeResult
+from handlers.models import Inbound, Person
+from handlers.ports import Clock
+from storage.cursors import ChannelCursors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Turns:
+    """One lock per Discord channel, dropped when nobody waits for it."""
+
+    locks: dict[int, tuple[asyncio.Lock, int]] = field(default_factory=dict)
+
+    @contextlib.asynccontextmanager
+    async def of(self, channel_id: int) -> AsyncIterator[None]:
+        lock, users = self.locks.get(channel_id, (asyncio.Lock(), 0))
+        self.locks[channel_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self.locks[channel_id]
+            if users == 1:
+                del self.locks[channel_id]
+            else:
+                self.locks[channel_id] = (lock, users - 1)
+
+
+class MessageIntake:
+    """The way from Discord's message events to `desk.receive`."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        desk: Desk,
+        cursors: ChannelCursors,
+        clock: Clock,
+        support_channels: frozenset[int],
+    ) -> None:
+        self.client = client
+        self.desk = desk
+        self.cursors = cursors
+        self.clock = clock
+        self.support_channels = support_channels
+        self._turns = _Turns()
+        self._live = asyncio.Event()  # cleared while catching up
+        self._fetched: dict[int, Location | None] = {}
+
+    def pause(self) -> None:
+        """Hold live events back (while catching up)."""
+        self._live.clear()
+
+    def resume(self) -> None:
+        self._live.set()
+
+    async def posted(
+        self, message: discord.Message, *, live: bool = True, author: Person | None = None
+    ) -> IntakeResult | None:
+        """Record a new message; None when it is not one the desk listens to."""
+        if live:
+            await self._live.wait()
+        where = await self.locate(message.channel.id, message.channel)
+        if where is None or not inbound.is_spoken(message):
+            return None
+        async with self._turns.of(where.here):
+            result = await self.desk.receive(inbound.posted(message, where, author))
+            await self._advance(where, message.id)
+        if result.reply is not None:
+            await self._reply(message, result.reply)
+        return result
+
+    async def edited(self, event: discord.RawMessageUpdateEvent) -> None:
+        """Record an edit of a message (an author's edit; Discord's own updates are skipped)."""
+        await self._live.wait()
+        where = await self.locate(event.channel_id, event.message.channel)
+        if where is not None:
+            await self._receive(where, inbound.edited(event.message, where))
+
+    async def deleted(self, event: discord.RawMessageDeleteEvent) -> None:
+        """Record a deletion."""
+        await self._live.wait()
+        where = await self.locate(event.channel_id, self.client.get_channel(event.channel_id))
+        if where is not None:
+            cached = event.cached_message
+            author = inbound.person(cached.author) if cached is not None else None
+            await self._receive(where, inbound.deleted(event.message_id, where, author))
+
+    async def _receive(self, where: Location, event: Inbound | None) -> None:
+        if event is None:
+            return
+        async with self._turns.of(where.here):
+            await self.desk.receive(event)
+
+    async def locate(self, channel_id: int, channel: object) -> Location | None:
+        """Where a channel is, if it is a support channel or a thread under one."""
+        where = inbound.location_of(channel)
+        if where is None:
+            where = await self._fetch(channel_id)
+        if where is None or where.channel_id not in self.support_channels:
+            return None
+        return where
+
+    async def _fetch(self, channel_id: int) -> Location | None:
+        # A thread discord.py has not cached (archived before it started): ask Discord once.
+        if channel_id not in self._fetched:
+            try:
+                channel = await self.client.fetch_channel(channel_id)
+            except discord.HTTPException as error:
+                log.warning("Cannot look up Discord channel %s: %s", channel_id, error)
+                return None
+            self._fetched[channel_id] = inbound.location_of(channel)
+        return self._fetched[channel_id]
+
+    async def _advance(self, where: Location, message_id: int) -> None:
+        workspace, now = inbound.workspace(where.guild_id), self.clock.now()
+        await self.cursors.advance(workspace, str(where.here), message_id, now)
+        if where.thread_id == message_id:
+            # A forum post: the forum's cursor says which posts are new after downtime.
+            await self.cursors.advance(workspace, str(where.channel_id), message_id, now)
+
+    async def _reply(self, message: discord.Message, text: str) -> None:
+        """Tell the author why their message did not become a ticket."""
+        try:
+            await message.reply(
+                text, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as error:
+            log.warning("Cannot answer message %s: %s", message.id, error)

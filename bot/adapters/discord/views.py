@@ -1,0 +1,86 @@
+"""The triage card's components: buttons and a priority menu that survive restarts.
+
+A component's custom id is the `/ticket` command it runs: `deskbot:claim:42` runs
+`claim 42`, and the menu `deskbot:priority:42` runs `priority 42 <the choice>`. The class is
+registered with the client at startup as a dynamic item, so a click on a card posted by an
+earlier run of the bot still reaches the desk: nothing about a card is kept in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.replies import desk_of
+from handlers import texts
+from handlers.models import Card, Priority
+
+_STYLES = {
+    "claim": discord.ButtonStyle.primary,
+    "resolve": discord.ButtonStyle.success,
+}
+Component = discord.ui.Button[Any] | discord.ui.Select[Any]
+
+
+class CardAction(
+    discord.ui.DynamicItem[Component],
+    template=r"deskbot:(?P<verb>[a-z]+):(?P<ticket>[0-9]{1,18})$",
+):
+    """A card component that runs `/ticket <verb> <id> [choice]` as whoever uses it."""
+
+    def __init__(self, item: Component, verb: str, ticket_id: int) -> None:
+        super().__init__(item)
+        self.verb = verb
+        self.ticket_id = ticket_id
+
+    @classmethod
+    def button(cls, verb: str, ticket_id: int) -> CardAction:
+        style = _STYLES.get(verb, discord.ButtonStyle.secondary)
+        button = discord.ui.Button[Any](
+            label=texts.action_label(verb), style=style, custom_id=f"deskbot:{verb}:{ticket_id}"
+        )
+        return cls(button, verb, ticket_id)
+
+    @classmethod
+    def priority_menu(cls, ticket_id: int, current: Priority | None = None) -> CardAction:
+        menu = discord.ui.Select[Any](
+            custom_id=f"deskbot:priority:{ticket_id}",
+            placeholder=texts.priority_placeholder(),
+            options=[
+                discord.SelectOption(label=priority.value, default=priority is current)
+                for priority in Priority
+            ],
+        )
+        return cls(menu, "priority", ticket_id)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> CardAction:
+        verb, ticket_id = match["verb"], int(match["ticket"])
+        return cls.priority_menu(ticket_id) if verb == "priority" else cls.button(verb, ticket_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        words = [self.verb, str(self.ticket_id)]
+        if isinstance(self.item, discord.ui.Select):
+            words += self.item.values[:1]
+        await desk_of(interaction).run(interaction, " ".join(words))
+
+
+def card_view(card: Card) -> discord.ui.View:
+    """The components of a card: one per action the ticket's status offers, and a link."""
+    view = discord.ui.View(timeout=None)
+    for action in card.actions:
+        if action == "priority":
+            view.add_item(CardAction.priority_menu(card.ticket_id, card.priority))
+        else:
+            view.add_item(CardAction.button(action, card.ticket_id))
+    if card.permalink:
+        view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
+    return view

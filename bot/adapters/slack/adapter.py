@@ -1,0 +1,403 @@
+"""The Slack platform: slack-bolt's AsyncApp in Socket Mode or HTTP mode, wired to the desk.
+
+Every listener runs before Bolt acknowledges (`process_before_response=True`): an event is
+acknowledged only once the desk has committed it, so a crash never loses an acknowledged
+message, and a listener that fails leaves its event un-acknowledged for Slack to deliver
+again (the desk's dedupe keys make that harmless). Retries are never skipped: a retry may be
+the first delivery that got through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack import blocks, escaping, inbound, startup, wording
+from bot.adapters.slack.client import error_code, is_transient, web_client
+from bot.adapters.slack.directory import SlackDirectory
+from bot.adapters.slack.http import SlackHttpServer
+from bot.adapters.slack.inbound import PLATFORM, SlackMessage
+from bot.adapters.slack.outbound import SlackSender
+from bot.adapters.slack.startup import SlackIdentity, SlackStartupError
+from bot.config import Config
+from handlers.desk import Desk
+from handlers.models import Command, Inbound, Person, Place, Reply
+from handlers.ports import Clock
+
+log = logging.getLogger(__name__)
+
+
+class _QuietAboutTheClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN by itself, then warns it is unused: the client has it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+BOLT_LOG = logging.getLogger("bot.adapters.slack.bolt")
+BOLT_LOG.addFilter(_QuietAboutTheClient())
+
+JsonDict = dict[str, Any]
+STOP_TIMEOUT = 5.0  # seconds to let listeners in flight finish when stopping
+
+
+class Stopping(RuntimeError):
+    """deskbot is stopping: the request is refused un-acknowledged, so Slack delivers it again."""
+
+
+class _InFlight:
+    """Listeners running now: stopping waits for them, and refuses new ones."""
+
+    def __init__(self) -> None:
+        self.closing = False
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        if self.closing:
+            raise Stopping("deskbot is stopping; Slack will deliver this again")
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._idle.set()
+
+    async def finish(self) -> None:
+        """Refuse new work, and wait for the work in flight (bound it with a timeout)."""
+        self.closing = True
+        await self._idle.wait()
+
+
+class SlackAdapter:
+    """Translates Slack's events, commands and clicks for the desk; `sender` posts notices."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self, config: Config, desk: Desk, clock: Clock, *, ping_interval: float = 10.0
+    ) -> None:
+        self.config = config.slack
+        self.roles = config.roles
+        self.desk = desk
+        self.client = web_client(self.config)
+        groups = (group for _, group in startup.configured_usergroups(config.roles))
+        self.directory = SlackDirectory(self.client, groups, clock)
+        self.sender = SlackSender(self.client, self.config)
+        http = self.config.mode == "http"
+        secret = self.config.signing_secret
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret and http else "",
+            request_verification_enabled=http,
+            process_before_response=True,
+            logger=BOLT_LOG,
+        )
+        reactions = self.config.reactions
+        self._reaction_verbs = {
+            reactions.ticket: "ticket",
+            reactions.claim: "claim",
+            reactions.resolve: "resolve",
+        }
+        self.identity: SlackIdentity | None = None
+        self.url: str | None = None  # where HTTP mode serves, once started
+        self._ping_interval = ping_interval
+        self._socket: AsyncSocketModeHandler | None = None
+        self._http: SlackHttpServer | None = None
+        self._in_flight = _InFlight()
+        self._register()
+
+    @property
+    def workspace(self) -> str:
+        return self._identity().workspace
+
+    def _identity(self) -> SlackIdentity:
+        if self.identity is None:
+            raise RuntimeError("SlackAdapter.start() has not run yet")
+        return self.identity
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def run(self, ready: Callable[[], None] = lambda: None) -> None:
+        """Connect and serve until cancelled (`ready` is told once connected); then stop."""
+        try:
+            await self.start()
+            ready()
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        """Check the workspace set-up, then connect (Socket Mode) or listen (HTTP mode)."""
+        self._in_flight = _InFlight()
+        try:
+            await self._connect()
+        except Exception as error:
+            self.sender.refuse(str(error))
+            raise
+        self.sender.accept()
+
+    async def _connect(self) -> None:
+        self.identity, _ = await startup.check(self.client, self.config, self.roles)
+        if self.config.mode == "http":
+            http = self.config.http
+            self._http = SlackHttpServer(self.app, http.host, http.port, http.path)
+            try:
+                self.url = await self._http.start()
+            except OSError as error:
+                where = f"{http.host}:{http.port}"
+                raise SlackStartupError(
+                    f"slack.http: cannot listen on {where} ({error.strerror or error})"
+                ) from None
+            log.info("Taking Slack's requests at %s", self.url)
+            return
+        token = self.config.app_token.get_secret_value() if self.config.app_token else ""
+        await startup.check_app_token(self.client, token)
+        self._socket = AsyncSocketModeHandler(self.app, token, ping_interval=self._ping_interval)
+        await self._socket.connect_async()
+        log.info("Connected to Slack over Socket Mode")
+
+    async def stop(self) -> None:
+        """Refuse new events, let those in flight finish (and be acked), then disconnect."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_TIMEOUT):
+                await self._in_flight.finish()
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+
+        @app.event("message")
+        async def on_message(body: JsonDict, event: JsonDict) -> None:
+            async with self._in_flight():
+                await self._message(body, event)
+
+        @app.event("reaction_added")
+        async def on_reaction(body: JsonDict, event: JsonDict) -> None:
+            async with self._in_flight():
+                await self._reaction(body, event)
+
+        @app.event("app_home_opened")
+        async def on_home_opened(event: JsonDict) -> None:
+            async with self._in_flight():
+                await self._home(event)
+
+        @app.event(re.compile(".*"))
+        async def on_other_event(event: JsonDict) -> None:
+            # Subscribed to, but nothing for the desk: acknowledge so Slack stops sending it.
+            log.debug("Ignoring Slack event %s", event.get("type"))
+
+        @app.command(self.config.command)
+        async def on_command(ack: Callable[..., Awaitable[None]], command: JsonDict) -> None:
+            reply = await self._guarded(self._command(command), what=f"{self.config.command}")
+            await ack(**self._reply_arguments(reply))
+
+        @app.action(re.compile(f"^{re.escape(blocks.ACTION_PREFIX)}"))
+        async def on_click(
+            ack: Callable[..., Awaitable[None]],
+            body: JsonDict,
+            action: JsonDict,
+            respond: Callable[..., Awaitable[Any]],
+        ) -> None:
+            await ack()
+            reply = await self._guarded(self._click(body, action), what="a card button")
+            if reply is not None:
+                await self._respond(respond, reply)
+
+        @app.error
+        async def on_error(error: Exception, body: JsonDict) -> None:
+            # Bolt answers 500 (HTTP) or leaves the envelope un-acked (Socket Mode): Slack
+            # delivers the event again, and the desk's dedupe keys make that harmless.
+            what = body.get("event", {}).get("type") or body.get("type") or "request"
+            if isinstance(error, Stopping):
+                log.info("Left a Slack %s for redelivery: %s", what, error)
+            else:
+                log.error("A Slack %s failed; Slack will deliver it again", what, exc_info=error)
+
+    async def _guarded(self, work: Awaitable[Reply | None], what: str) -> Reply | None:
+        """Run a command's work; anything unexpected is logged and answered, not lost."""
+        try:
+            async with self._in_flight():
+                return await work
+        except Exception:
+            log.exception("Handling %s failed", what)
+            return Reply(wording.unexpected_error(), ok=False)
+
+    # -- messages -----------------------------------------------------------------------------
+
+    async def _message(self, body: JsonDict, event: JsonDict) -> None:
+        message = inbound.read_message(event, self._identity().team_id, body.get("event_id"))
+        if message is None:
+            return
+        result = await self.desk.receive(await self._inbound(message))
+        if result.reply and message.user:
+            await self._tell(message.user, message.channel, message.thread_ts, result.reply)
+
+    async def _inbound(self, message: SlackMessage, requested_by: Person | None = None) -> Inbound:
+        identity = self._identity()
+        author = await self.directory.author(message)
+        names = await self.directory.names(inbound.mentioned_users(message.text))
+        link = inbound.permalink(identity.url, message.channel, message.ts, message.thread_ts)
+        return message.inbound(identity.workspace, author, link, names, requested_by)
+
+    # -- reactions ----------------------------------------------------------------------------
+
+    async def _reaction(self, body: JsonDict, event: JsonDict) -> None:
+        item, user = event.get("item") or {}, event.get("user")
+        verb = self._reaction_verbs.get(inbound.reaction_name(str(event.get("reaction", ""))))
+        if verb is None or item.get("type") != "message" or not user:
+            return
+        channel, ts = str(item["channel"]), str(item["ts"])
+        if verb == "ticket":
+            await self._ticket_reaction(body, user, channel, ts)
+        else:
+            await self._staff_reaction(verb, user, channel, ts)
+
+    async def _ticket_reaction(self, body: JsonDict, user: str, channel: str, ts: str) -> None:
+        """🎫 by anyone: the reacted message becomes a ticket, its thread the ticket's."""
+        reactor = await self.directory.person(user)
+        fetched = await self._fetch(channel, ts)
+        if fetched is None:
+            await self._tell(user, channel, None, wording.cannot_read_message())
+            return
+        event_id = body.get("event_id") or f"{channel}:{ts}:{user}:{self.config.reactions.ticket}"
+        key = inbound.event_key(self._identity().team_id, event_id)
+        message = inbound.read_posted(fetched, channel, key)
+        result = await self.desk.receive(await self._inbound(message, requested_by=reactor))
+        if result.reply:
+            await self._tell(user, channel, None, result.reply)
+
+    async def _staff_reaction(self, verb: str, user: str, channel: str, ts: str) -> None:
+        """👀 or ✅ by staff on a ticket's message (or its card): claim or resolve it."""
+        actor = await self.directory.person(user)
+        if not self.desk.works_tickets(actor):
+            return  # everyone else's 👀 is just a reaction: no look-ups, no answer
+        command = await self._reacted_command(actor, verb, channel, ts)
+        reply = await self.desk.react(command) if command is not None else None
+        if reply is not None:
+            await self._tell(user, channel, None, reply.text)
+
+    async def _reacted_command(
+        self, actor: Person, verb: str, channel: str, ts: str
+    ) -> Command | None:
+        """The command a reaction on message `ts` means, found without a call when it can be."""
+        root = Place(self.workspace, channel, ts)
+        if await self.desk.ticket_at(root) is not None:
+            return Command(actor, root, verb)
+        fetched = await self._fetch(channel, ts)
+        if fetched is None:
+            return None
+        ticket_id = blocks.card_ticket(fetched)
+        if ticket_id is not None:
+            return Command(actor, Place(self.workspace, channel), f"{verb} {ticket_id}")
+        thread = fetched.get("thread_ts")
+        if thread and thread != ts:
+            return Command(actor, Place(self.workspace, channel, str(thread)), verb)
+        return None
+
+    async def _fetch(self, channel: str, ts: str) -> JsonDict | None:
+        """The message at `ts`, top-level or in a thread; None when the bot cannot read it."""
+        try:
+            history = await self.client.conversations_history(
+                channel=channel,
+                latest=ts,
+                oldest=ts,
+                inclusive=True,
+                limit=1,
+                include_all_metadata=True,
+            )
+            found = _with_ts(history.get("messages"), ts)
+            if found is None:
+                replies = await self.client.conversations_replies(
+                    channel=channel, ts=ts, include_all_metadata=True
+                )
+                found = _with_ts(replies.get("messages"), ts)
+        except SlackApiError as error:
+            if is_transient(error):
+                raise  # un-acknowledged: Slack delivers the reaction again later
+            log.warning("Cannot read message %s in %s: %s", ts, channel, error_code(error))
+            return None
+        return found
+
+    # -- commands and clicks ------------------------------------------------------------------
+
+    async def _command(self, fields: JsonDict) -> Reply:
+        actor = await self.directory.person(str(fields["user_id"]))
+        text = inbound.command_text(str(fields.get("text") or ""))
+        mentions = await self.directory.people(inbound.mentioned_users(text))
+        place = Place(self.workspace, str(fields["channel_id"]))
+        return await self.desk.execute(Command(actor, place, text, mentions))
+
+    async def _click(self, body: JsonDict, action: JsonDict) -> Reply | None:
+        text = blocks.clicked_command(action)
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        if text is None or not channel:
+            return None
+        actor = await self.directory.person(str(body["user"]["id"]))
+        return await self.desk.execute(Command(actor, Place(self.workspace, str(channel)), text))
+
+    # -- App Home -----------------------------------------------------------------------------
+
+    async def _home(self, event: JsonDict) -> None:
+        if event.get("tab") != "home" or not self.config.home_tab or not event.get("user"):
+            return
+        viewer = await self.directory.person(str(event["user"]))
+        home = await self.desk.home(viewer, self.workspace)
+        view = blocks.home_view(home, self.config.command)
+        try:
+            await self.client.views_publish(user_id=viewer.id, view=view)
+        except SlackApiError as error:
+            log.warning("Cannot publish %s's App Home: %s", viewer.id, error_code(error))
+
+    # -- answering one person -----------------------------------------------------------------
+
+    def _say(self, text: str) -> str:
+        return escaping.mrkdwn(escaping.named_command(text, self.config.command))
+
+    def _reply_arguments(self, reply: Reply | None) -> JsonDict:
+        reply = reply or Reply(wording.unexpected_error(), ok=False)
+        kind = "ephemeral" if reply.ephemeral else "in_channel"
+        return {"text": self._say(reply.text), "response_type": kind}
+
+    async def _respond(self, respond: Callable[..., Awaitable[Any]], reply: Reply) -> None:
+        try:
+            await respond(replace_original=False, **self._reply_arguments(reply))
+        except Exception as error:
+            # The card itself shows the change; this answer is a courtesy.
+            log.warning("Cannot answer a click through its response_url: %r", error)
+
+    async def _tell(self, user: str, channel: str, thread: str | None, text: str) -> None:
+        """Show `text` to one person where they are (a courtesy: failures are only logged)."""
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=self._say(text), thread_ts=thread
+            )
+        except SlackApiError as error:
+            log.warning("Cannot show %s a message in %s: %s", user, channel, error_code(error))
+
+
+def _with_ts(messages: object, ts: str) -> JsonDict | None:
+    if not isinstance(messages, list):
+        return None
+    return next((m for m in messages if isinstance(m, dict) and m.get("ts") == ts), None)

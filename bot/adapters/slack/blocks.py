@@ -1,0 +1,186 @@
+"""Block Kit for what deskbot draws on Slack: the triage card and the App Home tab.
+
+Every text is escaped for mrkdwn and cut to Slack's limits here, so Slack never refuses a
+card for its size and nothing a customer wrote can ping anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.adapters.slack import escaping, wording
+from bot.adapters.slack.escaping import (
+    BUTTON_TEXT,
+    CONTEXT_TEXT,
+    FIELD_TEXT,
+    HEADER_TEXT,
+    OPTION_TEXT,
+    SECTION_TEXT,
+    VIEW_BLOCKS,
+)
+from handlers.home import Home, HomeItem, Shelf
+from handlers.models import Card, Priority
+
+JsonDict = dict[str, Any]
+
+ACTION_PREFIX = "deskbot:"
+CARD_EVENT = "deskbot_ticket_card"
+_BUTTON_STYLES = {"claim": "primary"}
+
+
+# -- clicks -----------------------------------------------------------------------------------
+
+
+def action_id(verb: str) -> str:
+    return f"{ACTION_PREFIX}{verb}"
+
+
+def clicked_command(action: JsonDict) -> str | None:
+    """The `/ticket` text a click on a card means: `claim 42`, `priority 42 high`."""
+    verb = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX)
+    selected = action.get("selected_option") or {}
+    value = selected.get("value") if action.get("type") == "static_select" else action.get("value")
+    return f"{verb} {value}" if verb and value else None
+
+
+# -- the triage card --------------------------------------------------------------------------
+
+
+def card_metadata(card: Card) -> JsonDict:
+    """Message metadata that names the card's ticket, so a reaction on the card finds it."""
+    return {"event_type": CARD_EVENT, "event_payload": {"ticket_id": card.ticket_id}}
+
+
+def card_ticket(message: JsonDict) -> int | None:
+    """The ticket a card message (as history returns it) is about, if it is a card."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != CARD_EVENT:
+        return None
+    ticket_id = (metadata.get("event_payload") or {}).get("ticket_id")
+    return ticket_id if isinstance(ticket_id, int) else None
+
+
+def card_blocks(card: Card) -> list[JsonDict]:
+    """The card: subject, who and what state, a link to the conversation, and its actions."""
+    blocks: list[JsonDict] = [
+        {"type": "header", "text": _plain(f"#{card.ticket_id} · {card.subject}", HEADER_TEXT)},
+        {"type": "section", "fields": _card_fields(card)},
+    ]
+    context = _card_context(card)
+    if context:
+        blocks.append({"type": "context", "elements": [_mrkdwn_raw(context)]})
+    elements = [_card_element(card, verb) for verb in card.actions]
+    if elements:
+        block_id = f"deskbot-card-{card.ticket_id}"
+        blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
+    return blocks
+
+
+def _card_fields(card: Card) -> list[JsonDict]:
+    assignee = card.assignee or wording.UNCLAIMED
+    pairs = [
+        (wording.CUSTOMER, escaping.escape(card.customer)),
+        (wording.STATUS, str(card.status)),
+        (wording.PRIORITY, wording.PRIORITY_LABELS[card.priority]),
+        (wording.ASSIGNEE, escaping.escape(assignee)),
+        (wording.OPENED, _date(card.opened_at)),
+    ]
+    return [_mrkdwn_raw(escaping.fit(f"*{label}*\n{value}", FIELD_TEXT)) for label, value in pairs]
+
+
+def _card_context(card: Card) -> str:
+    parts = []
+    if card.permalink:
+        parts.append(escaping.link(card.permalink, wording.CONVERSATION_LINK))
+    if card.first_response_at:
+        parts.append(wording.ANSWERED)
+    return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
+
+
+def _date(at: datetime) -> str:
+    # Slack shows this in each reader's own timezone; the fallback is for old clients.
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _card_element(card: Card, verb: str) -> JsonDict:
+    if verb == "priority":
+        return _priority_menu(card)
+    button: JsonDict = {
+        "type": "button",
+        "action_id": action_id(verb),
+        "text": _plain(wording.ACTION_LABELS.get(verb, verb.title()), BUTTON_TEXT),
+        "value": str(card.ticket_id),
+    }
+    if verb in _BUTTON_STYLES:
+        button["style"] = _BUTTON_STYLES[verb]
+    return button
+
+
+def _priority_menu(card: Card) -> JsonDict:
+    options = {priority: _option(card.ticket_id, priority) for priority in Priority}
+    return {
+        "type": "static_select",
+        "action_id": action_id("priority"),
+        "placeholder": _plain(wording.PRIORITY_PLACEHOLDER, OPTION_TEXT),
+        "options": list(options.values()),
+        "initial_option": options[card.priority],
+    }
+
+
+def _option(ticket_id: int, priority: Priority) -> JsonDict:
+    label = _plain(wording.PRIORITY_LABELS[priority], OPTION_TEXT)
+    return {"text": label, "value": f"{ticket_id} {priority}"}
+
+
+# -- App Home ---------------------------------------------------------------------------------
+
+
+def home_view(home: Home, command: str) -> JsonDict:
+    """The App Home tab for one viewer, within Slack's 100 blocks."""
+    blocks: list[JsonDict] = [
+        {"type": "header", "text": _plain(home.heading, HEADER_TEXT)},
+        {"type": "context", "elements": [_mrkdwn(escaping.named_command(home.hint, command))]},
+    ]
+    for shelf in home.shelves:
+        blocks += _shelf(shelf, command)
+    if len(blocks) > VIEW_BLOCKS:
+        blocks = [*blocks[: VIEW_BLOCKS - 1], {"type": "context", "elements": [_mrkdwn("…")]}]
+    return {"type": "home", "blocks": blocks}
+
+
+def _shelf(shelf: Shelf, command: str) -> list[JsonDict]:
+    blocks: list[JsonDict] = [{"type": "divider"}]
+    if not shelf.items:
+        return [*blocks, {"type": "section", "text": _mrkdwn(f"*{shelf.empty}*")}]
+    blocks.append({"type": "header", "text": _plain(shelf.title, HEADER_TEXT)})
+    blocks += [{"type": "section", "text": _mrkdwn_raw(_item(item))} for item in shelf.items]
+    if shelf.more_text:
+        more = escaping.named_command(shelf.more_text, command)
+        blocks.append({"type": "context", "elements": [_mrkdwn(more)]})
+    return blocks
+
+
+def _item(item: HomeItem) -> str:
+    line = escaping.escape(item.line)
+    if item.permalink:
+        line += " · " + escaping.link(item.permalink, wording.CONVERSATION_LINK)
+    return escaping.fit(line, SECTION_TEXT)
+
+
+# -- text objects -----------------------------------------------------------------------------
+
+
+def _plain(text: str, limit: int) -> JsonDict:
+    return {"type": "plain_text", "text": escaping.plain(text, limit), "emoji": True}
+
+
+def _mrkdwn(text: str, limit: int = SECTION_TEXT) -> JsonDict:
+    """A mrkdwn object for plain text: escaped and cut."""
+    return _mrkdwn_raw(escaping.mrkdwn(text, limit))
+
+
+def _mrkdwn_raw(markup: str) -> JsonDict:
+    """A mrkdwn object for markup already built from escaped parts."""
+    return {"type": "mrkdwn", "text": markup}

@@ -1,0 +1,31 @@
+"""`deskbot outbox`: what is queued, what failed and why, and re-queueing failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage.store import SqliteStore
+
+SHOWN = 20
+
+
+async def report(path: Path, *, retry_failed: bool) -> list[str]:
+    """Lines describing the outbox of the database at `path`."""
+    async with await SqliteStore.open(path) as store:
+        lines = []
+        if retry_failed:
+            now = datetime.now(UTC)
+            count = await store.transact(lambda tx: tx.retry_failed(now))
+            lines.append(f"re-queued {count} failed notice(s); a running deskbot sends them")
+        counts = await store.read(lambda tx: tx.outbox_counts())
+        problems = await store.read(lambda tx: tx.outbox_problems(SHOWN))
+    states = ("pending", "failed", "sent", "superseded")
+    lines.append(", ".join(f"{state}: {counts.get(state, 0)}" for state in states))
+    for notice_id, status, where, kind, attempts, error in problems:
+        lines.append(
+            f"  #{notice_id} {status} {kind} to {where} after {attempts} attempt(s): {error}"
+        )
+    if counts.get("failed"):
+        lines.append("Fix what the errors name, then run `deskbot outbox --retry-failed`.")
+    return lines

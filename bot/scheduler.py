@@ -1,0 +1,109 @@
+"""When time passes: the sweep that fires due timers, armed at the earliest due time.
+
+Due times are rows in SQLite, never only in memory. One APScheduler job is re-armed to
+the earliest due time, a backstop sweep runs every minute anyway, and the lease is renewed
+on its own interval. Missed runs are never silently skipped (no misfire grace) and are
+coalesced: after downtime the sweep runs once and fires every overdue step once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.leadership import Leadership
+from handlers import timers
+from handlers.ports import Clock
+from handlers.settings import DeskSettings
+from storage.store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+SWEEP, BACKSTOP, LEASE, DIGEST = "sweep", "backstop", "lease", "digest"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: SqliteStore,
+        clock: Clock,
+        settings: DeskSettings,
+        leadership: Leadership,
+        *,
+        on_swept: Callable[[], None] = lambda: None,
+        backstop: float = 60.0,
+        batch: int = 500,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.leadership = leadership
+        self.on_swept = on_swept
+        self.backstop = backstop
+        self.batch = batch
+        self._aps = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+        self._sweeping = asyncio.Lock()
+        self._armed: datetime | None = None
+
+    def start(self) -> None:
+        """Start the jobs; the first sweep (catching up after downtime) runs at once."""
+        self._aps.start()
+        renew_every = max(self.leadership.ttl / 3, 0.05)
+        self._aps.add_job(
+            self.leadership.renew,
+            IntervalTrigger(seconds=renew_every),
+            id=LEASE,
+            next_run_time=datetime.now(UTC),
+        )
+        self._aps.add_job(self.sweep, IntervalTrigger(seconds=self.backstop), id=BACKSTOP)
+        self.arm(datetime.now(UTC))
+
+    def add_cron(
+        self, job_id: str, job: Callable[[], Awaitable[None]], trigger: BaseTrigger
+    ) -> None:
+        self._aps.add_job(job, trigger, id=job_id, replace_existing=True)
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    def arm(self, at: datetime) -> None:
+        """Make sure the sweep runs by `at` (earlier arming stays)."""
+        if self._armed is not None and self._armed <= at and self._aps.get_job(SWEEP):
+            return
+        self._armed = at
+        self._aps.add_job(self.sweep, DateTrigger(at), id=SWEEP, replace_existing=True)
+
+    async def sweep(self) -> int:
+        """Fire every due step (if this process holds the lease), then re-arm; return fired."""
+        if not self.leadership.held and not await self.leadership.renew():
+            return 0
+        async with self._sweeping:
+            self._armed = None
+            fired = 0
+            while True:
+                fire = functools.partial(
+                    timers.fire_due, now=self.clock.now(), settings=self.settings, limit=self.batch
+                )
+                batch = await self.store.transact(fire)
+                fired += batch
+                if batch < self.batch:
+                    break
+            if fired:
+                log.info("Sweep handled %d due step(s)", fired)
+                self.on_swept()
+            following = await self.store.read(lambda tx: tx.next_timer_due())
+        if following is not None:
+            self.arm(following)
+        return fired

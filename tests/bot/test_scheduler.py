@@ -1,0 +1,126 @@
+"""The sweep: armed at the earliest due time, run by one process per database, in real time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.leadership import Leadership
+from bot.outbox import OutboxWorker
+from bot.scheduler import Scheduler
+from handlers.desk import Desk
+from handlers.models import Notice
+from handlers.settings import DeskSettings, EscalationSettings, Reminder
+from storage.store import SqliteStore
+from tests import builders
+from tests.builders import ALICE, post, rows
+from tests.clock import FakeClock
+
+
+def unclaimed_after(seconds: float) -> DeskSettings:
+    return builders.settings(
+        escalation=EscalationSettings(unclaimed=Reminder(timedelta(seconds=seconds)))
+    )
+
+
+async def test_only_the_lease_holder_sweeps(db_path: Path, clock: FakeClock) -> None:
+    """Two processes on one database: one reminder is queued, by the lease holder."""
+    settings = unclaimed_after(60)
+    async with (
+        await SqliteStore.open(db_path) as first_store,
+        await SqliteStore.open(db_path) as second_store,
+    ):
+        first = Leadership(first_store, clock, holder="first")
+        second = Leadership(second_store, clock, holder="second")
+        assert await first.renew()
+        assert not await second.renew()
+        await post(Desk(first_store, clock, settings), ALICE, "printer on fire")
+        clock.advance(minutes=2)
+        fired = await asyncio.gather(
+            Scheduler(first_store, clock, settings, first).sweep(),
+            Scheduler(second_store, clock, settings, second).sweep(),
+        )
+        assert sorted(fired) == [0, 1]
+        assert await rows(first_store, "SELECT count(*) FROM outbox WHERE kind = 'reminder'") == [
+            (1,)
+        ]
+
+
+async def test_lease_passes_on_when_its_holder_stops_renewing(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """A crashed holder's lease expires and the other process takes over."""
+    async with (
+        await SqliteStore.open(db_path) as first_store,
+        await SqliteStore.open(db_path) as second_store,
+    ):
+        first = Leadership(first_store, clock, holder="first", ttl=30)
+        second = Leadership(second_store, clock, holder="second", ttl=30)
+        await first.renew()
+        clock.advance(seconds=29)
+        assert not await second.renew()
+        clock.advance(seconds=2)
+        assert await second.renew()
+        assert not await first.renew()
+
+
+async def test_released_lease_is_free_at_once(db_path: Path, clock: FakeClock) -> None:
+    """A clean shutdown hands the lease over without waiting for it to expire."""
+    async with (
+        await SqliteStore.open(db_path) as first_store,
+        await SqliteStore.open(db_path) as second_store,
+    ):
+        first = Leadership(first_store, clock, holder="first")
+        await first.renew()
+        await first.release()
+        assert await Leadership(second_store, clock, holder="second").renew()
+
+
+async def test_outbox_of_a_process_without_the_lease_sends_nothing(
+    store: SqliteStore, clock: FakeClock
+) -> None:
+    """Only the lease holder delivers, so two processes never send a notice twice."""
+    await store.transact(
+        lambda tx: tx.take_lease(
+            "leader", "someone-else", clock.now(), clock.now() + timedelta(minutes=1)
+        )
+    )
+    leadership = Leadership(store, clock, holder="me")
+    await leadership.renew()
+    await post(Desk(store, clock, builders.settings()), ALICE, "printer on fire")
+    assert await OutboxWorker(store, clock, {}, leadership=leadership).deliver_due() == 0
+
+
+async def test_reminder_arrives_in_real_time(store: SqliteStore) -> None:
+    """With a one-second delay, the armed sweep fires and the outbox delivers the reminder."""
+    clock = SystemClock()
+    settings = unclaimed_after(1)
+    reminded = asyncio.Event()
+
+    class Console:
+        platform = "console"
+
+        async def deliver(self, notice: Notice, edit_of: str | None) -> str:
+            if "nobody on it" in notice.text:
+                reminded.set()
+            return "m"
+
+    leadership = Leadership(store, clock)
+    outbox = OutboxWorker(store, clock, {"console": Console()}, leadership=leadership, poll=0.1)
+    scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
+    desk = Desk(store, clock, settings, on_notices=outbox.wake, on_scheduled=scheduler.arm)
+    await leadership.renew()
+    scheduler.start()
+    delivering = asyncio.create_task(outbox.run())
+    try:
+        opened = datetime.now(UTC)
+        await post(desk, ALICE, "printer on fire")
+        async with asyncio.timeout(10):
+            await reminded.wait()
+        assert datetime.now(UTC) - opened >= timedelta(seconds=1)
+    finally:
+        scheduler.shutdown()
+        delivering.cancel()
+        await asyncio.gather(delivering, return_exceptions=True)
