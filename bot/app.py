@@ -7,18 +7,23 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
+
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.adapters.console import ConsoleAdapter, stdin_lines
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import SystemClock
 from bot.config import Config
+from bot.delivery import Sender
 from bot.desk_settings import desk_settings
+from bot.digest_job import DigestJob
 from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
-from bot.scheduler import Scheduler
+from bot.scheduler import DIGEST, Scheduler
 from handlers.desk import Desk
 from handlers.ports import Clock
 from storage.cursors import ChannelCursors
@@ -45,9 +50,20 @@ async def run(
         outbox = OutboxWorker(store, clock, leadership=leadership)
         scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
         desk = Desk(store, clock, settings, on_notices=outbox.wake, on_scheduled=scheduler.arm)
-        platforms = _start_platforms(config, desk, outbox, store, lines, out)
+        running = _platforms(config, desk, outbox, store, lines, out)
+        platforms = _start(running, outbox)
         outbox_task = asyncio.create_task(outbox.run(), name="outbox")
         scheduler.start()
+        daily = DigestJob(
+            store,
+            clock,
+            settings,
+            leadership,
+            lambda: _leads_workspaces(running),
+            on_posted=outbox.wake,
+        )
+        cron = CronTrigger.from_crontab(config.digest.cron, timezone=config.digest.timezone)
+        scheduler.add_cron(DIGEST, daily, cron)
         try:
             await _until_stopped(platforms)
         finally:
@@ -62,29 +78,59 @@ async def run(
                 raise error
 
 
-def _start_platforms(
+@dataclass(frozen=True)
+class Platform:
+    """A running chat platform, as the composition root needs it."""
+
+    name: str
+    sender: Sender
+    serve: Callable[[], Awaitable[None]]
+    leads_workspace: Callable[[], str | None]
+
+
+def _platforms(
     config: Config,
     desk: Desk,
     outbox: OutboxWorker,
     store: SqliteStore,
     lines: AsyncIterator[str] | None,
     out: TextIO,
-) -> list[asyncio.Task[None]]:
-    """Register each enabled platform's sender with the outbox and start it."""
-    platforms = []
+) -> list[Platform]:
+    """Build each enabled platform's adapter."""
+    found = []
     if config.console_enabled:
         console = ConsoleAdapter(desk, out, settle=outbox.drain)
-        outbox.add_sender(console)
-        platforms.append(asyncio.create_task(console.run(lines or stdin_lines()), name="console"))
+        found.append(
+            Platform(
+                "console",
+                console,
+                lambda: console.run(lines or stdin_lines()),
+                console.leads_workspace,
+            )
+        )
     if config.slack.enabled:
         slack = SlackAdapter(config, desk, desk.clock)
-        outbox.add_sender(slack.sender)
-        platforms.append(asyncio.create_task(slack.run(), name="slack"))
+        found.append(Platform("slack", slack.sender, slack.run, slack.leads_workspace))
     if config.discord.enabled:
         discord_bot = DiscordAdapter(config.discord, desk, ChannelCursors(store), desk.clock)
-        outbox.add_sender(discord_bot)
-        platforms.append(asyncio.create_task(discord_bot.run(), name="discord"))
-    return platforms
+        found.append(Platform("discord", discord_bot, discord_bot.run, discord_bot.leads_workspace))
+    return found
+
+
+def _start(platforms: list[Platform], outbox: OutboxWorker) -> list[asyncio.Task[None]]:
+    """Register each platform's sender with the outbox, then start serving it."""
+    for platform in platforms:
+        outbox.add_sender(platform.sender)
+    return [asyncio.create_task(_serve(platform), name=platform.name) for platform in platforms]
+
+
+async def _serve(platform: Platform) -> None:
+    await platform.serve()
+
+
+def _leads_workspaces(platforms: list[Platform]) -> dict[str, str]:
+    found = {platform.name: platform.leads_workspace() for platform in platforms}
+    return {name: workspace for name, workspace in found.items() if workspace is not None}
 
 
 async def _until_stopped(platforms: list[asyncio.Task[None]]) -> None:

@@ -29,9 +29,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
-from handlers.digest import DigestSettings
 from handlers.models import Priority
-from handlers.settings import SlaSpan
+from handlers.settings import DigestSettings, SlaSpan
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

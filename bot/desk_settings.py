@@ -88,4 +88,5 @@ def desk_settings(config: Config) -> DeskSettings:
         escalation=escalation(config, calendars),
         followup=FollowupSettings(config.followup.nudge_after, config.followup.resolve_after),
         calendars=calendars,
+        digest=config.digest.settings(),
     )

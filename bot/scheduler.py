@@ -70,7 +70,7 @@ class Scheduler:
         self.arm(datetime.now(UTC))
 
     def add_cron(
-        self, job_id: str, job: Callable[[], Awaitable[None]], trigger: BaseTrigger
+        self, job_id: str, job: Callable[[], Awaitable[object]], trigger: BaseTrigger
     ) -> None:
         self._aps.add_job(job, trigger, id=job_id, replace_existing=True)
 

@@ -47,6 +47,7 @@ class Call:
     words: list[str]
     now: datetime
     settings: DeskSettings
+    report: str = ""
 
     @property
     def actor(self) -> Person:
@@ -157,6 +158,7 @@ class Verb:
     role: Role
     run: Callable[[Call], str] = field(repr=False)
     customers_too: bool = False
+    reports: bool = False  # answers with the digest, read on the reporting connection
 
     @property
     def usage(self) -> str:
@@ -362,6 +364,11 @@ def _mine_verb(call: Call) -> str:
     return texts.ticket_list(tickets, total, "of your active")
 
 
+def _digest(call: Call) -> str:
+    call.done()
+    return call.report
+
+
 def _registry(*verbs: Verb) -> dict[str, Verb]:
     return {verb.name: verb for verb in verbs}
 
@@ -414,11 +421,12 @@ VERBS = _registry(
         customers_too=True,
     ),
     Verb("mine", "", "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
+    Verb("digest", "", "the leads' digest, as of now", Role.LEAD, _digest, reports=True),
 )
 
 
-def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings) -> Reply:
-    """Parse and run one `/ticket` command; a refusal raises a `DeskError`."""
+def resolve(command: Command, settings: DeskSettings) -> tuple[Verb, Role, list[str]]:
+    """Find the command's verb and check the actor may use it; return its argument words."""
     words = command.text.split()
     name = words.pop(0).lower() if words else "help"
     verb = VERBS.get(name)
@@ -426,6 +434,16 @@ def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings) -> Repl
         raise UsageError(texts.unknown_verb(name))
     role = settings.role_of(command.actor)
     if not verb.allows(role):
-        raise NotAllowed(texts.agents_only(verb.name))
-    call = Call(tx, command, role, verb, words, now, settings)
+        refusal = texts.leads_only if verb.role is Role.LEAD else texts.agents_only
+        raise NotAllowed(refusal(verb.name))
+    return verb, role, words
+
+
+def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings, report: str = "") -> Reply:
+    """Parse and run one `/ticket` command; a refusal raises a `DeskError`.
+
+    `report` is the text a reporting verb answers with, read before the transaction.
+    """
+    verb, role, words = resolve(command, settings)
+    call = Call(tx, command, role, verb, words, now, settings, report)
     return Reply(verb.run(call))

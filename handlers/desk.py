@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, home, intake
+from handlers import commands, digest, home, intake
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -50,13 +50,23 @@ class Desk:
     async def execute(self, command: Command) -> Reply:
         """Run a `/ticket` command and answer the person who ran it."""
         try:
+            report = await self._report_for(command)
             return await self._transact(
-                lambda tx, now: commands.run(tx, command, now, self.settings)
+                lambda tx, now: commands.run(tx, command, now, self.settings, report)
             )
         except Unchanged as unchanged:
             return Reply(unchanged.message)
         except DeskError as refusal:
             return Reply(refusal.message, ok=False)
+
+    async def _report_for(self, command: Command) -> str:
+        """The digest text, for the verb that answers with it (checked for access first)."""
+        verb, _, _ = commands.resolve(command, self.settings)
+        if not verb.reports:
+            return ""
+        made = await digest.build(self.store, self.settings.digest, self.clock.now())
+        text: str = digest.render(made)
+        return text
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket(ticket_id))

@@ -28,7 +28,7 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,7 @@ from handlers.reporting import (
     StoppedClock,
     Window,
 )
-from handlers.settings import DeskSettings
+from handlers.settings import DeskSettings, DigestSettings
 
 DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
@@ -54,16 +54,6 @@ CHART_DAYS = 14
 FILE_PLATFORMS = frozenset({"slack", "discord"})
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 ACTIVE_ORDER = (Status.OPEN, Status.CLAIMED, Status.WAITING)
-
-
-@dataclass(frozen=True)
-class DigestSettings:
-    """How the digest is made: from `digest` in the config."""
-
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    at_risk_within: timedelta = timedelta(hours=4)
-    oldest: int = 5
-    skip_when_empty: bool = True
 
 
 @dataclass(frozen=True)

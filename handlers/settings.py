@@ -91,6 +91,16 @@ class FollowupSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """How the digest is made: from `digest` in the config."""
+
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    at_risk_within: timedelta = timedelta(hours=4)
+    oldest: int = 5
+    skip_when_empty: bool = True
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
@@ -103,6 +113,7 @@ class DeskSettings:
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import sys
 import threading
@@ -23,8 +24,11 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.desk_settings import CONSOLE_LEADS, CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_WORKSPACE
+from handlers import texts
 from handlers.desk import Desk
 from handlers.models import Command, Inbound, InboundKind, Notice, NoticeKind, Person, Place
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 COMMAND = "/ticket"
@@ -112,8 +116,13 @@ class ConsoleAdapter:
         """Serve typed lines until /quit or the end of input."""
         self.say(HELP)
         async for raw in lines:
-            if not await self.handle(raw):
-                return
+            try:
+                if not await self.handle(raw):
+                    return
+            except Exception:
+                # One line's failure is ours to fix, not a reason to end the session.
+                log.exception("The console could not handle %r", raw.strip())
+                self.say(texts.unexpected_failure())
             await self._settle()
 
     async def _settle(self) -> None:
@@ -186,6 +195,9 @@ class ConsoleAdapter:
         result = await self.desk.receive(inbound)
         if result.reply:
             self.say(_private(line.speaker, result.reply))
+
+    def leads_workspace(self) -> str:
+        return CONSOLE_WORKSPACE
 
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Print a notice where it would appear; return its console message id."""

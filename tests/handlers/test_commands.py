@@ -23,6 +23,7 @@ from tests.builders import (
     rows,
     run,
 )
+from tests.clock import FakeClock
 
 
 async def status_of(desk: Desk, ticket_id: int = 1) -> Status:
@@ -31,11 +32,28 @@ async def status_of(desk: Desk, ticket_id: int = 1) -> Status:
     return ticket.status
 
 
-async def test_help_lists_every_verb_for_agents(desk: Desk) -> None:
-    """Help is generated from the registry: an agent sees every verb."""
-    reply = await run(desk, BOB, "help")
+async def test_help_lists_every_verb_for_leads(desk: Desk) -> None:
+    """Help is generated from the registry: a lead sees every verb."""
+    reply = await run(desk, CAROL, "help")
     for name in VERBS:
         assert f"/ticket {name}" in reply.text
+
+
+async def test_help_leaves_lead_verbs_out_for_agents(desk: Desk) -> None:
+    """An agent's help has the agents' verbs but not the digest."""
+    reply = await run(desk, BOB, "help")
+    assert "/ticket claim" in reply.text
+    assert "/ticket digest" not in reply.text
+
+
+async def test_digest_on_demand_is_for_leads(desk: Desk, clock: FakeClock) -> None:
+    """`/ticket digest` answers a lead with the digest; an agent is told it is for leads."""
+    await open_ticket(desk)
+    clock.advance(minutes=1)
+    assert (await run(desk, BOB, "digest")).text == "/ticket digest is for leads."
+    text = (await run(desk, CAROL, "digest")).text
+    assert text.startswith("Digest for ")
+    assert "New 1" in text
 
 
 async def test_help_shows_customers_only_their_verbs(desk: Desk) -> None:

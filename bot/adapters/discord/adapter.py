@@ -21,7 +21,7 @@ from discord import app_commands
 from bot.adapters.discord import commands, startup, views
 from bot.adapters.discord.catchup import CatchUp
 from bot.adapters.discord.endpoints import point_discord_py_at
-from bot.adapters.discord.inbound import PLATFORM
+from bot.adapters.discord.inbound import PLATFORM, workspace
 from bot.adapters.discord.intake import MessageIntake
 from bot.adapters.discord.outbound import Channels, DiscordSender
 from bot.adapters.discord.replies import DEFER_AFTER, InteractionDesk
@@ -150,6 +150,13 @@ class DiscordAdapter:
 
     async def close(self) -> None:
         await self.client.close()
+
+    def leads_workspace(self) -> str | None:
+        """The guild the leads' channel is in, once the gateway has shown it to us."""
+        leads = self.config.leads_channel
+        channel = self.client.get_channel(int(leads)) if leads else None
+        guild = getattr(channel, "guild", None)
+        return None if guild is None else workspace(guild.id)
 
     async def setup(self) -> None:
         """After login, before the gateway: register card components and sync `/ticket`."""

@@ -9,6 +9,7 @@ permissions, unknown channel), or post anew (the card to edit is gone).
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass
 
 import aiohttp
@@ -108,7 +109,14 @@ class DiscordSender:
             card = views.card_view(notice.card)
             sent = await target.send(pieces[0], view=card, allowed_mentions=mentions)
             return str(sent.id)
-        sent_ids = [(await target.send(piece, allowed_mentions=mentions)).id for piece in pieces]
+        if notice.file is not None:  # the file (the digest's chart) rides on the first piece
+            attached = discord.File(io.BytesIO(notice.file.content), filename=notice.file.name)
+            first = await target.send(pieces[0], file=attached, allowed_mentions=mentions)
+            pieces = pieces[1:]
+            sent_ids = [first.id]
+        else:
+            sent_ids = []
+        sent_ids += [(await target.send(piece, allowed_mentions=mentions)).id for piece in pieces]
         return str(sent_ids[0])
 
     async def _direct(self, notice: Notice, user_id: str) -> str:

@@ -123,6 +123,10 @@ class SlackAdapter:
     def workspace(self) -> str:
         return self._identity().workspace
 
+    def leads_workspace(self) -> str | None:
+        """The workspace the leads' channel is in (Slack's team), once connected."""
+        return None if self.identity is None else self.identity.workspace
+
     def _identity(self) -> SlackIdentity:
         if self.identity is None:
             raise RuntimeError("SlackAdapter.start() has not run yet")

@@ -114,6 +114,8 @@ class SlackSender:
         channel = notice.place.channel
         method = "chat.update" if edit_of is not None else "chat.postMessage"
         try:
+            if notice.file is not None and edit_of is None:
+                return await self._upload(notice, post)
             if edit_of is not None:
                 answer = await self.client.chat_update(
                     channel=channel, ts=edit_of, **post.arguments()
@@ -131,6 +133,19 @@ class SlackSender:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientDeliveryError(f"cannot reach Slack ({error!r})") from error
         return str(answer["ts"])
+
+    async def _upload(self, notice: Notice, post: SlackPost) -> str:
+        """Share the notice's file (the digest's chart) with its text as the comment."""
+        assert notice.file is not None
+        answer = await self.client.files_upload_v2(
+            channel=notice.place.channel,
+            thread_ts=notice.place.thread,
+            file=notice.file.content,
+            filename=notice.file.name,
+            title=notice.file.name,
+            initial_comment=post.text,
+        )
+        return str(answer["files"][0]["id"])
 
     def classify(
         self, error: SlackApiError, method: str, channel: str
