@@ -31,5 +31,5 @@ async def test_digest_is_posted_with_its_chart_in_the_leads_channel(
     [sent] = world.fake.sent_messages(world.leads["id"])
     assert "New 1" in text
     assert [file.filename for file in sent.files] == ["deskbot-digest-2026-11-24.png"]
-    assert sent.files[0].content.startswith(b"\x89PNG")
+    assert sent.files[0].data.startswith(b"\x89PNG")
     assert sent.allowed_mentions == {"parse": []}
