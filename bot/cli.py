@@ -119,7 +119,8 @@ def _run(config: Config, args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        pass
+        # Interrupted before the graceful-stop handlers were in place: nothing to drain.
+        return 130
     return 0
 
 

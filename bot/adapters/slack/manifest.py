@@ -33,6 +33,11 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read",),
     "usergroups.users.list": ("usergroups:read",),
     "views.publish": (),
+    # The digest's chart is shared with files_upload_v2.
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+    # Reminders to a ticket's holder go to their direct messages with the app.
+    "conversations.open": ("im:write",),
 }
 # Scopes that come with what the app receives rather than with a call it makes.
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
