@@ -26,6 +26,7 @@ from bot.clock import SystemClock
 from handlers.desk import Desk
 from handlers.models import Inbound, InboundKind, Person, Place
 from handlers.settings import DeskSettings, PlatformPlaces
+from storage import commits
 from storage.database import BUSY_TIMEOUT_MS
 from storage.store import SqliteStore
 
@@ -43,20 +44,26 @@ def inbound(number: int) -> Inbound:
     return Inbound(InboundKind.POSTED, f"bench:{number}", SUPPORT, f"m{number}", customer, TEXT)
 
 
-class TimedStore(SqliteStore):
-    """The real store, also adding up the time its units of work spend in SQLite and the core."""
+class DatabaseThreadTime:
+    """Adds up the time whole transactions (BEGIN to COMMIT) take on the database thread."""
 
-    inside = 0.0
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._commit = commits._commit
 
-    async def transact(self, work):  # type: ignore[no-untyped-def,override]
-        def timed(tx):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> DatabaseThreadTime:
+        def timed(raw, units):  # type: ignore[no-untyped-def]
             start = time.perf_counter()
             try:
-                return work(tx)
+                return self._commit(raw, units)
             finally:
-                self.inside += time.perf_counter() - start
+                self.seconds += time.perf_counter() - start
 
-        return await super().transact(timed)
+        commits._commit = timed  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        commits._commit = self._commit  # type: ignore[assignment]
 
 
 async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, list[float], float]:
@@ -65,7 +72,7 @@ async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, li
     `in_flight` messages are handed to the desk at once, as a platform delivering a burst
     would (1 means strictly one after another).
     """
-    store = await TimedStore.open(path)
+    store = await SqliteStore.open(path)
     try:
         desk = Desk(store, SystemClock(), settings())
         latencies: list[float] = []
@@ -77,14 +84,15 @@ async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, li
                 await desk.receive(inbound(number))
                 latencies.append(time.perf_counter() - begin)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(deliver() for _ in range(in_flight)))
-        elapsed = time.perf_counter() - started
+        with DatabaseThreadTime() as database_thread:
+            started = time.perf_counter()
+            await asyncio.gather(*(deliver() for _ in range(in_flight)))
+            elapsed = time.perf_counter() - started
         (tickets,) = await store.database.run(
             lambda raw: raw.execute("SELECT count(*) FROM tickets").fetchone()
         )
         assert tickets == count, f"expected {count} tickets, found {tickets}"
-        return elapsed, latencies, store.inside
+        return elapsed, latencies, database_thread.seconds
     finally:
         await store.close()
 
@@ -131,7 +139,7 @@ def main() -> None:
             print(
                 f"desk, {label}: {rate:,.0f} messages/s ({rate / raw_rate:.3f} of raw);"
                 f" latency p50 {cuts[49] * 1e3:.2f} ms, p99 {cuts[98] * 1e3:.2f} ms;"
-                f" {inside / elapsed:.0%} of the time in the units of work;"
+                f" {inside / elapsed:.0%} of the time in transactions on the database thread;"
                 f" target 2,000/s {'met' if rate >= 2000 else 'NOT met'}"
             )
 

@@ -102,9 +102,6 @@ def _posted(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
 
 def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
     root = inbound.place.in_thread(inbound.place.thread or inbound.message_id)
-    existing = tx.ticket_at(root)
-    if existing is not None:
-        return IntakeResult(Outcome.IGNORED, existing.id, texts.already_a_ticket(existing))
     text = clean(inbound.text)
     subject = texts.subject_of(text) or _attachment_subject(inbound)
     ticket = tx.insert_ticket(
@@ -112,6 +109,10 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
             root, inbound.author, subject, text, settings.default_priority, now, inbound.permalink
         )
     )
+    if ticket is None:  # a 🎫 reaction (or the message itself) made it a ticket already
+        existing = tx.ticket_at(root)
+        assert existing is not None
+        return IntakeResult(Outcome.IGNORED, existing.id, texts.already_a_ticket(existing))
     tx.add_message(_message(ticket, inbound, Author.CUSTOMER, text, now))
     via = "reaction" if inbound.requested_by else "message"
     tx.record(

@@ -57,7 +57,9 @@ class Tx(Protocol):
 
     def messages(self, ticket_id: int, *, include_internal: bool) -> list[Message]: ...
 
-    def insert_ticket(self, new: NewTicket) -> Ticket: ...
+    def insert_ticket(self, new: NewTicket) -> Ticket | None:
+        """Number and store a new ticket; None if its thread already belongs to one."""
+        ...
 
     def update_ticket(self, ticket: Ticket) -> None:
         """Write the ticket's mutable fields (status, priority, assignee, times, text)."""

@@ -86,12 +86,13 @@ class SqliteTx:
         )
         return [rows.ticket(row) for row in found], int(total[0]) if total else 0
 
-    def insert_ticket(self, new: NewTicket) -> Ticket:
+    def insert_ticket(self, new: NewTicket) -> Ticket | None:
         at = rows.to_db(new.created_at)
         cursor = self._raw.execute(
             "INSERT INTO tickets (workspace, channel, thread, customer_key, customer_name,"
             " subject, body, status, priority, permalink, created_at, updated_at, status_since)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)"
+            " ON CONFLICT (workspace, channel, thread) DO NOTHING",
             (
                 new.place.workspace,
                 new.place.channel,
@@ -107,6 +108,8 @@ class SqliteTx:
                 at,
             ),
         )
+        if cursor.rowcount == 0:
+            return None
         assert cursor.lastrowid is not None
         return Ticket(
             id=cursor.lastrowid,
