@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from handlers import lifecycle, notices, sla, texts, timers
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
@@ -300,7 +301,7 @@ def _status(call: Call) -> str:
 def _why(call: Call) -> str:
     ticket = call.ticket()
     call.done()
-    settings, zone = call.settings, call.settings.timezone
+    settings = call.settings
     clocks = call.tx.clocks(ticket.id)
     lines = [texts.why_header(ticket)]
     for kind in ClockKind:
@@ -308,6 +309,8 @@ def _why(call: Call) -> str:
         if clock is not None:
             used = sla.used(clock, call.now, settings)
             answered = ticket.first_response_at is not None
+            # Times in the calendar's own zone: the one its opening hours are written in.
+            zone = ZoneInfo(settings.calendar(clock.calendar).timezone)
             lines.append(texts.clock_line(clock, used, zone, ticket.status, answered))
     for name in sorted({clock.calendar for clock in clocks.values()}):
         lines.append(texts.calendar_line(name, settings.calendar(name).describe()))

@@ -182,3 +182,10 @@ async def test_why_explains_the_clocks(desk: Desk, clock: FakeClock) -> None:
     assert "First response (promise 4h of business time, counting on office):" in text
     assert "paused because the ticket waits on the customer; 1h of business time used" in text
     assert "Calendar office: Mon–Fri 09:00–12:00, 13:00–17:00 (Europe/Berlin), 1 holiday" in text
+
+
+async def test_why_shows_due_times_in_the_calendars_timezone(desk: Desk, clock: FakeClock) -> None:
+    """Due times are written in the zone the calendar's hours are in (Berlin here)."""
+    await open_at(desk, clock, berlin(24, 10))
+    text = (await run(desk, BOB, "why 1")).text
+    assert "due Tue 24 Nov 15:00 CET" in text
