@@ -364,7 +364,7 @@ def _mine_verb(call: Call) -> str:
     tickets, total = call.tx.tickets(query)
     if not total:
         return texts.none_of_yours()
-    return texts.ticket_list(tickets, total, "of your active")
+    return texts.ticket_list(tickets, total, "yours, active")
 
 
 def _digest(call: Call) -> str:

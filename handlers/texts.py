@@ -387,9 +387,10 @@ def ticket_line(ticket: Ticket) -> str:
 
 
 def ticket_list(tickets: list[Ticket], total: int, description: str) -> str:
+    """A queue: `description` says which tickets (`active`, `all`, `mine urgent`)."""
     if not tickets:
-        return f"No {description} tickets."
-    lines = [f"{total} {description} ticket{'s' if total != 1 else ''}:"]
+        return f"No tickets ({description})."
+    lines = [f"{total} ticket{'s' if total != 1 else ''} ({description}):"]
     lines += [ticket_line(ticket) for ticket in tickets]
     if total > len(tickets):
         lines.append(

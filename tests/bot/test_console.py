@@ -101,7 +101,7 @@ def test_console_run_continues_after_a_restart(tmp_path: Path) -> None:
     deskbot("run", "--config", str(config), stdin="alice: first\n")
     result = deskbot("run", "--config", str(config), stdin="alice: second\nbob: /ticket list\n")
     assert "This is ticket #2." in result.stdout
-    assert "2 active tickets:" in result.stdout
+    assert "2 tickets (active):" in result.stdout
 
 
 def test_check_config_summarises_a_valid_file() -> None:

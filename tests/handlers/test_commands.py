@@ -332,7 +332,7 @@ async def test_list_shows_active_queue_by_default(desk: Desk) -> None:
         await open_ticket(desk)
     await run(desk, BOB, "resolve 2")
     listed = (await run(desk, BOB, "list")).text
-    assert listed.startswith("2 active tickets:")
+    assert listed.startswith("2 tickets (active):")
     assert "#2 " not in listed
     assert "#2 · resolved" in (await run(desk, BOB, "list all")).text
 
@@ -343,9 +343,9 @@ async def test_list_filters_combine(desk: Desk) -> None:
         await open_ticket(desk)
     await run(desk, BOB, "claim 1")
     await run(desk, BOB, "priority 2 urgent")
-    assert (await run(desk, BOB, "list mine")).text.startswith("1 mine ticket:")
+    assert (await run(desk, BOB, "list mine")).text.startswith("1 ticket (mine):")
     assert "#2" in (await run(desk, BOB, "list unassigned urgent")).text
-    assert (await run(desk, BOB, "list claimed urgent")).text == "No claimed urgent tickets."
+    assert (await run(desk, BOB, "list claimed urgent")).text == "No tickets (claimed urgent)."
 
 
 async def test_list_is_capped_with_a_hint(desk: Desk) -> None:
@@ -353,7 +353,7 @@ async def test_list_is_capped_with_a_hint(desk: Desk) -> None:
     for _ in range(23):
         await open_ticket(desk)
     text = (await run(desk, BOB, "list")).text
-    assert text.startswith("23 active tickets:")
+    assert text.startswith("23 tickets (active):")
     assert "…and 3 more." in text
 
 
@@ -372,7 +372,7 @@ async def test_mine_shows_agents_tickets(desk: Desk) -> None:
     await open_ticket(desk)
     await run(desk, BOB, "claim 2")
     text = (await run(desk, BOB, "mine")).text
-    assert text.startswith("1 of your active ticket:")
+    assert text.startswith("1 ticket (yours, active):")
     assert "#2" in text
 
 
@@ -425,7 +425,7 @@ async def test_workspace_of_command_scopes_listing(desk: Desk) -> None:
     """A list run in another workspace doesn't show this one's tickets."""
     await open_ticket(desk)
     other = SUPPORT.__class__("slack:T1", "C1")
-    assert (await run(desk, BOB, "list", place=other)).text == "No active tickets."
+    assert (await run(desk, BOB, "list", place=other)).text == "No tickets (active)."
     assert WORKSPACE == "console:local"
 
 

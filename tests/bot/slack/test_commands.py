@@ -64,7 +64,7 @@ async def test_command_from_a_channel_named_payload_works(desk_on_slack: SlackDe
     d = desk_on_slack
     room = d.slack.add_channel("payload-team", members=[d.scene.bob.id])
     answer = await d.command(d.scene.bob, "list", channel=room)
-    assert answer == "No active tickets."
+    assert answer == "No tickets (active)."
 
 
 @pytest.mark.parametrize("slack_overrides", [{"command": "/helpdesk"}])
