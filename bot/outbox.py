@@ -85,15 +85,20 @@ class OutboxWorker:
             now, running = self.clock.now(), frozenset(self.senders)
             if not running:
                 return 0
-            due = await self.store.transact(lambda tx: tx.due_notices(now, self.batch, running))
+            due = await self.store.read(lambda tx: tx.due_notices(now, self.batch, running))
             await asyncio.gather(*(self._deliver(queued) for queued in due))
             return len(due)
 
     async def pending(self) -> int:
-        return await self.store.read(lambda tx: tx.pending_count())
+        """Notices still to send through the platforms running here."""
+        running = frozenset(self.senders)
+        return await self.store.read(lambda tx: tx.pending_count(running))
 
     async def drain(self) -> None:
-        """Deliver until nothing is pending (bound it with `asyncio.timeout`)."""
+        """Deliver until nothing is pending here (bound it with `asyncio.timeout`).
+
+        Notices of platforms not running in this process wait for one that runs them.
+        """
         while await self.pending():
             if not await self.deliver_due():
                 await asyncio.sleep(0.05)

@@ -54,18 +54,13 @@ class Scheduler:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._sweeping = asyncio.Lock()
-        self._armed: datetime | None = None
 
     def start(self) -> None:
         """Start the jobs; the first sweep (catching up after downtime) runs at once."""
         self._aps.start()
         renew_every = max(self.leadership.ttl / 3, 0.05)
-        self._aps.add_job(
-            self.leadership.renew,
-            IntervalTrigger(seconds=renew_every),
-            id=LEASE,
-            next_run_time=datetime.now(UTC),
-        )
+        # The lease was taken before start (the app, or the first sweep); keep renewing it.
+        self._aps.add_job(self.leadership.renew, IntervalTrigger(seconds=renew_every), id=LEASE)
         self._aps.add_job(self.sweep, IntervalTrigger(seconds=self.backstop), id=BACKSTOP)
         self.arm(datetime.now(UTC))
 
@@ -80,9 +75,11 @@ class Scheduler:
 
     def arm(self, at: datetime) -> None:
         """Make sure the sweep runs by `at` (earlier arming stays)."""
-        if self._armed is not None and self._armed <= at and self._aps.get_job(SWEEP):
+        armed = self._aps.get_job(SWEEP)
+        # A job added before the scheduler starts has no next_run_time yet.
+        when = getattr(armed, "next_run_time", None)
+        if when is not None and when <= at:
             return
-        self._armed = at
         self._aps.add_job(self.sweep, DateTrigger(at), id=SWEEP, replace_existing=True)
 
     async def sweep(self) -> int:
@@ -90,7 +87,6 @@ class Scheduler:
         if not self.leadership.held and not await self.leadership.renew():
             return 0
         async with self._sweeping:
-            self._armed = None
             fired = 0
             while True:
                 fire = functools.partial(

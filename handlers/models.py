@@ -153,10 +153,6 @@ class Ticket:
     status_since: datetime | None = None
     last_agent_activity_at: datetime | None = None
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
 
 @dataclass(frozen=True)
 class NewTicket:

@@ -19,7 +19,7 @@ Steps:
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from handlers import lifecycle, notices, sla, texts
 from handlers.models import (
@@ -323,10 +323,10 @@ def still_relevant(tx: Tx, notice: Notice) -> bool:
     ticket = tx.ticket(notice.ticket_id)
     if ticket is None:
         return False
-    condition, _, detail = notice.guard.partition(":")
-    if "@" in notice.guard:
-        condition, _, stamp = notice.guard.partition("@")
-        fired = datetime.fromisoformat(stamp)
+    # Guards are `unclaimed`, `clock:<kind>`, or `idle@<when>` / `waiting@<when>`.
+    condition, at, stamp = notice.guard.partition("@")
+    fired = datetime.fromisoformat(stamp) if at else datetime.max.replace(tzinfo=UTC)
+    condition, _, detail = condition.partition(":")
     if condition == UNCLAIMED:
         return ticket.status is Status.OPEN and ticket.assignee is None
     if condition == "clock":

@@ -246,16 +246,7 @@ class SqliteTx:
     def due_notices(
         self, now: datetime, limit: int, platforms: frozenset[str] | None = None
     ) -> list[Queued]:
-        chosen = sorted(platforms) if platforms is not None else None
-        only = (
-            ""
-            if chosen is None
-            else (
-                " AND substr(o.workspace, 1, instr(o.workspace, ':') - 1)"
-                f" IN ({', '.join('?' * len(chosen))})"
-            )
-        )
-        # `only` is fixed text with placeholders; the platform names are parameters.
+        only, names = _platform_filter(platforms)
         found = self._all(
             "SELECT o.*, p.message_id AS edit_of FROM outbox o"  # noqa: S608
             " JOIN (SELECT min(id) AS id FROM outbox WHERE status = 'pending'"
@@ -263,15 +254,20 @@ class SqliteTx:
             " LEFT JOIN posted p ON p.edit_key = o.edit_key"
             f" WHERE o.next_attempt_at <= ?{only} ORDER BY o.id LIMIT ?",
             rows.to_db(now),
-            *(chosen or ()),
+            *names,
             limit,
         )
         return [
             Queued(row["id"], rows.notice(row), row["attempts"], row["edit_of"]) for row in found
         ]
 
-    def pending_count(self) -> int:
-        row = self._one("SELECT count(*) FROM outbox WHERE status = 'pending'")
+    def pending_count(self, platforms: frozenset[str] | None = None) -> int:
+        """Notices still to send (only those of `platforms`, when given)."""
+        only, names = _platform_filter(platforms, table="outbox")
+        row = self._one(
+            f"SELECT count(*) FROM outbox WHERE status = 'pending'{only}",  # noqa: S608
+            *names,
+        )
         return int(row[0]) if row else 0
 
     def mark_sent(self, queued: Queued, message_id: str, at: datetime) -> None:
@@ -412,6 +408,15 @@ class SqliteTx:
 
     def record_digest(self, record: DigestRecord) -> None:
         reports.record_digest(self._raw, record)
+
+
+def _platform_filter(platforms: frozenset[str] | None, table: str = "o") -> tuple[str, list[str]]:
+    """An `AND …` clause keeping outbox rows of `platforms` (fixed text; names as parameters)."""
+    if platforms is None:
+        return "", []
+    names = sorted(platforms)
+    platform = f"substr({table}.workspace, 1, instr({table}.workspace, ':') - 1)"
+    return f" AND {platform} IN ({', '.join('?' * len(names))})", names
 
 
 def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from bot.outbox import OutboxWorker
 from handlers.desk import Desk
-from handlers.models import Notice, NoticeKind
+from handlers.models import Notice, NoticeKind, Place
 from handlers.settings import DeskSettings
 from storage.rows import from_db
 from storage.store import SqliteStore
@@ -225,3 +226,18 @@ async def test_notice_for_a_platform_not_running_waits(
     assert await rows(store, "SELECT status, attempts FROM outbox") == [("pending", 0)] * 2
     worker.add_sender(RecordingSender())
     assert await worker.deliver_due() == 2
+
+
+async def test_drain_does_not_wait_for_platforms_not_running_here(
+    desk: Desk, worker: OutboxWorker, store: SqliteStore, clock: FakeClock
+) -> None:
+    """A Slack notice left from an earlier run doesn't hold up draining the console."""
+    slack_notice = Notice(NoticeKind.THREAD, Place("slack:T1", "C1", "1.2"), "hello")
+    await store.transact(lambda tx: tx.enqueue(slack_notice, clock.now()))
+    await open_ticket(desk)
+    async with asyncio.timeout(1):
+        await worker.drain()
+    assert await worker.pending() == 0
+    assert await rows(store, "SELECT status FROM outbox WHERE workspace = 'slack:T1'") == [
+        ("pending",)
+    ]
