@@ -18,6 +18,8 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 WAL_CHECKPOINT_PAGES = 4000
 _MIGRATION_NAME = re.compile(r"(\d{4})_\w+\.sql")
+# Every SQLite database file starts with these 16 bytes (an empty file becomes one).
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class DatabaseTooNew(RuntimeError):
@@ -28,6 +30,30 @@ class DatabaseTooNew(RuntimeError):
             f"{path} was written by a newer deskbot (schema version {found}; this version "
             f"knows up to {known}). Upgrade deskbot, or point storage.path at another file."
         )
+
+
+class DatabaseUnusable(RuntimeError):
+    """storage.path names something that cannot hold the database: a folder, another file."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"storage.path: {path} {reason}")
+
+
+def unusable_reason(path: Path) -> str | None:
+    """Say why `path` cannot hold a deskbot database, or None if it looks usable unopened."""
+    if path.is_dir():
+        return "is a folder, not a SQLite database file"
+    if path.exists():
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError as error:
+            return f"cannot be read ({error.strerror})"
+        return "is not a SQLite database" if header and header != SQLITE_HEADER else None
+    folder = next((parent for parent in path.parents if parent.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"cannot be created: {folder} is a file, not a folder"
+    return None
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -63,13 +89,34 @@ class Database:
     async def open(cls, path: Path | str) -> Self:
         """Open (creating if needed) and migrate the database at `path`."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        database = await cls._connect(path)
+        try:
+            await database.run(lambda raw: _migrate(raw, path))
+        except BaseException:
+            await database.close()
+            raise
+        return database
+
+    @classmethod
+    async def _connect(cls, path: Path) -> Self:
+        """Connect and configure, refusing with a sentence a path that holds no database."""
+        in_memory = str(path) == ":memory:"
+        reason = None if in_memory else unusable_reason(path)
+        if reason is not None:
+            raise DatabaseUnusable(path, reason)
+        try:
+            if not in_memory:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise DatabaseUnusable(path, _refusal(error)) from error
         database = cls(connection, path)
         try:
+            # The first statement reads the file: this is where SQLite finds it is not one.
             await database.run(_configure)
-            await database.run(lambda raw: _migrate(raw, path))
+        except sqlite3.Error as error:
+            await connection.close()
+            raise DatabaseUnusable(path, _refusal(error)) from error
         except BaseException:
             await connection.close()
             raise
@@ -100,6 +147,13 @@ class Database:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _refusal(error: OSError | sqlite3.Error) -> str:
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+        return "is not a SQLite database"
+    detail = error.strerror if isinstance(error, OSError) else str(error)
+    return f"cannot be opened ({detail})"
 
 
 def _configure(raw: sqlite3.Connection) -> None:

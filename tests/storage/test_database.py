@@ -9,7 +9,7 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.settings import DeskSettings
-from storage.database import Database, DatabaseTooNew, migrations, statements
+from storage.database import Database, DatabaseTooNew, DatabaseUnusable, migrations, statements
 from storage.store import SqliteStore
 from tests.builders import BOB, open_ticket, rows, run
 from tests.clock import FakeClock
@@ -103,3 +103,28 @@ def test_statements_refuse_unterminated_sql() -> None:
     """A migration missing its last semicolon fails loudly, not silently."""
     with pytest.raises(ValueError, match="Unterminated"):
         statements("CREATE TABLE a (x)")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"shopping: milk\n", "is not a SQLite database"),
+        (b"SQLite format 3\x00" + b"\xff" * 200, "is not a SQLite database"),
+    ],
+)
+async def test_a_file_that_is_not_a_database_is_refused_with_a_sentence(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """Opening a text file or a damaged one names storage.path and the file, untouched."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with pytest.raises(DatabaseUnusable) as refused:
+        await Database.open(path)
+    assert str(refused.value) == f"storage.path: {path} {reason}"
+    assert path.read_bytes() == content
+
+
+async def test_a_folder_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    """A folder at storage.path is named as a folder."""
+    with pytest.raises(DatabaseUnusable, match="is a folder, not a SQLite database file"):
+        await Database.open(tmp_path)
