@@ -18,11 +18,11 @@ from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
 from bot.chart import chart_png
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, load_config, percent
 from handlers import digest, texts
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.settings import SlaSpan, working_day
-from storage.database import DatabaseTooNew
+from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.store import SqliteStore
 
 DEFAULT_CONFIG = "config.yaml"
@@ -115,7 +115,7 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(app.run(config))
-    except (DatabaseTooNew, SlackStartupError, DiscordStartError) as error:
+    except (DatabaseTooNew, DatabaseUnusable, SlackStartupError, DiscordStartError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -156,7 +156,7 @@ def _outbox(config: Config, args: argparse.Namespace) -> int:
 def _digest(config: Config, args: argparse.Namespace) -> int:
     try:
         text, png = asyncio.run(_read_digest(config, args.chart is not None))
-    except DatabaseTooNew as error:
+    except (DatabaseTooNew, DatabaseUnusable) as error:
         print(error, file=sys.stderr)
         return 1
     print(text)
@@ -173,6 +173,7 @@ async def _read_digest(config: Config, with_chart: bool) -> tuple[str, bytes | N
 
 
 def _check_config(config: Config, args: argparse.Namespace) -> int:
+    # A bad config never gets here: loading it printed every problem and exited with 2.
     print(f"{args.config} is valid.")
     for line in summary(config):
         print(f"  {line}")
@@ -192,16 +193,7 @@ def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
 
 def summary(config: Config) -> list[str]:
     """What the config sets up, in words an operator can check at a glance."""
-    platforms = [
-        name
-        for name, on in (
-            ("slack", config.slack.enabled),
-            ("discord", config.discord.enabled),
-            ("console", config.console_enabled),
-        )
-        if on
-    ]
-    lines = [f"storage: {config.storage.path}", f"platforms: {', '.join(platforms)}"]
+    lines = [f"storage: {config.storage.path}", f"platforms: {', '.join(config.platforms)}"]
     if config.slack.enabled:
         slack = config.slack
         lines.append(
@@ -252,7 +244,7 @@ def _reminder_lines(config: Config) -> list[str]:
             f" (x{escalation.unclaimed.max})"
         )
     if escalation.warn_before_breach:
-        found.append(f"warn at {escalation.warn_before_breach:.0%} of a promise")
+        found.append(f"warn at {percent(escalation.warn_before_breach)} of a promise")
     if escalation.breach:
         found.append(f"escalate breaches to leads (x{escalation.breach.max})")
     if escalation.idle:

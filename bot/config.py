@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,12 +18,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
+    TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -31,6 +35,7 @@ from pydantic_core import ErrorDetails
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.models import Priority
 from handlers.settings import DigestSettings, SlaSpan
+from storage.database import unusable_reason
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -44,7 +49,27 @@ class ConfigError(Exception):
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{source} has {len(problems)} problem(s):\n{lines}")
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        super().__init__(f"{source} has {count}:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Loading:
+    """What the checks need to know beyond a key's own value (pydantic's validation context).
+
+    `calendars` are the names written under sla.calendars and `chat` whether slack or discord
+    is enabled (None when unreadable, so the checks that need them are skipped); `folder` is
+    the config file's folder, from which a relative storage.path is read (None when the text
+    has no file).
+    """
+
+    calendars: tuple[str, ...] | None = None
+    chat: bool | None = None
+    folder: Path | None = None
+
+
+def _loading(info: ValidationInfo) -> Loading:
+    return info.context if isinstance(info.context, Loading) else Loading()
 
 
 def parse_sla_span(value: object) -> SlaSpan:
@@ -71,7 +96,7 @@ def parse_duration(value: object) -> timedelta:
 
 
 def _ids(value: object) -> object:
-    # Discord ids are often written as bare YAML integers; they are names, not numbers.
+    # Ids are sometimes written as bare YAML integers; they are names, not numbers.
     if isinstance(value, list):
         return [str(item) if isinstance(item, int) else item for item in value]
     return value
@@ -79,6 +104,20 @@ def _ids(value: object) -> object:
 
 def _id(value: object) -> object:
     return str(value) if isinstance(value, int) else value
+
+
+def _discord_id(kind: str) -> BeforeValidator:
+    """Check a Discord id of this kind: a snowflake, written bare or quoted, read as text."""
+
+    def check(value: object) -> str:
+        text = str(value).strip() if isinstance(value, int | str) else ""
+        if isinstance(value, bool) or not re.fullmatch(r"[1-9][0-9]{0,19}", text):
+            raise ValueError(
+                f"{value!r} is not a Discord {kind} id (a number like 1234567890123456789)"
+            )
+        return text
+
+    return BeforeValidator(check)
 
 
 def _check_timezone(value: str) -> str:
@@ -93,7 +132,22 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 SlaDuration = Annotated[SlaSpan, BeforeValidator(parse_sla_span)]
 Ids = Annotated[list[str], BeforeValidator(_ids)]
 ChannelId = Annotated[str, BeforeValidator(_id)]
+DiscordChannelId = Annotated[str, _discord_id("channel")]
+DiscordGuildId = Annotated[str, _discord_id("server (guild)")]
+DiscordRoleId = Annotated[str, _discord_id("role")]
+DiscordUserId = Annotated[str, _discord_id("user")]
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
+
+
+def _known_calendar(name: str, info: ValidationInfo) -> str:
+    written = _loading(info).calendars
+    if written is not None and name != ALWAYS_OPEN and name not in written:
+        names = ", ".join([*(known for known in written if known != ALWAYS_OPEN), ALWAYS_OPEN])
+        raise ValueError(f"no calendar named {name!r} (calendars: {names})")
+    return name
+
+
+CalendarName = Annotated[str, AfterValidator(_known_calendar)]
 
 
 class Section(BaseModel):
@@ -101,14 +155,27 @@ class Section(BaseModel):
 
 
 class StorageConfig(Section):
-    path: Path = Path("deskbot.db")
+    path: Path = Field(default=Path("deskbot.db"), validate_default=True)
+
+    @field_validator("path")
+    @classmethod
+    def _usable(cls, path: Path, info: ValidationInfo) -> Path:
+        """Read a relative path from the config file's folder; refuse what is not a database."""
+        folder = _loading(info).folder
+        if folder is None or str(path) == ":memory:":
+            return path
+        path = path if path.is_absolute() else folder / path
+        reason = unusable_reason(path)
+        if reason is not None:
+            raise ValueError(f"{path} {reason}")
+        return path
 
 
 class RoleMembersConfig(Section):
     slack_users: Ids = []
     slack_usergroups: Ids = []
-    discord_roles: Ids = []
-    discord_users: Ids = []
+    discord_roles: list[DiscordRoleId] = []
+    discord_users: list[DiscordUserId] = []
     console_users: Ids = []
 
 
@@ -149,12 +216,17 @@ class SlackReactionsConfig(Section):
         return self
 
 
+def _blank(secret: SecretStr | None) -> bool:
+    return secret is None or not secret.get_secret_value()
+
+
 class SlackConfig(Section):
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
-    bot_token: SecretStr | None = None
-    app_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
+    # Checked even when left out: an enabled Slack needs them (see _needed).
+    bot_token: SecretStr | None = Field(default=None, validate_default=True)
+    app_token: SecretStr | None = Field(default=None, validate_default=True)
+    signing_secret: SecretStr | None = Field(default=None, validate_default=True)
     http: SlackHttpConfig = SlackHttpConfig()
     api_url: str = "https://slack.com/api/"
     support_channels: Ids = []
@@ -174,50 +246,119 @@ class SlackConfig(Section):
             raise ValueError(f"{value!r} is not a slash command name like /ticket")
         return value
 
+    @field_validator("bot_token", "app_token", "signing_secret")
+    @classmethod
+    def _needed(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # `enabled` and `mode` come first, so info.data holds them when they are valid.
+        why = _slack_secret_needed(str(info.field_name), info.data.get("mode"))
+        if info.data.get("enabled") and why and _blank(secret):
+            raise ValueError(f"required when {why}")
+        return secret
+
+
+def _slack_secret_needed(key: str, mode: object) -> str | None:
+    if key == "bot_token":
+        return "slack.enabled is true"
+    if key == "app_token" and mode == "socket":
+        return "slack.mode is socket: an xapp- app-level token"
+    if key == "signing_secret" and mode == "http":
+        return "slack.mode is http"
+    return None
+
 
 class DiscordConfig(Section):
     enabled: bool = False
-    token: SecretStr | None = None
+    token: SecretStr | None = Field(default=None, validate_default=True)
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
-    guilds: Ids = []
-    support_channels: Ids = []
-    triage_channel: ChannelId | None = None
-    leads_channel: ChannelId | None = None
+    guilds: list[DiscordGuildId] = []
+    support_channels: list[DiscordChannelId] = []
+    triage_channel: DiscordChannelId | None = None
+    leads_channel: DiscordChannelId | None = None
+
+    @field_validator("token")
+    @classmethod
+    def _needed(cls, token: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("enabled") and _blank(token):
+            raise ValueError("required when discord.enabled is true")
+        return token
 
 
 class ConsoleConfig(Section):
     enabled: bool | Literal["auto"] = "auto"
 
+    @field_validator("enabled")
+    @classmethod
+    def _leaves_a_platform(cls, enabled: bool | str, info: ValidationInfo) -> bool | str:
+        if enabled is False and _loading(info).chat is False:
+            raise ValueError("false leaves no platform; enable slack or discord")
+        return enabled
+
 
 class CalendarConfig(Section):
+    name: str  # the key it is written under, filled in by SlaConfig
     timezone: TimeZoneName = "UTC"
     hours: dict[str, list[str]]
     holidays: list[date] = []
+
+    @model_validator(mode="after")
+    def _parses(self) -> CalendarConfig:
+        self.calendar()
+        return self
+
+    def calendar(self) -> BusinessCalendar:
+        """The core's calendar; a bad one is refused with a sentence naming it."""
+        return BusinessCalendar.parse(self.name, self.timezone, self.hours, self.holidays)
 
 
 class PolicyConfig(Section):
     first_response: SlaDuration | None = None
     next_response: SlaDuration | None = None
     resolution: SlaDuration | None = None
-    calendar: str = ALWAYS_OPEN
+    calendar: CalendarName = ALWAYS_OPEN
 
 
 class SlaConfig(Section):
     calendars: dict[str, CalendarConfig] = {}
     policies: dict[Priority, PolicyConfig] = {}
 
+    @field_validator("calendars", mode="before")
+    @classmethod
+    def _named(cls, value: object) -> object:
+        # A calendar's mistakes are told under its name, which is the key it is written under.
+        if not isinstance(value, dict):
+            return value
+        return {
+            name: {**spec, "name": name} if isinstance(spec, dict) else spec
+            for name, spec in value.items()
+        }
 
-def _share(value: object) -> object:
+
+def percent(share: float) -> str:
+    """A share as people write it: 0.8 is 80%."""
+    return f"{share * 100:g}%"
+
+
+def _as_share(value: object) -> float | None:
     if isinstance(value, str) and value.strip().endswith("%"):
         try:
             return float(value.strip()[:-1]) / 100
         except ValueError:
-            raise ValueError(f"{value!r} is not a share like 80%") from None
-    return value
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
-Share = Annotated[float, BeforeValidator(_share), Field(gt=0, lt=1)]
+def _share(value: object) -> float:
+    """Read a percentage, `80%`, or the same share as a fraction, `0.8`."""
+    share = _as_share(value)
+    if share is None or not 0 < share < 1:
+        raise ValueError(f"{value!r} is not a percentage between 0% and 100% (write one like 80%)")
+    return share
+
+
+Share = Annotated[float, BeforeValidator(_share)]
 
 
 class RepeatConfig(Section):
@@ -240,7 +381,7 @@ class EscalationConfig(Section):
     warn_before_breach: Share | None = None  # remind the holder at this share of a promise
     breach: RepeatConfig | None = None  # escalate to the leads when a promise breaks
     idle: Duration | None = None  # nudge the holder of a claimed ticket nobody touches
-    quiet_hours: str | None = None  # a calendar: agent reminders wait until it opens
+    quiet_hours: CalendarName | None = None  # agent reminders wait until it opens
 
 
 class FollowupConfig(Section):
@@ -254,8 +395,38 @@ class FollowupConfig(Section):
         return self
 
 
+# The five crontab fields as APScheduler names them, with what each takes.
+_CRON_FIELDS = (
+    ("minute", "minute", "a minute 0-59, like 0 or */15"),
+    ("hour", "hour", "an hour 0-23, like 9 or 9-17"),
+    ("day", "day of month", "a day 1-31, like 1 or 1,15"),
+    ("month", "month", "a month 1-12 or jan-dec, like * or jan,jul"),
+    ("day_of_week", "day of week", "days like mon-fri or sat,sun"),
+)
+
+
+def _check_cron(value: str) -> str:
+    fields = value.split()
+    if len(fields) != len(_CRON_FIELDS):
+        raise ValueError(
+            f"{value!r} is not a cron expression (five fields: minute hour day month"
+            " day-of-week, like '0 9 * * mon-fri')"
+        )
+    problems = []
+    for (name, label, takes), text in zip(_CRON_FIELDS, fields, strict=True):
+        try:
+            CronTrigger(**{name: text}, timezone="UTC")
+        except ValueError as error:
+            reason = re.sub(r"^Error validating expression '.*?': ", "", str(error))
+            reason = reason[:1].lower() + reason[1:]
+            problems.append(f"{text!r} is not a valid {label} field ({reason}; write {takes})")
+    if problems:
+        raise ValueError("\n".join(problems))
+    return value
+
+
 class DigestConfig(Section):
-    cron: str = "0 9 * * mon-fri"
+    cron: Annotated[str, AfterValidator(_check_cron)] = "0 9 * * mon-fri"
     timezone: TimeZoneName = "UTC"
     skip_when_empty: bool = True
     at_risk_within: Duration = timedelta(hours=4)
@@ -292,79 +463,29 @@ class Config(Section):
             return not (self.slack.enabled or self.discord.enabled)
         return bool(self.console.enabled)
 
-    @model_validator(mode="after")
-    def _cross_checks(self) -> Config:
-        problems = [*_platform_problems(self), *_sla_problems(self), *_digest_problems(self)]
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
+    @property
+    def platforms(self) -> list[str]:
+        """The enabled platforms' names."""
+        enabled = (self.slack.enabled, self.discord.enabled, self.console_enabled)
+        return [name for name, on in zip(PLATFORMS, enabled, strict=True) if on]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storage_always_checked(cls, data: object) -> object:
+        # Left out, the section's default path is read and checked like a written one.
+        if isinstance(data, dict) and "storage" not in data:
+            return {**data, "storage": {}}
+        return data
 
     def calendars(self) -> dict[str, BusinessCalendar]:
         """The configured calendars and the built-in `24x7`, by name."""
         built = {ALWAYS_OPEN: BusinessCalendar.always_open()}
         for name, spec in self.sla.calendars.items():
-            built[name] = BusinessCalendar.parse(name, spec.timezone, spec.hours, spec.holidays)
+            built[name] = spec.calendar()
         return built
 
 
-def _required(section: str, key: str, value: object, why: str) -> list[str]:
-    if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
-        return [f"{section}.{key}: required when {why}"]
-    return []
-
-
-def _platform_problems(config: Config) -> list[str]:
-    slack, discord = config.slack, config.discord
-    problems: list[str] = []
-    if slack.enabled:
-        problems += _required("slack", "bot_token", slack.bot_token, "slack.enabled is true")
-        if slack.mode == "socket":
-            problems += _required(
-                "slack",
-                "app_token",
-                slack.app_token,
-                "slack.mode is socket (an xapp- app-level token)",
-            )
-        else:
-            problems += _required(
-                "slack", "signing_secret", slack.signing_secret, "slack.mode is http"
-            )
-    if discord.enabled:
-        problems += _required("discord", "token", discord.token, "discord.enabled is true")
-    if config.console.enabled is False and not (slack.enabled or discord.enabled):
-        problems.append("console.enabled: false leaves no platform; enable slack or discord")
-    return problems
-
-
-def _sla_problems(config: Config) -> list[str]:
-    problems = []
-    for name, spec in config.sla.calendars.items():
-        try:
-            BusinessCalendar.parse(name, spec.timezone, spec.hours, spec.holidays)
-        except ValueError as error:
-            problems.append(f"sla.calendars.{name}: {error}")
-    known = {ALWAYS_OPEN, *config.sla.calendars}
-    quiet = config.escalation.quiet_hours
-    if quiet is not None and quiet not in known:
-        problems.append(
-            f"escalation.quiet_hours: no calendar named {quiet!r}"
-            f" (known: {', '.join(sorted(known))})"
-        )
-    for priority, policy in config.sla.policies.items():
-        if policy.calendar not in known:
-            problems.append(
-                f"sla.policies.{priority}.calendar: no calendar named {policy.calendar!r}"
-                f" (known: {', '.join(sorted(known))})"
-            )
-    return problems
-
-
-def _digest_problems(config: Config) -> list[str]:
-    try:
-        CronTrigger.from_crontab(config.digest.cron, timezone=config.digest.timezone)
-    except ValueError as error:
-        return [f"digest.cron: {config.digest.cron!r} is not a cron expression ({error})"]
-    return []
+PLATFORMS = ("slack", "discord", "console")
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -396,15 +517,24 @@ def _join(where: str, key: object) -> str:
     return f"{where}.{key}" if where else str(key)
 
 
-def _describe(error: ErrorDetails) -> str:
+def _where(loc: tuple[int | str, ...]) -> str:
+    """Name a place as it is written: `discord.support_channels[0]`, `sla.policies.normal`."""
     # pydantic marks a bad mapping key with a "[key]" step; the key itself names the place.
-    where = ".".join(str(part) for part in error["loc"] if part != "[key]") or "(top level)"
+    where = ""
+    for part in loc:
+        if isinstance(part, int):
+            where += f"[{part}]"
+        elif part != "[key]":
+            where = _join(where, part)
+    return where or "(top level)"
+
+
+def _describe(error: ErrorDetails) -> list[str]:
+    where = _where(error["loc"])
     if error["type"] == "extra_forbidden":
-        return f"{where}: unknown key (check its spelling against the shipped config.yaml)"
+        return [f"{where}: unknown key (check its spelling against the shipped config.yaml)"]
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "value_error" and not error["loc"]:
-        return message
-    return f"{where}: {message}"
+    return [f"{where}: {line}" for line in message.splitlines()]
 
 
 def _with_env_hints(problem: str, missing: Mapping[str, str]) -> str:
@@ -414,8 +544,39 @@ def _with_env_hints(problem: str, missing: Mapping[str, str]) -> str:
     return problem
 
 
-def parse_config(text: str, environ: Mapping[str, str], source: str = "config") -> Config:
-    """Validate config text; raise `ConfigError` listing every problem."""
+def _calendar_names(values: dict[str, Any]) -> tuple[str, ...] | None:
+    """The calendar names written under sla.calendars; None when that is not a mapping."""
+    sla = values.get("sla") or {}
+    calendars = (sla.get("calendars") or {}) if isinstance(sla, dict) else None
+    if not isinstance(calendars, dict):
+        return None
+    return tuple(str(name) for name in calendars)
+
+
+_ENABLED = TypeAdapter(bool)
+
+
+def _chat_enabled(values: dict[str, Any]) -> bool | None:
+    """Whether slack or discord is enabled; None when either's `enabled` cannot be read."""
+    enabled = []
+    for name in ("slack", "discord"):
+        section = values.get(name) or {}
+        if not isinstance(section, dict):
+            return None
+        try:
+            enabled.append(_ENABLED.validate_python(section.get("enabled", False)))
+        except ValidationError:
+            return None
+    return any(enabled)
+
+
+def parse_config(
+    text: str, environ: Mapping[str, str], source: str = "config", folder: Path | None = None
+) -> Config:
+    """Validate config text; raise `ConfigError` listing every problem.
+
+    With `folder` (the config file's), a relative storage.path is read from it and checked.
+    """
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as unreadable:
@@ -426,13 +587,15 @@ def parse_config(text: str, environ: Mapping[str, str], source: str = "config") 
         raise ConfigError(source, ["(top level): expected a mapping of sections like storage:"])
     missing: dict[str, str] = {}
     values = substitute(raw, environ, "", missing)
+    loading = Loading(_calendar_names(values), _chat_enabled(values), folder)
     try:
-        return Config.model_validate(values)
+        return Config.model_validate(values, context=loading)
     except ValidationError as invalid:
-        problems = []
-        for error in invalid.errors():
-            for line in _describe(error).splitlines():
-                problems.append(_with_env_hints(line, missing))
+        problems = [
+            _with_env_hints(line, missing)
+            for error in invalid.errors()
+            for line in _describe(error)
+        ]
         raise ConfigError(source, problems) from None
 
 
@@ -443,8 +606,4 @@ def load_config(path: Path | str, environ: Mapping[str, str]) -> Config:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(str(path), [f"cannot read the file: {error.strerror}"]) from None
-    config = parse_config(text, environ, str(path))
-    if not config.storage.path.is_absolute() and str(config.storage.path) != ":memory:":
-        storage = config.storage.model_copy(update={"path": path.parent / config.storage.path})
-        config = config.model_copy(update={"storage": storage})
-    return config
+    return parse_config(text, environ, str(path), path.parent)

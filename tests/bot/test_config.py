@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_config, parse_duration
+from bot.config import (
+    ConfigError,
+    load_config,
+    parse_config,
+    parse_duration,
+)
 from bot.desk_settings import desk_settings
 from handlers.models import Person, Priority, Role
 
@@ -83,6 +88,15 @@ def test_bad_durations_are_refused(text: object) -> None:
         ),
         ("slack: {http: {port: 70000}}", "slack.http.port: Input should be less than"),
         ("digest: {cron: 'every day'}", "digest.cron: 'every day' is not a cron expression"),
+        (
+            "digest: {cron: '0 9 * * mon-fry'}",
+            "digest.cron: 'mon-fry' is not a valid day of week field",
+        ),
+        ("digest: {cron: '61 9 * * *'}", "digest.cron: '61' is not a valid minute field"),
+        (
+            "escalation: {quiet_hours: nights}",
+            "escalation.quiet_hours: no calendar named 'nights' (calendars: 24x7)",
+        ),
         ("console: {enabled: false}", "console.enabled: false leaves no platform"),
         ("slack: {command: ticket}", "slack.command: 'ticket' is not a slash command name"),
         ("- a list", "(top level): expected a mapping"),
@@ -99,6 +113,51 @@ def test_every_problem_is_reported_at_once() -> None:
     """Several mistakes give several problems, not just the first."""
     found = problems("slak: {}\ntimezone: Nowhere\ntickets: {reopen_window: x}")
     assert len(found) == 3
+
+
+MANY_PROBLEMS = """
+slack: {enabled: true, bot_token: '${SLACK_BOT_TOKEN}', app_token: xapp-1}
+discord: {support_channels: [abc]}
+sla:
+  calendars:
+    office: {timezone: Mars/Olympus, hours: {mon: ['09:00-17:00']}}
+    shop: {hours: {mon: ['9-17']}}
+  policies: {normal: {first_response: 4h, calendar: ofice}, low: {resolution: soon}}
+escalation: {warn_before_breach: 120%, quiet_hours: nights}
+digest: {cron: '0 9 * * mon-fry'}
+tickets: {reopen_window: x}
+"""
+
+
+def test_independent_problems_are_all_reported_in_one_run() -> None:
+    """Unknown calendars, cron fields, missing secrets and bad values come out together."""
+    found = problems(MANY_PROBLEMS)
+    assert [line.split(":", 1)[0] for line in found] == [
+        "slack.bot_token",
+        "discord.support_channels[0]",
+        "sla.calendars.office.timezone",
+        "sla.calendars.shop",
+        "sla.policies.normal.calendar",
+        "sla.policies.low.resolution",
+        "escalation.warn_before_breach",
+        "escalation.quiet_hours",
+        "digest.cron",
+        "tickets.reopen_window",
+    ]
+    assert (
+        "slack.bot_token: required when slack.enabled is true (set SLACK_BOT_TOKEN in the"
+        " environment)" in found
+    )
+    assert (
+        "sla.policies.normal.calendar: no calendar named 'ofice' (calendars: office, shop, 24x7)"
+        in found
+    )
+
+
+def test_no_platform_is_reported_beside_other_problems() -> None:
+    """console.enabled: false with no chat is found even when another key is bad."""
+    found = problems("console: {enabled: false}\nslack: {mode: sockets}")
+    assert [line.split(":", 1)[0] for line in found] == ["slack.mode", "console.enabled"]
 
 
 def test_enabled_slack_needs_its_secrets_naming_the_variable() -> None:
@@ -135,10 +194,105 @@ def test_discord_ids_may_be_bare_numbers() -> None:
     assert config.roles.agents.discord_roles == ["123456789012345678"]
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "discord: {support_channels: [abc]}",
+            "discord.support_channels[0]: 'abc' is not a Discord channel id"
+            " (a number like 1234567890123456789)",
+        ),
+        ("discord: {triage_channel: '#triage'}", "discord.triage_channel: '#triage' is not"),
+        ("discord: {leads_channel: -5}", "discord.leads_channel: -5 is not a Discord channel id"),
+        ("discord: {guilds: [1, 2x]}", "discord.guilds[1]: '2x' is not a Discord server (guild)"),
+        (
+            "roles: {agents: {discord_roles: [Support]}}",
+            "roles.agents.discord_roles[0]: 'Support' is not a Discord role id",
+        ),
+        (
+            "roles: {leads: {discord_users: ['@carol']}}",
+            "roles.leads.discord_users[0]: '@carol' is not a Discord user id",
+        ),
+    ],
+)
+def test_discord_ids_must_be_numbers(text: str, problem: str) -> None:
+    """A Discord id that is not a number fails at load, naming the key and the item."""
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(problem), found
+
+
+@pytest.mark.parametrize(("written", "share"), [("80%", 0.8), (" 12.5% ", 0.125), ("0.8", 0.8)])
+def test_shares_are_written_as_percentages(written: str, share: float) -> None:
+    """warn_before_breach is a percentage, `80%`, or the same share as a fraction, 0.8."""
+    config = parse_config(f"escalation: {{warn_before_breach: {written}}}", {})
+    assert config.escalation.warn_before_breach == pytest.approx(share)
+
+
+@pytest.mark.parametrize("written", ["120%", "0%", "100%", "80", "1.5", "lots%", "eighty"])
+def test_shares_outside_the_percent_range_are_told_as_percentages(written: str) -> None:
+    """A bad share says it should be a percentage between 0% and 100%."""
+    [found] = problems(f"escalation: {{warn_before_breach: {written}}}")
+    assert found.startswith("escalation.warn_before_breach: ")
+    assert found.endswith("is not a percentage between 0% and 100% (write one like 80%)")
+
+
+def test_disabled_platforms_need_no_secrets() -> None:
+    """Unset secrets of a platform that is off are no problem; an enabled one's are."""
+    text = (
+        "slack: {bot_token: '${SLACK_BOT_TOKEN}', app_token: '${SLACK_APP_TOKEN}'}\n"
+        "discord: {enabled: true, token: '${DISCORD_TOKEN}'}"
+    )
+    assert problems(text) == [
+        "discord.token: required when discord.enabled is true (set DISCORD_TOKEN in the"
+        " environment)"
+    ]
+
+
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     """A config path that doesn't exist fails with the path."""
     with pytest.raises(ConfigError, match="cannot read the file"):
         load_config(tmp_path / "nope.yaml", {})
+
+
+def load_problems(tmp_path: Path, text: str) -> list[str]:
+    written = tmp_path / "config.yaml"
+    written.write_text(text)
+    with pytest.raises(ConfigError) as failed:
+        load_config(written, {})
+    return failed.value.problems
+
+
+def test_storage_path_that_is_not_a_database_is_a_sentence(tmp_path: Path) -> None:
+    """A text file at storage.path is named as not a SQLite database, beside other problems."""
+    (tmp_path / "notes.txt").write_text("shopping: milk\n")
+    found = load_problems(tmp_path, "storage: {path: notes.txt}\ntimezone: Nowhere")
+    assert found[0] == f"storage.path: {tmp_path / 'notes.txt'} is not a SQLite database"
+    assert found[1].startswith("timezone:")
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("folder", "is a folder, not a SQLite database file"),
+        ("notes.txt/desk.db", "cannot be created: {tmp}/notes.txt is a file, not a folder"),
+    ],
+)
+def test_storage_path_that_cannot_hold_a_database_is_named(
+    tmp_path: Path, written: str, reason: str
+) -> None:
+    """A folder, or a path under a file, is refused naming storage.path and the place."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("shopping: milk\n")
+    found = load_problems(tmp_path, f"storage: {{path: {written}}}")
+    assert found == [f"storage.path: {tmp_path / written} {reason.format(tmp=tmp_path)}"]
+
+
+def test_empty_file_or_missing_storage_is_a_database_to_be(tmp_path: Path) -> None:
+    """An empty file and a path not yet there are fine: SQLite starts a database in them."""
+    (tmp_path / "empty.db").touch()
+    for written in ("empty.db", "new/desk.db"):
+        (tmp_path / "config.yaml").write_text(f"storage: {{path: {written}}}")
+        assert load_config(tmp_path / "config.yaml", {}).storage.path == tmp_path / written
 
 
 def test_roles_reach_the_desk() -> None:

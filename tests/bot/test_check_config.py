@@ -1,0 +1,69 @@
+"""`deskbot check-config` and `deskbot run` report a bad config the same way: every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+STAFFED = "roles: {agents: {console_users: [bob]}, leads: {console_users: [carol]}}\n"
+
+BAD = """\
+storage: {path: notes.txt}
+discord: {enabled: true, token: '${DESKBOT_TEST_UNSET}', support_channels: [abc]}
+sla: {policies: {normal: {first_response: 4h, calendar: ofice}}}
+escalation: {warn_before_breach: 80}
+digest: {cron: '0 9 * * mon-fry'}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    (tmp_path / "notes.txt").write_text("shopping: milk\n")
+    return config
+
+
+@pytest.mark.parametrize("command", ["check-config", "run"])
+def test_bad_config_fails_naming_every_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """One message with every problem on its own line, exit 2, for check-config and run."""
+    config = write(tmp_path, BAD)
+    assert main([command, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"{config} has 6 problems:",
+        f"  - storage.path: {tmp_path / 'notes.txt'} is not a SQLite database",
+        "  - discord.token: required when discord.enabled is true (set DESKBOT_TEST_UNSET in"
+        " the environment)",
+        "  - discord.support_channels[0]: 'abc' is not a Discord channel id (a number like"
+        " 1234567890123456789)",
+        "  - sla.policies.normal.calendar: no calendar named 'ofice' (calendars: 24x7)",
+        "  - escalation.warn_before_breach: 80 is not a percentage between 0% and 100% (write"
+        " one like 80%)",
+        "  - digest.cron: 'mon-fry' is not a valid day of week field (invalid weekday name"
+        ' "fry"; write days like mon-fri or sat,sun)',
+    ]
+
+
+def test_summary_says_shares_as_percentages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """warn_before_breach is summarised as the percentage it is, not rounded away."""
+    config = write(tmp_path, STAFFED + "escalation: {warn_before_breach: 0.125}\n")
+    assert main(["check-config", "--config", str(config)]) == 0
+    assert "warn at 12.5% of a promise" in capsys.readouterr().out
+
+
+def test_run_names_a_damaged_database_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file that looks like SQLite but is not one stops `run` with a sentence, exit 1."""
+    (tmp_path / "desk.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    config = write(tmp_path, STAFFED + "storage: {path: desk.db}\n")
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"storage.path: {tmp_path / 'desk.db'} is not a SQLite database\n"
