@@ -18,7 +18,7 @@ from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
 from bot.chart import chart_png
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, load_config, percent
+from bot.config import Config, ConfigError, config_warnings, load_config, percent
 from handlers import digest, texts
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.settings import SlaSpan, working_day
@@ -113,6 +113,8 @@ def _run(config: Config, args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for warning in config_warnings(config):
+        logging.getLogger("bot.config").warning("%s", warning)
     try:
         asyncio.run(app.run(config))
     except (DatabaseTooNew, DatabaseUnusable, SlackStartupError, DiscordStartError) as error:
@@ -177,6 +179,11 @@ def _check_config(config: Config, args: argparse.Namespace) -> int:
     print(f"{args.config} is valid.")
     for line in summary(config):
         print(f"  {line}")
+    warnings = config_warnings(config)
+    if warnings:
+        print("Warnings:")
+        for line in warnings:
+            print(f"  - {line}")
     return 0
 
 

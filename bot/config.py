@@ -607,3 +607,50 @@ def load_config(path: Path | str, environ: Mapping[str, str]) -> Config:
     except OSError as error:
         raise ConfigError(str(path), [f"cannot read the file: {error.strerror}"]) from None
     return parse_config(text, environ, str(path), path.parent)
+
+
+# -- warnings -------------------------------------------------------------------------------
+
+# Where each platform's people are listed under roles.agents and roles.leads.
+_ROLE_KEYS = {
+    "slack": ("slack_users", "slack_usergroups"),
+    "discord": ("discord_roles", "discord_users"),
+    "console": ("console_users",),
+}
+
+
+def config_warnings(config: Config) -> list[str]:
+    """What a valid config allows but is probably not meant: nobody to work tickets, say."""
+    found = []
+    for platform in config.platforms:
+        found += _staff_warnings(config.roles, platform)
+    for platform, chat in (("slack", config.slack), ("discord", config.discord)):
+        if chat.enabled and chat.leads_channel is None:
+            found.append(_no_leads_channel(platform, chat.triage_channel, config.escalation))
+    return found
+
+
+def _staff_warnings(roles: RolesConfig, platform: str) -> list[str]:
+    keys = _ROLE_KEYS[platform]
+    agents = any(getattr(roles.agents, key) for key in keys)
+    leads = any(getattr(roles.leads, key) for key in keys)
+    add = f"(add people to {' or '.join(keys)})"
+    found = []
+    if not agents:
+        who = "only leads" if leads else "nobody"
+        found.append(
+            f"roles.agents: nobody on {platform} is an agent, so {who} can work tickets there {add}"
+        )
+    if not leads:
+        found.append(
+            f"roles.leads: nobody on {platform} is a lead, so escalations there mention nobody"
+            f" and nobody can take a ticket over {add}"
+        )
+    return found
+
+
+def _no_leads_channel(platform: str, triage: str | None, escalation: EscalationConfig) -> str:
+    missed = f"the digest is not posted on {platform}"
+    if escalation.breach is not None:
+        missed += f" and breaches are escalated to {'the triage channel' if triage else 'nowhere'}"
+    return f"{platform}.leads_channel: not set, so {missed} (set it to a channel id)"

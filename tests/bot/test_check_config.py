@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 STAFFED = "roles: {agents: {console_users: [bob]}, leads: {console_users: [carol]}}\n"
 
@@ -49,6 +53,30 @@ def test_bad_config_fails_naming_every_problem_at_once(
     ]
 
 
+def test_warnings_are_listed_but_do_not_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A desk with nobody to work it is valid: exit 0, the doubts under a Warnings heading."""
+    config = write(tmp_path, "roles: {leads: {console_users: [carol]}}\n")
+    assert main(["check-config", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{config} is valid.\n")
+    assert out.endswith(
+        "Warnings:\n"
+        "  - roles.agents: nobody on console is an agent, so only leads can work tickets"
+        " there (add people to console_users)\n"
+    )
+
+
+def test_valid_config_without_doubts_has_no_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No Warnings heading when there is nothing to warn about."""
+    config = write(tmp_path, STAFFED)
+    assert main(["check-config", "--config", str(config)]) == 0
+    assert "Warnings" not in capsys.readouterr().out
+
+
 def test_summary_says_shares_as_percentages(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -67,3 +95,20 @@ def test_run_names_a_damaged_database_without_a_traceback(
     assert main(["run", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert err == f"storage.path: {tmp_path / 'desk.db'} is not a SQLite database\n"
+
+
+def test_run_logs_the_warnings_and_starts(tmp_path: Path) -> None:
+    """`run` says what check-config warns about, then runs all the same."""
+    config = write(tmp_path, "storage: {path: desk.db}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING bot.config: roles.agents: nobody on console is an agent" in result.stderr
+    assert "WARNING bot.config: roles.leads: nobody on console is a lead" in result.stderr

@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import (
     ConfigError,
+    config_warnings,
     load_config,
     parse_config,
     parse_duration,
@@ -293,6 +294,50 @@ def test_empty_file_or_missing_storage_is_a_database_to_be(tmp_path: Path) -> No
     for written in ("empty.db", "new/desk.db"):
         (tmp_path / "config.yaml").write_text(f"storage: {{path: {written}}}")
         assert load_config(tmp_path / "config.yaml", {}).storage.path == tmp_path / written
+
+
+def test_warnings_name_each_platform_without_agents_or_leads() -> None:
+    """Nobody to work tickets, or nobody to escalate to, on an enabled platform is a warning."""
+    config = parse_config(
+        "slack: {enabled: true, bot_token: x, app_token: y, leads_channel: C1}\n"
+        "discord: {enabled: true, token: z, leads_channel: 1}\n"
+        "roles: {leads: {slack_users: [U1]}, agents: {discord_roles: [2], console_users: [bob]}}",
+        {},
+    )
+    assert config_warnings(config) == [
+        "roles.agents: nobody on slack is an agent, so only leads can work tickets there"
+        " (add people to slack_users or slack_usergroups)",
+        "roles.leads: nobody on discord is a lead, so escalations there mention nobody and"
+        " nobody can take a ticket over (add people to discord_roles or discord_users)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("escalation", "said"),
+    [
+        ("{}", "the digest is not posted on discord"),
+        (
+            "{breach: {}}",
+            "the digest is not posted on discord and breaches are escalated to the triage channel",
+        ),
+    ],
+)
+def test_missing_leads_channel_is_a_warning(escalation: str, said: str) -> None:
+    """Without a leads channel the digest (and escalations) miss the leads: a warning."""
+    config = parse_config(
+        "discord: {enabled: true, token: z, triage_channel: 3}\n"
+        f"roles: {{agents: {{discord_roles: [2]}}, leads: {{discord_users: [4]}}}}\n"
+        f"escalation: {escalation}",
+        {},
+    )
+    assert config_warnings(config) == [
+        f"discord.leads_channel: not set, so {said} (set it to a channel id)"
+    ]
+
+
+def test_shipped_config_has_no_warnings() -> None:
+    """config.yaml names an agent and a lead for the console it runs."""
+    assert config_warnings(load_config(ROOT / "config.yaml", {})) == []
 
 
 def test_roles_reach_the_desk() -> None:
