@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import sqlite3
@@ -43,6 +44,8 @@ def unusable_reason(path: Path) -> str | None:
     """Say why `path` cannot hold a deskbot database, or None if it looks usable unopened."""
     if path.is_dir():
         return "is a folder, not a SQLite database file"
+    if path.exists() and not path.is_file():
+        return "is not a regular file, so not a SQLite database"
     if path.exists():
         try:
             with path.open("rb") as file:
@@ -89,34 +92,13 @@ class Database:
     async def open(cls, path: Path | str) -> Self:
         """Open (creating if needed) and migrate the database at `path`."""
         path = Path(path)
-        database = await cls._connect(path)
-        try:
-            await database.run(lambda raw: _migrate(raw, path))
-        except BaseException:
-            await database.close()
-            raise
-        return database
-
-    @classmethod
-    async def _connect(cls, path: Path) -> Self:
-        """Connect and configure, refusing with a sentence a path that holds no database."""
-        in_memory = str(path) == ":memory:"
-        reason = None if in_memory else unusable_reason(path)
-        if reason is not None:
-            raise DatabaseUnusable(path, reason)
-        try:
-            if not in_memory:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            connection = await aiosqlite.connect(path, isolation_level=None)
-        except (OSError, sqlite3.Error) as error:
-            raise DatabaseUnusable(path, _refusal(error)) from error
+        if str(path) != ":memory:":
+            await _check_usable(path)
+        connection = await aiosqlite.connect(path, isolation_level=None)
         database = cls(connection, path)
         try:
-            # The first statement reads the file: this is where SQLite finds it is not one.
             await database.run(_configure)
-        except sqlite3.Error as error:
-            await connection.close()
-            raise DatabaseUnusable(path, _refusal(error)) from error
+            await database.run(lambda raw: _migrate(raw, path))
         except BaseException:
             await connection.close()
             raise
@@ -147,6 +129,28 @@ class Database:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+async def _check_usable(path: Path) -> None:
+    """Refuse, with a sentence, a path that cannot hold the database (creating its folder)."""
+    reason = unusable_reason(path)
+    if reason is not None:
+        raise DatabaseUnusable(path, reason)
+    try:
+        # A plain connection first: aiosqlite's worker thread, when its connect fails,
+        # outlives the failure and reports into a closed event loop.
+        await asyncio.to_thread(_probe, path)
+    except (OSError, sqlite3.Error) as error:
+        raise DatabaseUnusable(path, _refusal(error)) from error
+
+
+def _probe(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(path)
+    try:
+        raw.execute("PRAGMA schema_version")  # reads the file's header and first page
+    finally:
+        raw.close()
 
 
 def _refusal(error: OSError | sqlite3.Error) -> str:

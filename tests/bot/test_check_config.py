@@ -97,10 +97,8 @@ def test_run_names_a_damaged_database_without_a_traceback(
     assert err == f"storage.path: {tmp_path / 'desk.db'} is not a SQLite database\n"
 
 
-def test_run_logs_the_warnings_and_starts(tmp_path: Path) -> None:
-    """`run` says what check-config warns about, then runs all the same."""
-    config = write(tmp_path, "storage: {path: desk.db}\n")
-    result = subprocess.run(
+def deskbot_run(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "bot", "run", "--config", str(config)],
         input="",
         capture_output=True,
@@ -109,6 +107,21 @@ def test_run_logs_the_warnings_and_starts(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_run_names_a_place_where_no_database_can_be_made(tmp_path: Path) -> None:
+    """Where SQLite cannot create the file, `run` says so in one sentence: no traceback."""
+    result = deskbot_run(write(tmp_path, STAFFED + "storage: {path: /proc/deskbot.db}\n"))
+    assert result.returncode == 1
+    assert result.stderr == (
+        "storage.path: /proc/deskbot.db cannot be opened (unable to open database file)\n"
+    )
+
+
+def test_run_logs_the_warnings_and_starts(tmp_path: Path) -> None:
+    """`run` says what check-config warns about, then runs all the same."""
+    result = deskbot_run(write(tmp_path, "storage: {path: desk.db}\n"))
     assert result.returncode == 0, result.stderr
     assert "WARNING bot.config: roles.agents: nobody on console is an agent" in result.stderr
     assert "WARNING bot.config: roles.leads: nobody on console is a lead" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,14 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.settings import DeskSettings
-from storage.database import Database, DatabaseTooNew, DatabaseUnusable, migrations, statements
+from storage.database import (
+    Database,
+    DatabaseTooNew,
+    DatabaseUnusable,
+    migrations,
+    statements,
+    unusable_reason,
+)
 from storage.store import SqliteStore
 from tests.builders import BOB, open_ticket, rows, run
 from tests.clock import FakeClock
@@ -128,3 +136,21 @@ async def test_a_folder_is_refused_with_a_sentence(tmp_path: Path) -> None:
     """A folder at storage.path is named as a folder."""
     with pytest.raises(DatabaseUnusable, match="is a folder, not a SQLite database file"):
         await Database.open(tmp_path)
+
+
+def test_a_pipe_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """A named pipe at storage.path is refused at once, not read (which would wait forever)."""
+    pipe = tmp_path / "desk.db"
+    os.mkfifo(pipe)
+    assert unusable_reason(pipe) == "is not a regular file, so not a SQLite database"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+async def test_a_place_where_no_file_can_be_made_is_refused_with_a_sentence() -> None:
+    """Where SQLite cannot create the file, the refusal names storage.path and says why."""
+    path = Path("/proc/deskbot.db")
+    with pytest.raises(DatabaseUnusable) as refused:
+        await Database.open(path)
+    assert str(refused.value) == (
+        f"storage.path: {path} cannot be opened (unable to open database file)"
+    )
