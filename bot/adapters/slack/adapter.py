@@ -192,6 +192,7 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         """Refuse new events, let those in flight finish (and be acked), then disconnect."""
+        self._in_flight.closing = True  # and a reconnection meanwhile starts no catch-up
         await self.catch_up.stop()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(STOP_TIMEOUT):
@@ -207,7 +208,7 @@ class SlackAdapter:
         self, client: AsyncBaseSocketModeClient, message: dict[str, Any], raw: str | None
     ) -> None:
         # Slack says hello on every new connection: catch up on what came while there was none.
-        if message.get("type") == "hello":
+        if message.get("type") == "hello" and not self._in_flight.closing:
             self.catch_up.request(self._identity())
 
     # -- listeners ----------------------------------------------------------------------------
