@@ -109,7 +109,7 @@ def _platforms(
             )
         )
     if config.slack.enabled:
-        slack = SlackAdapter(config, desk, desk.clock)
+        slack = SlackAdapter(config, desk, ChannelCursors(store), desk.clock)
         found.append(Platform("slack", slack.sender, slack.run, slack.leads_workspace))
     if config.discord.enabled:
         discord_bot = DiscordAdapter(config.discord, desk, ChannelCursors(store), desk.clock)

@@ -9,7 +9,7 @@ from handlers import commands, digest, home, intake
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
-from handlers.models import Command, Inbound, Person, Place, Reply, Role, Ticket
+from handlers.models import Command, Inbound, Person, Place, Reply, Role, Ticket, TicketQuery
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
 
@@ -73,6 +73,11 @@ class Desk:
 
     async def ticket_at(self, place: Place) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket_at(place))
+
+    async def tickets(self, query: TicketQuery) -> list[Ticket]:
+        """The tickets `query` selects, oldest first (at most `query.limit`)."""
+        found, _ = await self.store.read(lambda tx: tx.tickets(query))
+        return found
 
     async def home(self, viewer: Person, workspace: str) -> Home:
         """What `viewer`'s own dashboard shows: their tickets and, for staff, the queue."""

@@ -67,13 +67,13 @@ def receive(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
         refusal = _refusal(inbound)
         if refusal is not None:
             return refusal
+    if inbound.kind is InboundKind.POSTED:
+        return _posted(tx, inbound, now, settings)
     if not tx.remember(inbound.dedupe_key, now):
         return IntakeResult(Outcome.DUPLICATE)
     if inbound.kind is InboundKind.EDITED:
         return _edited(tx, inbound, now, settings)
-    if inbound.kind is InboundKind.DELETED:
-        return _deleted(tx, inbound, now)
-    return _posted(tx, inbound, now, settings)
+    return _deleted(tx, inbound, now)
 
 
 def _refusal(inbound: Inbound) -> IntakeResult | None:
@@ -87,17 +87,19 @@ def _refusal(inbound: Inbound) -> IntakeResult | None:
 
 def _posted(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
     place = inbound.place
-    if place.thread is not None:
-        ticket = tx.ticket_at(place)
-        if ticket is not None:
-            if inbound.requested_by is not None:
-                return IntakeResult(Outcome.IGNORED, ticket.id, texts.already_a_ticket(ticket))
-            return _append(tx, ticket, inbound, now, settings)
-    if inbound.requested_by is None and (
-        place.thread is not None or not settings.is_support_channel(place.platform, place.channel)
-    ):
+    ticket = tx.ticket_at(place) if place.thread is not None else None
+    opens_here = place.thread is None and settings.is_support_channel(place.platform, place.channel)
+    if ticket is None and inbound.requested_by is None and not opens_here:
+        # Not the desk's (yet): leave its key unspent, so that a reply read again once its
+        # thread is a ticket (a catch-up after downtime opens the root) still joins it.
         return IGNORED
-    return _open(tx, inbound, now, settings)
+    if not tx.remember(inbound.dedupe_key, now):
+        return IntakeResult(Outcome.DUPLICATE)
+    if ticket is None:
+        return _open(tx, inbound, now, settings)
+    if inbound.requested_by is not None:
+        return IntakeResult(Outcome.IGNORED, ticket.id, texts.already_a_ticket(ticket))
+    return _append(tx, ticket, inbound, now, settings)
 
 
 def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:

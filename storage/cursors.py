@@ -11,7 +11,12 @@ from storage.store import SqliteStore
 
 
 class ChannelCursors:
-    """The newest message id recorded per channel (a thread is a channel of its own)."""
+    """The newest message id recorded per channel.
+
+    Discord's ids are snowflakes (a thread is a channel of its own); Slack's are message
+    timestamps in microseconds (`1712345678.123456` → 1712345678123456), one per channel,
+    threads included. Both grow with time.
+    """
 
     def __init__(self, store: SqliteStore) -> None:
         self._database = store.database

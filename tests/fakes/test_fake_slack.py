@@ -296,6 +296,124 @@ async def test_history_pages_newest_first_with_cursor(
     assert (first["has_more"], second["has_more"]) == (True, False)
 
 
+async def test_history_window_excludes_its_ends_unless_inclusive(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """oldest and latest bound conversations.history; inclusive takes the ends in too."""
+    posted = [slack.user_posts(scene.support.id, scene.customer.id, t) for t in "abcde"]
+    window = {"oldest": posted[1]["ts"], "latest": posted[3]["ts"]}
+    strict = await client.conversations_history(channel=scene.support.id, **window)
+    ends = await client.conversations_history(channel=scene.support.id, inclusive=True, **window)
+    after = await client.conversations_history(channel=scene.support.id, oldest=posted[3]["ts"])
+    assert [m["text"] for m in strict["messages"]] == ["c"]
+    assert [m["text"] for m in ends["messages"]] == ["d", "c", "b"]
+    assert [m["text"] for m in after["messages"]] == ["e"]
+
+
+async def test_history_after_oldest_pages_newest_first(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """Paging a window hands out the newest first, then older pages, until has_more is false."""
+    first = slack.user_posts(scene.support.id, scene.customer.id, "seen")
+    for n in range(5):
+        slack.user_posts(scene.support.id, scene.customer.id, f"new {n}")
+    texts, cursor, pages = [], None, 0
+    while True:
+        page = await client.conversations_history(
+            channel=scene.support.id, oldest=first["ts"], limit=2, cursor=cursor
+        )
+        texts += [m["text"] for m in page["messages"]]
+        pages += 1
+        cursor = page["response_metadata"]["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert texts == ["new 4", "new 3", "new 2", "new 1", "new 0"]
+    assert (pages, cursor) == (3, "")
+
+
+async def test_history_leaves_thread_replies_out(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """conversations.history lists a thread's parent (with its reply summary), not its replies."""
+    root = slack.user_posts(scene.support.id, scene.customer.id, "help")
+    reply = slack.user_posts(scene.support.id, scene.agent.id, "on it", thread_ts=root["ts"])
+    answer = await client.conversations_history(channel=scene.support.id)
+    (parent,) = answer["messages"]
+    assert (parent["ts"], parent["reply_count"], parent["latest_reply"]) == (
+        root["ts"],
+        1,
+        reply["ts"],
+    )
+
+
+async def test_history_page_is_at_most_999(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A limit of 1000 or more is served as 999, with a cursor for the rest."""
+    for n in range(1000):
+        slack.workspace.add_message(scene.support.id, scene.customer.id, f"m{n}")
+    answer = await client.conversations_history(channel=scene.support.id, limit=5000)
+    assert (len(answer["messages"]), answer["has_more"]) == (999, True)
+
+
+@pytest.mark.parametrize("argument", ["oldest", "latest"])
+async def test_history_refuses_a_timestamp_that_is_not_one(
+    scene: Scene, client: AsyncWebClient, argument: str
+) -> None:
+    """A non-numeric oldest or latest is invalid_ts_oldest / invalid_ts_latest."""
+    call = client.conversations_history(channel=scene.support.id, **{argument: "yesterday"})
+    assert (await api_error(call)).response["error"] == f"invalid_ts_{argument}"
+
+
+async def test_replies_lead_with_the_parent_then_replies_after_oldest(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """conversations.replies with oldest: the parent first, then only the newer replies."""
+    root = slack.user_posts(scene.support.id, scene.customer.id, "help")
+    seen = slack.user_posts(scene.support.id, scene.agent.id, "on it", thread_ts=root["ts"])
+    slack.user_posts(scene.support.id, scene.customer.id, "thanks", thread_ts=root["ts"])
+    answer = await client.conversations_replies(
+        channel=scene.support.id, ts=root["ts"], oldest=seen["ts"]
+    )
+    assert [m["text"] for m in answer["messages"]] == ["help", "thanks"]
+    assert answer["has_more"] is False
+
+
+async def test_replies_of_a_reply_are_the_whole_thread(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """Naming a reply's ts in conversations.replies answers with its whole thread."""
+    root = slack.user_posts(scene.support.id, scene.customer.id, "help")
+    reply = slack.user_posts(scene.support.id, scene.agent.id, "on it", thread_ts=root["ts"])
+    answer = await client.conversations_replies(channel=scene.support.id, ts=reply["ts"])
+    assert [m["ts"] for m in answer["messages"]] == [root["ts"], reply["ts"]]
+
+
+async def test_replies_pages_carry_the_parent_only_first(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A long thread pages with a cursor; the parent leads the first page only."""
+    root = slack.user_posts(scene.support.id, scene.customer.id, "help")
+    for n in range(3):
+        slack.user_posts(scene.support.id, scene.agent.id, f"r{n}", thread_ts=root["ts"])
+    first = await client.conversations_replies(channel=scene.support.id, ts=root["ts"], limit=2)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = await client.conversations_replies(
+        channel=scene.support.id, ts=root["ts"], limit=2, cursor=cursor
+    )
+    assert [m["text"] for m in first["messages"]] == ["help", "r0"]
+    assert [m["text"] for m in second["messages"]] == ["r1", "r2"]
+    assert (first["has_more"], second["has_more"]) == (True, False)
+
+
+async def test_replies_of_an_unknown_ts_is_thread_not_found(
+    scene: Scene, client: AsyncWebClient
+) -> None:
+    """conversations.replies for a ts the channel never had fails with thread_not_found."""
+    failure = await api_error(client.conversations_replies(channel=scene.support.id, ts="1.000001"))
+    assert failure.response["error"] == "thread_not_found"
+
+
 async def test_history_of_a_channel_without_the_bot_is_not_in_channel(
     scene: Scene, client: AsyncWebClient
 ) -> None:
@@ -484,6 +602,16 @@ async def test_fault_for_one_channel_spares_the_others(
     await client.chat_postMessage(channel=dm.id, text="fine")
     failure = await api_error(client.chat_postMessage(channel=scene.support.id, text="x"))
     assert failure.response["error"] == "not_in_channel"
+
+
+async def test_rate_limited_history_says_how_long_to_wait(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """conversations.history can be throttled like any method: 429 with Retry-After."""
+    slack.fail("conversations.history", status=429, retry_after=30, channel=scene.support.id)
+    failure = await api_error(client.conversations_history(channel=scene.support.id))
+    assert (failure.response.status_code, failure.response.headers["Retry-After"]) == (429, "30")
+    assert (await client.conversations_history(channel=scene.support.id))["ok"] is True
 
 
 async def test_fault_without_count_lasts_until_cleared(

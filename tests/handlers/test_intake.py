@@ -135,6 +135,19 @@ async def test_reply_in_unknown_thread_is_ignored(desk: Desk) -> None:
     assert result.outcome is Outcome.IGNORED
 
 
+async def test_reply_ignored_before_its_thread_was_a_ticket_joins_it_when_seen_again(
+    desk: Desk, store: SqliteStore
+) -> None:
+    """A reply read before its root became a ticket (live during a catch-up) joins it later."""
+    reply = message(BOB, "looking", place=SUPPORT.in_thread("root"), message_id="reply")
+    first = await desk.receive(reply)
+    await post(desk, ALICE, "printer on fire", message_id="root")
+    again = await desk.receive(reply)
+    assert (first.outcome, again.outcome) == (Outcome.IGNORED, Outcome.APPENDED)
+    messages = await store.read(lambda tx: tx.messages(1, include_internal=True))
+    assert [m.text for m in messages] == ["printer on fire", "looking"]
+
+
 async def test_edit_updates_text_and_is_audited(desk: Desk, store: SqliteStore) -> None:
     """An edit replaces the stored text (and the subject, for the first message) and is audited."""
     await post(desk, ALICE, "printr on fire", message_id="root")

@@ -4,5 +4,6 @@
 `outbound` renders notices and delivers them; `blocks` draws the triage card and App Home;
 `escaping` keeps mrkdwn inert and within Slack's limits; `directory` looks people and user
 groups up; `startup` checks the workspace set-up; `manifest` describes the Slack app;
-`http` serves HTTP mode with Bolt's form parsing put right.
+`http` serves HTTP mode with Bolt's form parsing put right; `catchup` reads what was posted
+while deskbot was away, and keeps each channel's read cursor.
 """

@@ -4,7 +4,8 @@ Every listener runs before Bolt acknowledges (`process_before_response=True`): a
 acknowledged only once the desk has committed it, so a crash never loses an acknowledged
 message, and a listener that fails leaves its event un-acknowledged for Slack to deliver
 again (the desk's dedupe keys make that harmless). Retries are never skipped: a retry may be
-the first delivery that got through.
+the first delivery that got through. What Slack never delivered (posted while deskbot was
+down, or Socket Mode disconnected) is read back after each connection (`catchup`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 
 from bot.adapters.slack import blocks, escaping, inbound, startup, wording
+from bot.adapters.slack.catchup import SlackCatchUp, Sleep
 from bot.adapters.slack.client import error_code, is_transient, web_client
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.http import SlackHttpServer
@@ -29,8 +32,10 @@ from bot.adapters.slack.outbound import SlackSender
 from bot.adapters.slack.startup import SlackIdentity, SlackStartupError
 from bot.config import Config
 from handlers.desk import Desk
+from handlers.intake import IntakeResult
 from handlers.models import Command, Inbound, Person, Place, Reply
 from handlers.ports import Clock
+from storage.cursors import ChannelCursors
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +92,14 @@ class SlackAdapter:
     platform = PLATFORM
 
     def __init__(
-        self, config: Config, desk: Desk, clock: Clock, *, ping_interval: float = 10.0
+        self,
+        config: Config,
+        desk: Desk,
+        cursors: ChannelCursors,
+        clock: Clock,
+        *,
+        ping_interval: float = 10.0,
+        pause: Sleep = asyncio.sleep,  # waits out rate limits while catching up
     ) -> None:
         self.config = config.slack
         self.roles = config.roles
@@ -96,6 +108,9 @@ class SlackAdapter:
         groups = (group for _, group in startup.configured_usergroups(config.roles))
         self.directory = SlackDirectory(self.client, groups, clock)
         self.sender = SlackSender(self.client, self.config)
+        self.catch_up = SlackCatchUp(
+            self.client, desk, cursors, clock, self._take, self.config.support_channels, sleep=pause
+        )
         http = self.config.mode == "http"
         secret = self.config.signing_secret
         self.app = AsyncApp(
@@ -166,15 +181,19 @@ class SlackAdapter:
                     f"slack.http: cannot listen on {where} ({error.strerror or error})"
                 ) from None
             log.info("Taking Slack's requests at %s", self.url)
+            self.catch_up.request(self.identity)  # HTTP mode never reconnects: once is all
             return
         token = self.config.app_token.get_secret_value() if self.config.app_token else ""
         await startup.check_app_token(self.client, token)
         self._socket = AsyncSocketModeHandler(self.app, token, ping_interval=self._ping_interval)
+        self._socket.client.message_listeners.append(self._on_socket_message)
         await self._socket.connect_async()
         log.info("Connected to Slack over Socket Mode")
 
     async def stop(self) -> None:
         """Refuse new events, let those in flight finish (and be acked), then disconnect."""
+        self._in_flight.closing = True  # and a reconnection meanwhile starts no catch-up
+        await self.catch_up.stop()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(STOP_TIMEOUT):
                 await self._in_flight.finish()
@@ -184,6 +203,13 @@ class SlackAdapter:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+
+    async def _on_socket_message(
+        self, client: AsyncBaseSocketModeClient, message: dict[str, Any], raw: str | None
+    ) -> None:
+        # Slack says hello on every new connection: catch up on what came while there was none.
+        if message.get("type") == "hello" and not self._in_flight.closing:
+            self.catch_up.request(self._identity())
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -252,9 +278,15 @@ class SlackAdapter:
         message = inbound.read_message(event, self._identity().team_id, body.get("event_id"))
         if message is None:
             return
+        result = await self._take(message)
+        await self.catch_up.seen(self.workspace, message, result)
+
+    async def _take(self, message: SlackMessage) -> IntakeResult:
+        """Hand a message to the desk (live or caught up); tell its author what they should know."""
         result = await self.desk.receive(await self._inbound(message))
         if result.reply and message.user:
             await self._tell(message.user, message.channel, message.thread_ts, result.reply)
+        return result
 
     async def _inbound(self, message: SlackMessage, requested_by: Person | None = None) -> Inbound:
         identity = self._identity()
@@ -287,6 +319,9 @@ class SlackAdapter:
         key = inbound.event_key(self._identity().team_id, event_id)
         message = inbound.read_posted(fetched, channel, key)
         result = await self.desk.receive(await self._inbound(message, requested_by=reactor))
+        # After downtime the ticket's thread is read from the reaction on.
+        reacted_at = (body.get("event") or {}).get("event_ts")
+        await self.catch_up.seen(self.workspace, message, result, at=reacted_at)
         if result.reply:
             await self._tell(user, channel, None, result.reply)
 

@@ -85,6 +85,18 @@ def retry_after(response: HttpResponse) -> float:
     return 1.0
 
 
+def rate_limit_wait(error: SlackApiError) -> float:
+    """How long a rate-limited call's Retry-After says to wait (1 s when it says nothing)."""
+    for name, value in (error.response.headers or {}).items():
+        if name.lower() == "retry-after":
+            first = value[0] if isinstance(value, list) and value else value
+            try:
+                return float(first)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
     """Connection errors and 5xx retried twice with backoff; short rate limits once."""
     backoff = BackoffRetryIntervalCalculator(SERVER_ERROR_BACKOFF, ProportionalJitter())

@@ -4,7 +4,8 @@ Pure functions over the payload shapes Slack documents. The adapter looks people
 user groups) and hands the results to the desk; nothing here decides anything.
 
 Dedupe keys: a posted message is keyed by its channel and ts, so however many envelopes
-announce it (Events API retries, a Socket Mode envelope sent twice) it is one message. An
+announce it (Events API retries, a Socket Mode envelope sent twice), or whether a catch-up
+after downtime read it from the channel's history instead, it is one message. An
 edit, a deletion or a 🎫 reaction is keyed by the Events API `event_id`, which Slack keeps
 across redeliveries of the same event.
 """
@@ -98,6 +99,13 @@ def read_message(event: JsonDict, team_id: str, event_id: str | None) -> SlackMe
         previous = {**(event.get("previous_message") or {}), "ts": event["deleted_ts"]}
         return _read(previous, channel, InboundKind.DELETED, key)
     return None
+
+
+def read_history(message: JsonDict, channel: str, team_id: str) -> SlackMessage | None:
+    """Read a message from `conversations.history`/`.replies` as its live event is read."""
+    if message.get("subtype") not in _POSTED_SUBTYPES or not message.get("ts"):
+        return None  # channel_join and the like: not conversation, as live
+    return read_posted(message, channel, message_key(team_id, channel, str(message["ts"])))
 
 
 def read_posted(message: JsonDict, channel: str, dedupe_key: str) -> SlackMessage:

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.adapter import SlackAdapter
+from bot.adapters.slack.catchup import Sleep
 from bot.config import Config, SlackHttpConfig
 from bot.desk_settings import desk_settings
 from bot.outbox import OutboxWorker
 from handlers.desk import Desk
+from storage.cursors import ChannelCursors
 from storage.store import SqliteStore
 from tests.builders import rows
 from tests.clock import FakeClock
@@ -126,13 +128,14 @@ class SlackDesk:
     """deskbot running on the fake Slack, with ways to act as Slack and its people."""
 
     def __init__(self, slack: FakeSlack, scene: Scene, config: Config, store: SqliteStore,
-                 clock: FakeClock) -> None:  # fmt: skip
+                 clock: FakeClock, pause: Sleep = asyncio.sleep) -> None:  # fmt: skip
         self.slack, self.scene, self.config, self.store = slack, scene, config, store
         self.clock = clock
         self.mode = config.slack.mode
         self.outbox = OutboxWorker(store, clock)
         self.desk = Desk(store, clock, desk_settings(config), on_notices=self.outbox.wake)
-        self.adapter = SlackAdapter(config, self.desk, clock)
+        cursors = ChannelCursors(store)
+        self.adapter = SlackAdapter(config, self.desk, cursors, clock, pause=pause)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -151,11 +154,18 @@ class SlackDesk:
                 await self._tasks[1]  # startup failed: raise its error here
             if self.mode == "socket":
                 await self.slack.socket_wait_connected(connections + 1)
+            await self.caught_up()
         except BaseException:
             await self.stop()
             raise
         finally:
             waiting.cancel()
+
+    async def caught_up(self, runs: int = 1) -> None:
+        """Wait until the adapter has caught up `runs` times since start, and notices went."""
+        async with asyncio.timeout(WAIT):
+            await self.adapter.catch_up.settled(runs)
+        await self.settle()
 
     async def stop(self) -> None:
         """Stop Slack first (letting events in flight finish), then the outbox."""

@@ -41,7 +41,10 @@ Set up the workspace
 `add_usergroup(handle, [user ids], name=)` and `dm_channel(user_id)` (the bot's DM, App
 Home's channel). Ids look like Slack's (`C…`, `U…`, `S…`, `D…`). `user_posts(channel, user,
 text, thread_ts=None)` records a person's message and returns the `message` event announcing
-it, so the bot can reply in its thread, react to it, link to it.
+it, so the bot can reply in its thread, react to it, link to it. A message recorded and never
+delivered is one posted while the app was away: `conversations.history` (newest first, at
+most 999 a page, thread replies left out) and `conversations.replies` (the parent first,
+then the replies) show it, within `oldest`/`latest` (`inclusive` takes the ends in).
 
 Deliver events
 --------------

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from .api_core import ApiContext, ApiError, page_metadata, paginate
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .api_core import ApiContext, ApiError, Args, page_metadata, paginate
 from .state import Channel, JsonDict, StoredMessage
 
 _TYPE_OF = {"channel": "public_channel", "group": "private_channel", "im": "im"}
+HISTORY_MAX_LIMIT = 999  # "specify a limit value under 1000"
+REPLIES_MAX_LIMIT = 1000
 
 
 def info(ctx: ApiContext) -> JsonDict:
@@ -23,11 +28,15 @@ def members(ctx: ApiContext) -> JsonDict:
 
 
 def history(ctx: ApiContext) -> JsonDict:
-    """conversations.history: the channel's messages, newest first, within latest/oldest."""
+    """conversations.history: the channel's messages, newest first, within latest/oldest.
+
+    Thread replies are left out (broadcast ones stay); a page holds at most 999 messages.
+    """
     channel = ctx.member_channel()
+    window = TimeWindow.of(ctx.args)
     newest_first = list(reversed(ctx.workspace.history(channel.id)))
-    window = [m for m in newest_first if _in_window(ctx, m)]
-    page, cursor = paginate(window, ctx.args, default_limit=100)
+    in_window = [m for m in newest_first if window.holds(m.ts)]
+    page, cursor = paginate(in_window, ctx.args, default_limit=100, max_limit=HISTORY_MAX_LIMIT)
     return {
         "ok": True,
         "messages": _render_all(ctx, page),
@@ -37,31 +46,66 @@ def history(ctx: ApiContext) -> JsonDict:
     }
 
 
-def _in_window(ctx: ApiContext, message: StoredMessage) -> bool:
-    ts = float(message.ts)
-    latest = float(ctx.args.text("latest") or "inf")
-    oldest = float(ctx.args.text("oldest") or "0")
-    if ctx.args.flag("inclusive"):
-        return oldest <= ts <= latest
-    return oldest < ts < latest
-
-
 def replies(ctx: ApiContext) -> JsonDict:
-    """conversations.replies: a thread's parent then its replies, oldest first."""
+    """conversations.replies: a thread's parent, then its replies within latest/oldest.
+
+    `ts` may name the parent or any reply: either way the whole thread answers. The parent
+    leads the first page whatever the time window; later pages hold replies only.
+    """
     channel = ctx.member_channel()
-    message = ctx.workspace.message(channel.id, ctx.args.required("ts", "thread_not_found"))
+    ts = ctx.args.required("ts", "thread_not_found")
+    window = TimeWindow.of(ctx.args)
+    message = ctx.workspace.message(channel.id, ts)
+    if message is not None and message.is_reply and message.thread_ts is not None:
+        message = ctx.workspace.message(channel.id, message.thread_ts)
     if message is None:
         raise ApiError("thread_not_found")
-    thread = [message]
-    if not message.is_reply:
-        thread += ctx.workspace.replies(channel.id, message.ts)
-    page, cursor = paginate(thread, ctx.args, default_limit=1000)
+    found = ctx.workspace.replies(channel.id, message.ts)
+    thread = [message, *(m for m in found if window.holds(m.ts))]
+    page, cursor = paginate(thread, ctx.args, default_limit=1000, max_limit=REPLIES_MAX_LIMIT)
     return {
         "ok": True,
         "messages": _render_all(ctx, page),
         "has_more": bool(cursor),
         **page_metadata(cursor),
     }
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The `oldest`/`latest`/`inclusive` arguments: which message timestamps a read covers."""
+
+    oldest: Decimal
+    latest: Decimal | None  # None: up to now, which is every message there is
+    inclusive: bool
+
+    @classmethod
+    def of(cls, args: Args) -> TimeWindow:
+        """Read the window from a call's arguments, refusing timestamps like Slack does."""
+        oldest = _timestamp(args.text("oldest"), "invalid_ts_oldest")
+        latest = _timestamp(args.text("latest"), "invalid_ts_latest")
+        return cls(oldest or Decimal(0), latest, args.flag("inclusive"))
+
+    def holds(self, ts: str) -> bool:
+        """Whether a message with this ts is inside the window (the ends only when inclusive)."""
+        at = Decimal(ts)
+        after_oldest = at >= self.oldest if self.inclusive else at > self.oldest
+        if self.latest is None:
+            return after_oldest
+        before_latest = at <= self.latest if self.inclusive else at < self.latest
+        return after_oldest and before_latest
+
+
+def _timestamp(value: str | None, error: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        at = Decimal(value)
+    except InvalidOperation as exc:
+        raise ApiError(error) from exc
+    if not at.is_finite() or at < 0:
+        raise ApiError(error)
+    return at
 
 
 def _render_all(ctx: ApiContext, messages: list[StoredMessage]) -> list[JsonDict]:

@@ -133,10 +133,16 @@ class ApiContext:
         return self.member_channel()
 
 
-def paginate(items: Sequence[T], args: Args, default_limit: int) -> tuple[list[T], str]:
-    """Return one page of `items` and the `next_cursor` ("" on the last page)."""
+def paginate(
+    items: Sequence[T], args: Args, default_limit: int, max_limit: int | None = None
+) -> tuple[list[T], str]:
+    """Return one page of `items` and the `next_cursor` ("" on the last page).
+
+    A `limit` above `max_limit` is cut to it, as Slack serves at most that many a page.
+    """
     offset = _decode_cursor(args.text("cursor"))
-    end = offset + args.integer("limit", default_limit)
+    limit = args.integer("limit", default_limit)
+    end = offset + (limit if max_limit is None else min(limit, max_limit))
     return list(items[offset:end]), _encode_cursor(end) if end < len(items) else ""
 
 
