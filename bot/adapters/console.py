@@ -43,7 +43,7 @@ COMMAND = "/ticket"
 SETTLE_TIMEOUT = 2.0
 NAME = r"[a-z][a-z0-9_.-]{0,31}"
 _NAME = re.compile(NAME)
-_SPEAKER = re.compile(rf"({NAME}):\s+(.*)")
+_SPEAKER = re.compile(rf"({NAME}):(?:\s+(.*))?")
 _THREAD = re.compile(r"#(\d{1,18})(?:\s+(.*))?")
 _MENTION = re.compile(r"@([A-Za-z][\w.-]{0,31})")
 QUIT, HELP_COMMAND, AS = ("/quit", "/exit"), "/help", "/as"
@@ -51,9 +51,9 @@ QUIT, HELP_COMMAND, AS = ("/quit", "/exit"), "/help", "/as"
 HELP = """\
 deskbot console: you are in #support, typing as several people.
 Start a line with who speaks, a lowercase name and a colon:
-  alice: my printer is on fire       a customer posts: a new ticket
-  bob: /ticket claim 1               an agent runs a command (/ticket help)
-  bob: #1 try turning it off and on  a reply in ticket 1's thread
+  alice: my printer is on fire  a customer posts: a new ticket
+  bob: /ticket claim 1          an agent's command (/ticket help lists them)
+  bob: #1 try the other tray    a reply in ticket 1's thread
 ("Update: still broken" is text: Update is not a lowercase name.)
   /as carol   lines without a name are carol's (the prompt shows who)
   /help       this text
@@ -66,10 +66,12 @@ AS_USAGE = "Usage: /as <name>, a lowercase name like /as carol."
 
 
 def unknown_console_command(word: str) -> str:
+    """Refuse a line that starts with a /command the console does not have."""
     return f"Unknown console command {word}; /help lists them."
 
 
 def unknown_command(word: str) -> str:
+    """Refuse a /command after a name or a ticket number: only /ticket works there."""
     return (
         f"Unknown command {word}; only {COMMAND} … runs here ({COMMAND} help lists its commands)."
     )
@@ -94,7 +96,7 @@ def parse_line(line: str, speaker: str | None) -> Line | str | None:
         return None
     match = _SPEAKER.fullmatch(text)
     if match:
-        speaker, text = match.group(1), match.group(2).strip()
+        speaker, text = match.group(1), (match.group(2) or "").strip()
     elif speaker is None:
         return WHO_SPEAKS
     ticket = None

@@ -36,6 +36,8 @@ WHO = console.WHO_SPEAKS
         ("see http://x.y:80/z", "carol", Line("carol", None, "see http://x.y:80/z")),
         ("Update: still broken", "carol", Line("carol", None, "Update: still broken")),
         ("erin.k-2: hi", None, Line("erin.k-2", None, "hi")),
+        ("alice:", "carol", Line("alice", None, "")),
+        ("re:thing", "carol", Line("carol", None, "re:thing")),
         ("/ticket list", "carol", Line("carol", None, "/ticket list")),
         ("   ", "carol", None),
         ("hello", None, WHO),
