@@ -99,7 +99,10 @@ def _platforms(
     """Build each enabled platform's adapter."""
     found = []
     if config.console_enabled:
-        console = ConsoleAdapter(desk, out, settle=outbox.drain)
+        typed = lines is None and sys.stdin.isatty()
+        console = ConsoleAdapter(
+            desk, out, settle=outbox.drain, prompt=typed and out.isatty(), wrap=out.isatty()
+        )
         found.append(
             Platform(
                 "console",

@@ -160,10 +160,17 @@ class Verb:
     run: Callable[[Call], str] = field(repr=False)
     customers_too: bool = False
     reports: bool = False  # answers with the digest, read on the reporting connection
+    customer_summary: str = ""  # what the verb does for a customer, when that is less
 
     @property
     def usage(self) -> str:
         return f"{self.name} {self.args}".strip()
+
+    def summary_for(self, role: Role) -> str:
+        """What the verb does for someone in `role`, as help lists it."""
+        if role is Role.CUSTOMER and self.customer_summary:
+            return self.customer_summary
+        return self.summary
 
     def allows(self, role: Role) -> bool:
         return role.at_least(self.role) or (self.customers_too and role is Role.CUSTOMER)
@@ -174,7 +181,7 @@ def _help(call: Call) -> str:
     lines = ["/ticket commands (in a ticket's thread you can leave out the id):"]
     for verb in VERBS.values():
         if verb.allows(call.role):
-            lines.append(f"  /ticket {verb.usage} — {verb.summary}")
+            lines.append(f"  /ticket {verb.usage} — {verb.summary_for(call.role)}")
     return "\n".join(lines)
 
 
@@ -403,17 +410,28 @@ VERBS = _registry(
         Role.AGENT,
         _resolve,
         customers_too=True,
+        customer_summary="mark your ticket solved, with an optional summary",
     ),
     Verb("close", "<id>", "close a resolved ticket for good", Role.AGENT, _close),
     Verb(
         "reopen",
         "<id>",
-        "reopen a resolved or closed ticket",
+        # Discord shows this summary to everyone, so it says who may do what.
+        "reopen a resolved ticket, or (agents) a closed one",
         Role.AGENT,
         _reopen,
         customers_too=True,
+        customer_summary="reopen your resolved ticket",
     ),
-    Verb("status", "<id>", "show a ticket", Role.AGENT, _status, customers_too=True),
+    Verb(
+        "status",
+        "<id>",
+        "show a ticket",
+        Role.AGENT,
+        _status,
+        customers_too=True,
+        customer_summary="show your ticket",
+    ),
     Verb("why", "<id>", "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
     Verb(
         "list",
@@ -422,6 +440,7 @@ VERBS = _registry(
         Role.AGENT,
         _list,
         customers_too=True,
+        customer_summary="show your tickets",
     ),
     Verb("mine", "", "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
     Verb("digest", "", "the leads' digest, as of now", Role.LEAD, _digest, reports=True),

@@ -3,11 +3,16 @@
     alice: my printer is on fire        alice posts in #support (a new ticket)
     bob: /ticket claim 1                bob runs a command
     bob: #1 have you tried turning it off and on?   bob replies in ticket 1's thread
-    /as carol                           from now on, lines without "name:" are carol's
+    /as carol                           lines without a name are carol's from now on
     /help, /quit
 
+Who speaks is never guessed: a line starts with a lowercase name and a colon, or belongs to
+the speaker chosen with `/as` (the prompt shows who), or gets a hint. Names are lowercase so
+that an ordinary sentence like "Update: still broken" is text, not a speaker. A line that
+starts with `/` is a console command or `/ticket …`; anything else is refused, not posted.
+
 Like every adapter it only translates: lines into messages and commands for the desk, and
-the desk's notices and answers into printed lines.
+the desk's notices and answers into printed lines, wrapped to the terminal's width.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import asyncio
 import contextlib
 import logging
 import re
+import shutil
 import sys
+import textwrap
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +33,7 @@ from typing import TextIO
 from bot.desk_settings import CONSOLE_LEADS, CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_WORKSPACE
 from handlers import texts
 from handlers.desk import Desk
+from handlers.intake import Outcome
 from handlers.models import Command, Inbound, InboundKind, Notice, NoticeKind, Person, Place
 
 log = logging.getLogger(__name__)
@@ -33,17 +41,40 @@ log = logging.getLogger(__name__)
 PLATFORM = "console"
 COMMAND = "/ticket"
 SETTLE_TIMEOUT = 2.0
-_SPEAKER = re.compile(r"([A-Za-z][\w.-]{0,31}):\s+(.*)")
+NAME = r"[a-z][a-z0-9_.-]{0,31}"
+_NAME = re.compile(NAME)
+_SPEAKER = re.compile(rf"({NAME}):(?:\s+(.*))?")
 _THREAD = re.compile(r"#(\d{1,18})(?:\s+(.*))?")
 _MENTION = re.compile(r"@([A-Za-z][\w.-]{0,31})")
+QUIT, HELP_COMMAND, AS = ("/quit", "/exit"), "/help", "/as"
 
 HELP = """\
-deskbot console: you are in #support. Type as someone, e.g.
-  alice: my printer is on fire        (a customer opens a ticket)
-  bob: /ticket claim 1                (an agent runs a command; /ticket help lists them)
-  bob: #1 try turning it off and on   (a reply in ticket 1's thread)
-  /as carol                           (lines without "name:" are now carol's)
-  /help  this text      /quit  leave (end of input works too)"""
+deskbot console: you are in #support, typing as several people.
+Start a line with who speaks, a lowercase name and a colon:
+  alice: my printer is on fire  a customer posts: a new ticket
+  bob: /ticket claim 1          an agent's command (/ticket help lists them)
+  bob: #1 try the other tray    a reply in ticket 1's thread
+("Update: still broken" is text: Update is not a lowercase name.)
+  /as carol   lines without a name are carol's (the prompt shows who)
+  /help       this text
+  /quit       leave (end of input works too)"""
+WHO_SPEAKS = (
+    'Who is speaking? Start the line with a lowercase name, like "alice: hello",'
+    " or choose a speaker with /as alice."
+)
+AS_USAGE = "Usage: /as <name>, a lowercase name like /as carol."
+
+
+def unknown_console_command(word: str) -> str:
+    """Refuse a line that starts with a /command the console does not have."""
+    return f"Unknown console command {word}; /help lists them."
+
+
+def unknown_command(word: str) -> str:
+    """Refuse a /command after a name or a ticket number: only /ticket works there."""
+    return (
+        f"Unknown command {word}; only {COMMAND} … runs here ({COMMAND} help lists its commands)."
+    )
 
 
 @dataclass(frozen=True)
@@ -56,19 +87,25 @@ class Line:
 
 
 def parse_line(line: str, speaker: str | None) -> Line | str | None:
-    """Read a typed line; a string is a hint for the typist, None means nothing to do."""
+    """Read a typed line; a string is a hint for the typist, None means nothing to do.
+
+    `speaker` is the one chosen with /as: a line without a name of its own is theirs.
+    """
     text = line.strip()
     if not text:
         return None
     match = _SPEAKER.fullmatch(text)
     if match:
-        speaker, text = match.group(1), match.group(2).strip()
-    if speaker is None:
-        return 'Who is speaking? Start with a name, like "alice: hello", or type /as alice.'
+        speaker, text = match.group(1), (match.group(2) or "").strip()
+    elif speaker is None:
+        return WHO_SPEAKS
     ticket = None
     thread = _THREAD.fullmatch(text)
     if thread:
         ticket, text = int(thread.group(1)), (thread.group(2) or "").strip()
+    word = text.split(maxsplit=1)[0] if text else ""
+    if word.startswith("/") and word != COMMAND:
+        return unknown_command(word)
     return Line(speaker, ticket, text)
 
 
@@ -102,20 +139,48 @@ class ConsoleAdapter:
         desk: Desk,
         out: TextIO = sys.stdout,
         settle: Callable[[], Awaitable[None]] | None = None,
+        *,
+        prompt: bool = False,
+        wrap: bool = False,
     ) -> None:
         self.desk = desk
         self.out = out
         self.speaker: str | None = None
         # In a terminal, what a line causes should print before the next line is read.
         self.settle = settle
+        self.prompt = prompt  # someone types at a terminal: show whose line comes next
+        self.wrap = wrap  # `out` is a terminal: fit lines to its width
+        self._prompting = False
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, head: str = "") -> None:
+        """Print `text` after `head`, its later lines aligned under the first."""
+        self._print(block(head, text, self._width()))
+
+    def _print(self, text: str) -> None:
+        interrupted = self._prompting
+        if interrupted:  # a notice arrived while waiting at the prompt: start a fresh line
+            self.out.write("\n")
         print(text, file=self.out, flush=True)
+        if interrupted:
+            self._prompt()
+
+    def _width(self) -> int | None:
+        # Asked each time, so that a resized terminal is followed. One column spare keeps a
+        # full line from wrapping a second time in terminals that wrap at the last column.
+        return shutil.get_terminal_size().columns - 1 if self.wrap else None
+
+    def _prompt(self) -> None:
+        if self.prompt:
+            self.out.write(f"{self.speaker or ''}> ")
+            self.out.flush()
+            self._prompting = True
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         """Serve typed lines until /quit or the end of input."""
         self.say(HELP)
+        self._prompt()
         async for raw in lines:
+            self._prompting = False  # the typist's Enter ended the prompt's line
             try:
                 if not await self.handle(raw):
                     return
@@ -124,6 +189,10 @@ class ConsoleAdapter:
                 log.exception("The console could not handle %r", raw.strip())
                 self.say(texts.unexpected_failure())
             await self._settle()
+            self._prompt()
+        if self._prompting:  # end of input typed at the prompt: leave the shell a clean line
+            self.out.write("\n")
+            self._prompting = False
 
     async def _settle(self) -> None:
         if self.settle is None:
@@ -135,24 +204,26 @@ class ConsoleAdapter:
     async def handle(self, raw: str) -> bool:
         """Act on one line; False means the typist asked to leave."""
         text = raw.strip()
-        if text in ("/quit", "/exit"):
+        word, _, rest = text.partition(" ")
+        if word in QUIT:
             return False
-        if text == "/help":
+        if word == HELP_COMMAND:
             self.say(HELP)
-        elif text.startswith("/as"):
-            self._switch(text.removeprefix("/as").strip())
+        elif word == AS:
+            self._switch(rest.strip())
+        elif word.startswith("/") and word != COMMAND:
+            self.say(unknown_console_command(word))
         else:
             parsed = parse_line(text, self.speaker)
             if isinstance(parsed, str):
                 self.say(parsed)
             elif parsed is not None:
-                self.speaker = parsed.speaker
                 await self._speak(parsed)
         return True
 
     def _switch(self, name: str) -> None:
-        if not _SPEAKER.fullmatch(f"{name}: x"):
-            self.say("Usage: /as <name>, e.g. /as carol")
+        if not _NAME.fullmatch(name):
+            self.say(AS_USAGE)
             return
         self.speaker = name
         self.say(f"(you are now {name})")
@@ -160,7 +231,7 @@ class ConsoleAdapter:
     async def _speak(self, line: Line) -> None:
         place = await self._place(line)
         if place is None:
-            self.say(f"(only {line.speaker} sees) No ticket #{line.ticket} here.")
+            self._private(line.speaker, f"No ticket #{line.ticket} here.")
             return
         if line.text == COMMAND or line.text.startswith(COMMAND + " "):
             await self._command(line, place)
@@ -180,7 +251,7 @@ class ConsoleAdapter:
         text = line.text.removeprefix(COMMAND).strip()
         mentions = tuple(person(name) for name in _MENTION.findall(text))
         reply = await self.desk.execute(Command(person(line.speaker), place, text, mentions))
-        self.say(_private(line.speaker, reply.text))
+        self._private(line.speaker, reply.text)
 
     async def _message(self, line: Line, place: Place) -> None:
         message_id = uuid.uuid4().hex[:16]
@@ -194,7 +265,13 @@ class ConsoleAdapter:
         )
         result = await self.desk.receive(inbound)
         if result.reply:
-            self.say(_private(line.speaker, result.reply))
+            self._private(line.speaker, result.reply)
+        elif result.outcome is Outcome.APPENDED:
+            # In a chat the message would show in the thread; here, say where it went.
+            self.say(f"({line.speaker}'s message added to ticket #{result.ticket_id})")
+
+    def _private(self, speaker: str, text: str) -> None:
+        self.say(text, head=f"(only {speaker} sees) ")
 
     def leads_workspace(self) -> str:
         return CONSOLE_WORKSPACE
@@ -202,32 +279,48 @@ class ConsoleAdapter:
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Print a notice where it would appear; return its console message id."""
         message_id = edit_of or f"bot-{uuid.uuid4().hex[:12]}"
-        self.say(render(notice, edited=edit_of is not None))
+        self._print(render(notice, edited=edit_of is not None, width=self._width()))
         return message_id
 
 
-def _private(speaker: str, text: str) -> str:
-    return _indent(f"(only {speaker} sees) ", text)
-
-
-def _indent(head: str, text: str) -> str:
+def block(head: str, text: str, width: int | None = None) -> str:
+    """`text` after `head`, later lines under its first, each wrapped to `width` if given."""
     pad = " " * len(head)
-    first, *rest = text.splitlines() or [""]
-    return "\n".join([head + first, *(pad + line for line in rest)])
+    if width is not None and len(pad) > width // 2:
+        pad = "    "  # a narrow terminal: leave the words room
+    printed = []
+    for index, line in enumerate(text.splitlines() or [""]):
+        first = head if index == 0 else pad
+        if width is None:
+            printed.append((first + line).rstrip())
+            continue
+        # An indented line is an item of a list: its continuation hangs under the item.
+        lead = line[: len(line) - len(line.lstrip())]
+        indent = pad + lead + ("  " if lead else "")
+        wrapped = textwrap.wrap(
+            line,
+            width,
+            initial_indent=first,
+            subsequent_indent=indent,
+            break_long_words=False,  # links and ids stay whole, and clickable
+            break_on_hyphens=False,
+        )
+        printed.extend(wrapped or [first.rstrip()])
+    return "\n".join(printed)
 
 
 _CHANNEL_NAMES = {CONSOLE_SUPPORT: "#support", CONSOLE_TRIAGE: "#triage", CONSOLE_LEADS: "#leads"}
 
 
-def render(notice: Notice, *, edited: bool) -> str:
-    """A notice as a printed line, labelled with where it appears."""
+def render(notice: Notice, *, edited: bool, width: int | None = None) -> str:
+    """A notice as printed lines, labelled with where it appears."""
     channel = _CHANNEL_NAMES.get(notice.place.channel, f"#{notice.place.channel}")
     mentions = " ".join(f"@{mention.id}" for mention in notice.mentions)
     text = f"{mentions} {notice.text}" if mentions else notice.text
     if notice.kind is NoticeKind.CARD:
         label = "card updated" if edited else "new card"
-        return _indent(f"  [{channel}] {label}: ", text)
+        return block(f"  [{channel}] {label}: ", text, width)
     if notice.direct_to is not None:
-        return _indent(f"  [direct message to {notice.direct_to}] deskbot: ", notice.text)
+        return block(f"  [direct message to {notice.direct_to}] deskbot: ", notice.text, width)
     where = f"{channel} › ticket #{notice.ticket_id}" if notice.place.thread else channel
-    return _indent(f"  [{where}] deskbot: ", text)
+    return block(f"  [{where}] deskbot: ", text, width)

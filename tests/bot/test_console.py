@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import Line, parse_line
+from bot.adapters import console
+from bot.adapters.console import ConsoleAdapter, Line, parse_line
+from bot.desk_settings import CONSOLE_WORKSPACE
+from handlers.desk import Desk
+from handlers.models import Notice, NoticeKind, Place
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+WHO = console.WHO_SPEAKS
 
 
 @pytest.mark.parametrize(
@@ -23,17 +34,157 @@ ROOT = Path(__file__).resolve().parents[2]
         ("#2 thanks", "alice", Line("alice", 2, "thanks")),
         ("just text", "carol", Line("carol", None, "just text")),
         ("see http://x.y:80/z", "carol", Line("carol", None, "see http://x.y:80/z")),
+        ("Update: still broken", "carol", Line("carol", None, "Update: still broken")),
+        ("erin.k-2: hi", None, Line("erin.k-2", None, "hi")),
+        ("alice:", "carol", Line("alice", None, "")),
+        ("re:thing", "carol", Line("carol", None, "re:thing")),
+        ("/ticket list", "carol", Line("carol", None, "/ticket list")),
         ("   ", "carol", None),
+        ("hello", None, WHO),
+        ("Update: still broken", None, WHO),
+        ("#1 thanks", None, WHO),
+        ("alice: /foo bar", None, console.unknown_command("/foo")),
+        ("#1 /tickets", "carol", console.unknown_command("/tickets")),
     ],
 )
-def test_lines_are_understood(typed: str, speaker: str | None, expected: Line | None) -> None:
-    """`name: text`, `#N text` and plain text by the current speaker."""
+def test_lines_are_understood(typed: str, speaker: str | None, expected: Line | str | None) -> None:
+    """A lowercase `name: text` speaks as name; other lines are the /as speaker's, or a hint."""
     assert parse_line(typed, speaker) == expected
 
 
-def test_line_without_a_speaker_asks_who_speaks() -> None:
-    """Before anyone has spoken, an unnamed line gets a hint."""
-    assert "Who is speaking?" in str(parse_line("hello", None))
+class Typed:
+    """Lines typed into a console, one at a time, with time for notices in between."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.waiting = asyncio.Event()  # set once the console asks for a line not yet typed
+
+    def type(self, *lines: str) -> None:
+        for line in lines:
+            self.queue.put_nowait(line)
+
+    def end(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        while True:
+            if self.queue.empty():
+                self.waiting.set()
+            line = await self.queue.get()
+            if line is None:
+                return
+            yield line
+
+
+async def session(desk: Desk, *lines: str, **options: bool) -> str:
+    """Run a console over `lines` to the end of input; return everything it printed."""
+    out = io.StringIO()
+    typed = Typed()
+    typed.type(*lines)
+    typed.end()
+    await ConsoleAdapter(desk, out, **options).run(aiter(typed))
+    return out.getvalue().removeprefix(console.HELP + "\n")
+
+
+async def test_a_line_without_a_name_is_never_guessed(desk: Desk) -> None:
+    """After `alice: …`, a line without a name gets a hint instead of being alice's."""
+    out = await session(desk, "alice: my printer is on fire", "it is still burning")
+    assert out.splitlines()[-1] == WHO
+    assert await desk.ticket(2) is None
+
+
+async def test_a_sentence_with_a_colon_is_not_a_speaker(desk: Desk) -> None:
+    """`Update: still broken` after /as alice is alice's message, not a ticket from "Update"."""
+    await session(desk, "/as alice", "Update: still broken")
+    ticket = await desk.ticket(1)
+    assert ticket is not None
+    assert (ticket.customer.name, ticket.subject) == ("alice", "Update: still broken")
+
+
+@pytest.mark.parametrize("typed", ["/foo", "/ask", "/ticketing 1", "/"])
+async def test_unknown_console_commands_are_refused(desk: Desk, typed: str) -> None:
+    """A line starting with an unknown /command is refused: no ticket, no speaker change."""
+    out = await session(desk, "/as carol", typed, "/as")
+    word = typed.split()[0]
+    assert f"Unknown console command {word}; /help lists them." in out
+    assert await desk.ticket(1) is None
+
+
+@pytest.mark.parametrize("typed", ["/as", "/as Carol", "/as carol smith", "/as @carol"])
+async def test_as_without_a_lowercase_name_shows_its_usage(desk: Desk, typed: str) -> None:
+    """`/as` needs one lowercase name; anything else is answered with the usage."""
+    out = await session(desk, typed, "hello", prompt=True)
+    assert console.AS_USAGE in out
+    assert WHO in out
+
+
+async def test_prompt_shows_who_is_speaking(desk: Desk) -> None:
+    """At a terminal the prompt is `> ` until /as carol, then `carol> `."""
+    out = await session(desk, "/as carol", "/as dave", prompt=True)
+    assert out == "> (you are now carol)\ncarol> (you are now dave)\ndave> \n"
+
+
+async def test_no_prompt_when_input_is_not_typed_at_a_terminal(desk: Desk) -> None:
+    """Piped input prints answers only, so a scripted demo reads cleanly."""
+    assert await session(desk, "/as carol") == "(you are now carol)\n"
+
+
+async def test_a_notice_at_the_prompt_gets_its_own_line(desk: Desk) -> None:
+    """A notice arriving while the typist waits is printed below the prompt, which follows."""
+    out = io.StringIO()
+    adapter = ConsoleAdapter(desk, out, prompt=True)
+    typed = Typed()
+    typed.type("/as bob")
+    running = asyncio.create_task(adapter.run(aiter(typed)))
+    await typed.waiting.wait()
+    notice = Notice(NoticeKind.REMINDER, Place(CONSOLE_WORKSPACE, "triage"), "#1 is waiting")
+    await adapter.deliver(notice, None)
+    typed.end()
+    await running
+    assert out.getvalue().endswith("bob> \n  [#triage] deskbot: #1 is waiting\nbob> \n")
+
+
+async def test_a_reply_in_a_thread_is_confirmed(desk: Desk) -> None:
+    """`alice: #1 thanks` answers with a short line saying where the message went."""
+    out = await session(desk, "alice: my printer is on fire", "alice: #1 thanks")
+    assert out.splitlines()[-1] == "(alice's message added to ticket #1)"
+
+
+def test_long_text_wraps_under_its_head() -> None:
+    """Wrapped lines hang under the text's first word; list items hang under their item."""
+    text = "one two three four five six\n  - seven eight nine ten"
+    assert console.block("(only bob sees) ", text, 32).splitlines() == [
+        "(only bob sees) one two three",
+        "                four five six",
+        "                  - seven eight",
+        "                    nine ten",
+    ]
+
+
+def test_a_narrow_terminal_keeps_room_for_the_words() -> None:
+    """When the head would take more than half the width, wrapped lines hang by four."""
+    assert console.block("(only bob sees) ", "one two three four", 30).splitlines() == [
+        "(only bob sees) one two three",
+        "    four",
+    ]
+
+
+def test_a_long_link_is_never_broken() -> None:
+    """A word longer than the line (a link) stays whole on a line of its own."""
+    link = "https://example.com/" + "x" * 40
+    assert console.block("", f"see {link} now", 30).splitlines() == ["see", link, "now"]
+
+
+async def test_output_wraps_to_the_terminal_width(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a terminal, answers are wrapped to its width and lose no word."""
+    monkeypatch.setenv("COLUMNS", "60")
+    wide = await session(desk, "bob: /ticket help")
+    wrapped = await session(desk, "bob: /ticket help", wrap=True)
+    assert max(len(line) for line in wide.splitlines()) > 59
+    assert max(len(line) for line in wrapped.splitlines()) <= 59
+    assert wrapped.split() == console.HELP.split() + wide.split()
 
 
 def write_config(tmp_path: Path) -> Path:
@@ -93,6 +244,29 @@ def test_console_run_end_to_end(tmp_path: Path) -> None:
     assert db.execute(
         "SELECT count(*) FROM outbox WHERE status != 'sent' AND status != 'superseded'"
     ).fetchone() == (0,)
+
+
+def readme_demo() -> str:
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"python3 dev.py run <<'EOF'\n(.*?)^EOF$", readme, re.DOTALL | re.MULTILINE)
+    assert found is not None, "the README's scripted demo moved"
+    return found.group(1)
+
+
+def test_readme_demo_does_what_the_readme_says(tmp_path: Path) -> None:
+    """The README's scripted demo, run on the shipped config, prints what the README promises."""
+    config = tmp_path / "config.yaml"
+    config.write_text((ROOT / "config.yaml").read_text())
+    result = deskbot("run", "--config", str(config), stdin=readme_demo())
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[#support › ticket #1] deskbot: Thanks, alice! This is ticket #1." in out
+    assert "[#triage] card updated: #1 · my printer is on fire · claimed" in out
+    assert "(bob's message added to ticket #1)" in out
+    assert "(alice's message added to ticket #1)" in out
+    assert "(only dave sees) /ticket claim is for agents." in out
+    assert "(only carol sees) 1 ticket (all):" in out
+    assert "Who is speaking?" not in out and "Unknown" not in out
 
 
 def test_console_run_continues_after_a_restart(tmp_path: Path) -> None:

@@ -63,6 +63,19 @@ async def test_help_shows_customers_only_their_verbs(desk: Desk) -> None:
     assert "/ticket claim" not in reply.text
 
 
+async def test_customer_help_promises_only_what_customers_may_do(desk: Desk) -> None:
+    """A customer's help offers reopening their resolved ticket, never a closed one."""
+    lines = (await run(desk, ALICE, "help")).text.splitlines()
+    assert "  /ticket reopen <id> — reopen your resolved ticket" in lines
+    assert not [line for line in lines if "closed" in line]
+
+
+async def test_agent_help_offers_reopening_closed_tickets(desk: Desk) -> None:
+    """An agent's help says they may reopen a closed ticket too."""
+    reply = await run(desk, BOB, "help")
+    assert "/ticket reopen <id> — reopen a resolved ticket, or (agents) a closed one" in reply.text
+
+
 async def test_empty_command_shows_help(desk: Desk) -> None:
     """`/ticket` alone answers with the help."""
     assert "/ticket commands" in (await run(desk, BOB, "")).text

@@ -19,6 +19,7 @@ PERMISSIONS = {
     "create_public_threads": "open a thread on each customer's message",
     "send_messages_in_threads": "answer customers in their ticket's thread",
     "read_message_history": "catch up on messages posted while it was offline",
+    "attach_files": "attach the chart to the leads' digest",
 }
 
 

@@ -22,6 +22,7 @@ SUPPORT_TEXT = (
 )
 SUPPORT_FORUM = ("view_channel", "read_message_history", "send_messages_in_threads")
 STAFF = ("view_channel", "send_messages", "read_message_history")
+LEADS = (*STAFF, "attach_files")  # the digest's chart goes there as a file
 
 LABELS = {
     "view_channel": "View Channel",
@@ -29,6 +30,7 @@ LABELS = {
     "send_messages_in_threads": "Send Messages in Threads",
     "create_public_threads": "Create Public Threads",
     "read_message_history": "Read Message History",
+    "attach_files": "Attach Files",
 }
 
 _INVITE = "invite it with `deskbot discord-invite`"
@@ -43,12 +45,12 @@ def check(client: discord.Client, config: DiscordConfig) -> list[str]:
     ]
     for channel_id in config.support_channels:
         problems += _support(client, channel_id)
-    for key, staff_channel in (
-        ("discord.triage_channel", config.triage_channel),
-        ("discord.leads_channel", config.leads_channel),
+    for key, staff_channel, needed in (
+        ("discord.triage_channel", config.triage_channel, STAFF),
+        ("discord.leads_channel", config.leads_channel, LEADS),
     ):
         if staff_channel is not None:
-            problems += _staff(client, key, staff_channel)
+            problems += _staff(client, key, staff_channel, needed)
     return problems
 
 
@@ -64,10 +66,10 @@ def _support(client: discord.Client, channel_id: str) -> list[str]:
     return [f"{key}: {_name(channel)} is not a text or forum channel"]
 
 
-def _staff(client: discord.Client, key: str, channel_id: str) -> list[str]:
+def _staff(client: discord.Client, key: str, channel_id: str, needed: Iterable[str]) -> list[str]:
     channel = client.get_channel(int(channel_id))
     if isinstance(channel, discord.TextChannel):
-        return _permissions(key, channel, STAFF)
+        return _permissions(key, channel, needed)
     if channel is None:
         return [_unknown(key, channel_id)]
     return [f"{key}: {_name(channel)} is not a text channel"]

@@ -7,13 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.adapters.discord import invite
+from bot.adapters.discord import invite, startup
 from bot.cli import main
 from tests.bot.discord.conftest import World
 
 NEEDED = {
     "VIEW_CHANNEL": 1 << 10,
     "SEND_MESSAGES": 1 << 11,
+    "ATTACH_FILES": 1 << 15,
     "READ_MESSAGE_HISTORY": 1 << 16,
     "CREATE_PUBLIC_THREADS": 1 << 35,
     "SEND_MESSAGES_IN_THREADS": 1 << 38,
@@ -25,7 +26,7 @@ def query(url: str) -> dict[str, list[str]]:
 
 
 def test_invite_asks_for_exactly_the_scopes_and_permissions_deskbot_uses() -> None:
-    """Scopes bot and applications.commands; five permissions and not one more."""
+    """Scopes bot and applications.commands; six permissions and not one more."""
     found = query(invite.invite_url(42))
     assert found["client_id"] == ["42"]
     assert found["scope"] == ["bot applications.commands"]
@@ -62,3 +63,9 @@ def test_cli_without_token_or_id_says_what_to_set(
     config.write_text("{}\n")
     assert main(["discord-invite", "--config", str(config)]) == 1
     assert "discord.token is not set" in capsys.readouterr().err
+
+
+def test_invite_grants_every_permission_the_startup_check_wants() -> None:
+    """What startup reports missing is always something the invite asks for."""
+    checked = {*startup.SUPPORT_TEXT, *startup.SUPPORT_FORUM, *startup.STAFF, *startup.LEADS}
+    assert checked <= set(invite.PERMISSIONS)

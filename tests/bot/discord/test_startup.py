@@ -50,7 +50,11 @@ def configure(**discord: Callable[[World], object]) -> Setup:
         (
             deny("leads", "VIEW_CHANNEL"),
             "discord.leads_channel: deskbot lacks View Channel, Send Messages, Read Message"
-            " History in #leads ({leads}){fix}",
+            " History, Attach Files in #leads ({leads}){fix}",
+        ),
+        (
+            deny("leads", "ATTACH_FILES"),
+            "discord.leads_channel: deskbot lacks Attach Files in #leads ({leads}){fix}",
         ),
         (
             configure(support_channels=lambda world: ["1234"]),
@@ -67,7 +71,7 @@ def configure(**discord: Callable[[World], object]) -> Setup:
             "discord.guilds: deskbot is not in guild 1234; invite it with `deskbot discord-invite`",
         ),
     ],
-    ids=["triage", "support", "forum", "leads", "unknown", "not-text", "guild"],
+    ids=["triage", "support", "forum", "leads", "chart", "unknown", "not-text", "guild"],
 )
 async def test_startup_check_names_what_is_missing(
     world: World, store: SqliteStore, clock: FakeClock, setup: Setup, problem: str
