@@ -101,7 +101,10 @@ def ensure_installed(wanted: "tuple[str, ...]") -> None:
     what = "deskbot and its dev tools" if "dev" in extras else "deskbot"
     print(f"dev: installing {what} into .venv", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "-e", target], check=True)
+    if subprocess.run([*pip, "install", "-e", target]).returncode:
+        sys.exit(
+            "dev: pip could not install deskbot (its error is above); run this again once fixed"
+        )
     STAMP.write_text(stamp_text(pyproject, extras))
 
 
