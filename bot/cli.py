@@ -67,7 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
-    outbox = command("outbox", _outbox, "show queued and failed notices; re-queue failures")
+    outbox = command(
+        "outbox",
+        _outbox,
+        "show queued and failed notices; re-queue failures. Exits 1 while any notice is"
+        " failed, 0 otherwise",
+    )
     outbox.add_argument(
         "--retry-failed",
         action="store_true",
@@ -143,14 +148,15 @@ def _discord_invite(config: Config, args: argparse.Namespace) -> int:
 
 def _outbox(config: Config, args: argparse.Namespace) -> int:
     try:
-        lines = asyncio.run(
+        found = asyncio.run(
             outbox_report.report(config.storage.path, retry_failed=args.retry_failed)
         )
     except DatabaseTooNew as error:
         print(error, file=sys.stderr)
         return 1
-    print("\n".join(lines))
-    return 0
+    print("\n".join(found.lines))
+    # Non-zero while a notice is failed, so a cron job or a health check can notice.
+    return 1 if found.failed else 0
 
 
 def _digest(config: Config, args: argparse.Namespace) -> int:
