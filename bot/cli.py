@@ -30,6 +30,20 @@ DEFAULT_CONFIG = "config.yaml"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deskbot` console script."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            # Flush here rather than at exit, so that a reader gone away is caught below.
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`deskbot outbox | head -1`). As the Python docs advise,
+        # point stdout at devnull so that the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if not hasattr(args, "handler"):
         _parser().print_help()

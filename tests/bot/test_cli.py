@@ -1,9 +1,12 @@
-"""The `deskbot` command line: exit statuses."""
+"""The `deskbot` command line: exit statuses, pipes and a quick exit."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +25,22 @@ def write_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text("storage: {path: desk.db}\n")
     return config
+
+
+def deskbot(
+    *args: str, cwd: Path, stdin: str | None = None, stdout: int = subprocess.PIPE
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        input=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 async def one_failed_notice(path: Path) -> None:
@@ -43,3 +62,25 @@ def test_outbox_exits_1_while_a_notice_is_failed(
     assert "failed: 1" in capsys.readouterr().out
     assert main(["outbox", "--config", config, "--retry-failed"]) == 0
     assert main(["outbox", "--config", config]) == 0
+
+
+@pytest.mark.parametrize("command", [["outbox"], ["slack-manifest"]])
+def test_output_to_a_reader_gone_away_ends_quietly(tmp_path: Path, command: list[str]) -> None:
+    """`deskbot outbox | head -1`: a closed pipe ends the command without a traceback."""
+    write_config(tmp_path)
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = deskbot(*command, cwd=tmp_path, stdout=writer)
+    finally:
+        os.close(writer)
+    assert result.stderr == ""
+    assert result.returncode == 1
+
+
+def test_quick_exit_leaves_no_traceback(tmp_path: Path) -> None:
+    """`echo /quit | deskbot run` stops cleanly even while the first sweep is running."""
+    (tmp_path / "config.yaml").write_bytes((ROOT / "config.yaml").read_bytes())
+    result = deskbot("run", cwd=tmp_path, stdin="/quit\n")
+    assert result.stderr == ""
+    assert result.returncode == 0
