@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
+import importlib.resources
 import logging
 import os
+import shlex
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +30,8 @@ from storage.database import DatabaseTooNew
 from storage.store import SqliteStore
 
 DEFAULT_CONFIG = "config.yaml"
+# The shipped config.yaml, packaged so that `deskbot init` works outside a clone.
+STARTER_CONFIG = "starter-config.yaml"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,6 +54,9 @@ def _main(argv: Sequence[str] | None) -> int:
     if not hasattr(args, "handler"):
         _parser().print_help()
         return 2
+    if not args.needs_config:
+        done: int = args.handler(args)
+        return done
     try:
         config = load_config(args.config, os.environ)
     except ConfigError as error:
@@ -59,6 +68,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deskbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"deskbot {version()}")
     commands = parser.add_subparsers(metavar="command")
     default = os.environ.get("DESKBOT_CONFIG", DEFAULT_CONFIG)
 
@@ -70,9 +80,19 @@ def _parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help=f"the config file (default: {default})",
         )
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, needs_config=True)
         return sub
 
+    init_help = "write a commented starter config to begin with"
+    init = commands.add_parser("init", help=init_help, description=init_help)
+    init.add_argument(
+        "path",
+        nargs="?",
+        default=default,
+        metavar="PATH",
+        help=f"where to write it; an existing file is never overwritten (default: {default})",
+    )
+    init.set_defaults(handler=_init, needs_config=False)
     run = command("run", _run, "run the bot (the console platform when no chat is configured)")
     run.add_argument(
         "--log-level",
@@ -171,6 +191,49 @@ def _outbox(config: Config, args: argparse.Namespace) -> int:
     print("\n".join(found.lines))
     # Non-zero while a notice is failed, so a cron job or a health check can notice.
     return 1 if found.failed else 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    starter = importlib.resources.files("bot").joinpath(STARTER_CONFIG).read_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("xb") as file:
+            file.write(starter)
+    except FileExistsError:
+        print(
+            f"{path} already exists; deskbot init never overwrites a file."
+            " Name another: deskbot init PATH",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as error:
+        print(f"Cannot write {path}: {error.strerror}.", file=sys.stderr)
+        return 1
+    quoted = shlex.quote(str(path))
+    print(f"Wrote a starter config to {path}: it runs as is, in this terminal. Next:")
+    print(f"  deskbot run --config {quoted}            try it (alice: my printer is on fire)")
+    print(f"  deskbot check-config --config {quoted}   after each edit: what it sets up")
+    print("Then set who is an agent and who is a lead (roles), and enable slack or discord;")
+    print("the file's comments explain every key.")
+    return 0
+
+
+def version() -> str:
+    """This deskbot's version: the installed package's, else the source tree's."""
+    try:
+        return importlib.metadata.version("deskbot")
+    except importlib.metadata.PackageNotFoundError:
+        return source_version(Path(__file__).resolve().parents[1] / "pyproject.toml")
+
+
+def source_version(pyproject: Path) -> str:
+    """The version a source tree's pyproject.toml declares, for a deskbot not installed."""
+    try:
+        found = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return "(version unknown: not installed)"
+    return f"{found} (not installed)"
 
 
 def _digest(config: Config, args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
-"""The `deskbot` command line: exit statuses, pipes and a quick exit."""
+"""The `deskbot` command line: version, init, exit statuses, pipes and a quick exit."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import importlib.resources
 import os
 import sqlite3
 import subprocess
@@ -12,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import STARTER_CONFIG, main, source_version
+from bot.config import load_config
 from handlers.desk import Desk
 from storage.store import SqliteStore
 from tests.builders import open_ticket, settings
@@ -40,6 +43,52 @@ def deskbot(
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    """`deskbot --version` prints the installed deskbot's version and exits 0."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"deskbot {importlib.metadata.version('deskbot')}\n"
+
+
+def test_version_of_a_source_tree_comes_from_its_pyproject(tmp_path: Path) -> None:
+    """Not installed, deskbot reads its version from the clone's pyproject.toml."""
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "deskbot"\nversion = "9.8.7"\n')
+    assert source_version(pyproject) == "9.8.7 (not installed)"
+    assert source_version(tmp_path / "missing.toml") == "(version unknown: not installed)"
+
+
+def test_init_writes_a_starter_config_that_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`deskbot init PATH` writes the commented shipped config, which loads as is."""
+    path = tmp_path / "desk" / "config.yaml"
+    assert main(["init", str(path)]) == 0
+    assert path.read_bytes() == (ROOT / "config.yaml").read_bytes()
+    config = load_config(path, {})
+    assert config.console_enabled
+    assert config.storage.path == path.parent / "deskbot.db"
+    assert f"deskbot run --config {path}" in capsys.readouterr().out
+
+
+def test_init_never_overwrites_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An existing file is left alone, and init says so and exits 1."""
+    path = tmp_path / "config.yaml"
+    path.write_text("storage: {path: mine.db}\n")
+    assert main(["init", str(path)]) == 1
+    assert path.read_text() == "storage: {path: mine.db}\n"
+    assert f"{path} already exists" in capsys.readouterr().err
+
+
+def test_starter_config_is_the_shipped_config_yaml() -> None:
+    """The packaged starter is the root config.yaml: copy it over when that file changes."""
+    packaged = importlib.resources.files("bot").joinpath(STARTER_CONFIG).read_bytes()
+    assert packaged == (ROOT / "config.yaml").read_bytes(), (
+        f"run: cp config.yaml bot/{STARTER_CONFIG}"
     )
 
 
