@@ -67,7 +67,7 @@ async def run(
         try:
             await _until_stopped(platforms)
         finally:
-            scheduler.shutdown()
+            await scheduler.shutdown()
             # Drain while the platforms are still connected, then stop them.
             await _drain(outbox)
             await _cancel(platforms)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
+import importlib.resources
 import logging
 import os
+import shlex
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,14 +30,33 @@ from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.store import SqliteStore
 
 DEFAULT_CONFIG = "config.yaml"
+# The shipped config.yaml, packaged so that `deskbot init` works outside a clone.
+STARTER_CONFIG = "starter-config.yaml"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `deskbot` console script."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            # Flush here rather than at exit, so that a reader gone away is caught below.
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`deskbot outbox | head -1`). As the Python docs advise,
+        # point stdout at devnull so that the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if not hasattr(args, "handler"):
         _parser().print_help()
         return 2
+    if not args.needs_config:
+        done: int = args.handler(args)
+        return done
     try:
         config = load_config(args.config, os.environ)
     except ConfigError as error:
@@ -45,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deskbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"deskbot {version()}")
     commands = parser.add_subparsers(metavar="command")
     default = os.environ.get("DESKBOT_CONFIG", DEFAULT_CONFIG)
 
@@ -56,9 +80,19 @@ def _parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help=f"the config file (default: {default})",
         )
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, needs_config=True)
         return sub
 
+    init_help = "write a commented starter config to begin with"
+    init = commands.add_parser("init", help=init_help, description=init_help)
+    init.add_argument(
+        "path",
+        nargs="?",
+        default=default,
+        metavar="PATH",
+        help=f"where to write it; an existing file is never overwritten (default: {default})",
+    )
+    init.set_defaults(handler=_init, needs_config=False)
     run = command("run", _run, "run the bot (the console platform when no chat is configured)")
     run.add_argument(
         "--log-level",
@@ -67,7 +101,12 @@ def _parser() -> argparse.ArgumentParser:
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
     command("check-config", _check_config, "validate the config and summarise it")
-    outbox = command("outbox", _outbox, "show queued and failed notices; re-queue failures")
+    outbox = command(
+        "outbox",
+        _outbox,
+        "show queued and failed notices; re-queue failures. Exits 1 while any notice is"
+        " failed, 0 otherwise",
+    )
     outbox.add_argument(
         "--retry-failed",
         action="store_true",
@@ -145,14 +184,58 @@ def _discord_invite(config: Config, args: argparse.Namespace) -> int:
 
 def _outbox(config: Config, args: argparse.Namespace) -> int:
     try:
-        lines = asyncio.run(
+        found = asyncio.run(
             outbox_report.report(config.storage.path, retry_failed=args.retry_failed)
         )
     except DatabaseTooNew as error:
         print(error, file=sys.stderr)
         return 1
-    print("\n".join(lines))
+    print("\n".join(found.lines))
+    # Non-zero while a notice is failed, so a cron job or a health check can notice.
+    return 1 if found.failed else 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    starter = importlib.resources.files("bot").joinpath(STARTER_CONFIG).read_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("xb") as file:
+            file.write(starter)
+    except FileExistsError:
+        print(
+            f"{path} already exists; deskbot init never overwrites a file."
+            " Name another: deskbot init PATH",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as error:
+        print(f"Cannot write {path}: {error.strerror}.", file=sys.stderr)
+        return 1
+    quoted = shlex.quote(str(path))
+    print(f"Wrote a starter config to {path}: it runs as is, in this terminal. Next:")
+    print(f"  deskbot run --config {quoted}            try it (alice: my printer is on fire)")
+    print(f"  deskbot check-config --config {quoted}   after each edit: what it sets up")
+    print("Then set who is an agent and who is a lead (roles), and enable slack or discord;")
+    print("the file's comments explain every key.")
     return 0
+
+
+def version() -> str:
+    """This deskbot's version: the installed package's, else the source tree's."""
+    try:
+        return importlib.metadata.version("deskbot")
+    except importlib.metadata.PackageNotFoundError:
+        return source_version(Path(__file__).resolve().parents[1] / "pyproject.toml")
+
+
+def source_version(pyproject: Path) -> str:
+    """The version a source tree's pyproject.toml declares, for a deskbot not installed."""
+    try:
+        found = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return "(version unknown: not installed)"
+    return f"{found} (not installed)"
 
 
 def _digest(config: Config, args: argparse.Namespace) -> int:

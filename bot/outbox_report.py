@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,8 +11,16 @@ from storage.store import SqliteStore
 SHOWN = 20
 
 
-async def report(path: Path, *, retry_failed: bool) -> list[str]:
-    """Lines describing the outbox of the database at `path`."""
+@dataclass(frozen=True)
+class OutboxReport:
+    """What `deskbot outbox` prints, and how many notices are failed (its exit status)."""
+
+    lines: tuple[str, ...]
+    failed: int
+
+
+async def report(path: Path, *, retry_failed: bool) -> OutboxReport:
+    """Describe the outbox of the database at `path`."""
     async with await SqliteStore.open(path) as store:
         lines = []
         if retry_failed:
@@ -26,6 +35,7 @@ async def report(path: Path, *, retry_failed: bool) -> list[str]:
         lines.append(
             f"  #{notice_id} {status} {kind} to {where} after {attempts} attempt(s): {error}"
         )
-    if counts.get("failed"):
+    failed = counts.get("failed", 0)
+    if failed:
         lines.append("Fix what the errors name, then run `deskbot outbox --retry-failed`.")
-    return lines
+    return OutboxReport(tuple(lines), failed)

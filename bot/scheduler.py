@@ -13,6 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -54,24 +55,35 @@ class Scheduler:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._sweeping = asyncio.Lock()
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         """Start the jobs; the first sweep (catching up after downtime) runs at once."""
         self._aps.start()
         renew_every = max(self.leadership.ttl / 3, 0.05)
         # The lease was taken before start (the app, or the first sweep); keep renewing it.
-        self._aps.add_job(self.leadership.renew, IntervalTrigger(seconds=renew_every), id=LEASE)
-        self._aps.add_job(self.sweep, IntervalTrigger(seconds=self.backstop), id=BACKSTOP)
+        self._add(LEASE, self.leadership.renew, IntervalTrigger(seconds=renew_every))
+        self._add(BACKSTOP, self.sweep, IntervalTrigger(seconds=self.backstop))
         self.arm(datetime.now(UTC))
 
     def add_cron(
         self, job_id: str, job: Callable[[], Awaitable[object]], trigger: BaseTrigger
     ) -> None:
-        self._aps.add_job(job, trigger, id=job_id, replace_existing=True)
+        self._add(job_id, job, trigger)
 
-    def shutdown(self) -> None:
-        if self._aps.running:
-            self._aps.shutdown(wait=False)
+    async def shutdown(self) -> None:
+        """Start no more jobs, let the running ones finish, then stop."""
+        if not self._aps.running:
+            return
+        # APScheduler's own shutdown cancels running jobs: a sweep cut off mid-transaction
+        # and a traceback in the log on every quick exit.
+        self._aps.pause()
+        # A job submitted just before the pause takes its first step on this turn of the
+        # loop; let it register so that it is waited for, not cancelled before it began.
+        await asyncio.sleep(0)
+        while self._running:
+            await asyncio.wait(set(self._running))
+        self._aps.shutdown(wait=False)
 
     def arm(self, at: datetime) -> None:
         """Make sure the sweep runs by `at` (earlier arming stays)."""
@@ -80,7 +92,30 @@ class Scheduler:
         when = getattr(armed, "next_run_time", None)
         if when is not None and when <= at:
             return
-        self._aps.add_job(self.sweep, DateTrigger(at), id=SWEEP, replace_existing=True)
+        self._add(SWEEP, self.sweep, DateTrigger(at))
+
+    def _add(self, job_id: str, job: Callable[[], Awaitable[object]], trigger: BaseTrigger) -> None:
+        self._aps.add_job(
+            self._tracked(job), trigger, id=job_id, name=job_id, replace_existing=True
+        )
+
+    def _tracked(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+        """Wrap a job in a coroutine function that shutdown can wait for.
+
+        APScheduler awaits only coroutine functions: a callable object with an async
+        `__call__` (the digest job) would be called in a thread and its coroutine dropped.
+        """
+
+        async def tracked() -> object:
+            task = asyncio.current_task()
+            assert task is not None  # APScheduler runs coroutine jobs as tasks
+            self._running.add(task)
+            try:
+                return await job()
+            finally:
+                self._running.discard(task)
+
+        return tracked
 
     async def sweep(self) -> int:
         """Fire every due step (if this process holds the lease), then re-arm; return fired."""

@@ -41,4 +41,4 @@ async def sweeping(
     try:
         yield scheduler
     finally:
-        scheduler.shutdown()
+        await scheduler.shutdown()

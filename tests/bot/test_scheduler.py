@@ -121,6 +121,6 @@ async def test_reminder_arrives_in_real_time(store: SqliteStore) -> None:
             await reminded.wait()
         assert datetime.now(UTC) - opened >= timedelta(seconds=1)
     finally:
-        scheduler.shutdown()
+        await scheduler.shutdown()
         delivering.cancel()
         await asyncio.gather(delivering, return_exceptions=True)
