@@ -210,7 +210,11 @@ class BusinessCalendar:
             if stretch.end <= end:
                 total += stretch.open_time
                 continue
-            total += sum((min(b, end) - a for a, b in self._spans_in(stretch) if a < end), _ZERO)
+            for begin, finish in self._spans_in(stretch):
+                if begin >= end:
+                    return total
+                total += min(finish, end) - begin
+            return total
         raise AssertionError("A calendar's stretches never run out.")
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
