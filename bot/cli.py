@@ -25,7 +25,7 @@ from bot.clock import SystemClock
 from bot.config import Config, ConfigError, config_warnings, load_config, percent
 from handlers import digest, texts
 from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
-from handlers.settings import SlaSpan, working_day
+from handlers.settings import SlaSpan
 from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.store import SqliteStore
 
@@ -353,7 +353,9 @@ def _promise(span: SlaSpan, calendar: BusinessCalendar) -> str:
     business = calendar.name != ALWAYS_OPEN
     words = texts.span(span.days, span.rest, business=business)
     if business and span.days:
-        words += f" (a working day is {texts.duration(working_day(calendar))} open)"
+        days = f"{span.days} open day{'s' if span.days != 1 else ''}"
+        then = ", then the business hours" if span.rest else ""
+        words += f" (due at the same time of day {days} later{then})"
     return words
 
 

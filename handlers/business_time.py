@@ -23,6 +23,10 @@ The rule keeps wall order (a later wall time never maps to an earlier instant), 
 day's spans never overlap each other or the next day's, and intervals that touch on the
 wall clock (`09:00-12:00`, `12:00-13:00`) touch in UTC too.
 
+A working day is a local day with business time in it (opening hours, no holiday).
+`working_days_later` keeps the wall time: from Friday 09:30 on a Mon–Fri calendar, one
+working day later is Monday 09:30 local, whatever the clocks did over the weekend.
+
 Speed: a local day whose two midnights have the same UTC offset (and are not themselves in
 a clock change) is converted with plain arithmetic, and seven such days without a holiday
 are skipped as one week whose business time is known in advance; other days are converted
@@ -210,7 +214,11 @@ class BusinessCalendar:
             if stretch.end <= end:
                 total += stretch.open_time
                 continue
-            total += sum((min(b, end) - a for a, b in self._spans_in(stretch) if a < end), _ZERO)
+            for begin, finish in self._spans_in(stretch):
+                if begin >= end:
+                    return total
+                total += min(finish, end) - begin
+            return total
         raise AssertionError("A calendar's stretches never run out.")
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
@@ -228,6 +236,27 @@ class BusinessCalendar:
                     return begin + remaining
                 remaining -= end - begin
         raise AssertionError("A calendar's stretches never run out.")
+
+    def working_days_later(self, start: datetime, days: int) -> datetime:
+        """Return the same wall-clock moment `days` open days after the clock starts.
+
+        The clock starts at the first open instant at or after `start`; the moment is that
+        start's local wall time on the `days`-th following open day (a day with opening hours
+        that is no holiday). When the calendar is closed then (that day closes earlier or
+        opens later), it is the next opening after it: no business time runs in between.
+        """
+        if days < 0:
+            raise ValueError(f"{days} working days is negative; business time only runs forward.")
+        start = _as_utc(start, "start")
+        opening = self._next_open_on(start, start.astimezone(self._zone).date())
+        if not days:
+            return opening
+        local = opening.astimezone(self._zone)
+        day = local.date()
+        for _ in range(days):
+            day = self._next_open_day(day)
+        wall = datetime.combine(day, local.time().replace(fold=0))  # fold 0: the first reading
+        return self._next_open_on(_wall_to_utc(wall, self._zone), day)
 
     def describe(self) -> str:
         """Render the calendar for people, e.g. `Mon–Fri 09:00–17:00 (Europe/Berlin)`."""
@@ -306,6 +335,21 @@ class BusinessCalendar:
         ):
             return None
         return offset
+
+    def _next_open_on(self, at: datetime, day: date) -> datetime:
+        """Return `next_open(at)` for an instant that reads `day`, from that day's spans if
+        one is still to end: earlier days' spans end by the first time `day` begins."""
+        for begin, end in self._day_spans(day):
+            if at < end:
+                return max(begin, at)
+        return self.next_open(at)
+
+    def _next_open_day(self, day: date) -> date:
+        """Return the first local day after `day` with business time in it."""
+        day += _DAY
+        while not self._day_spans(day):
+            day += _DAY
+        return day
 
     def _day_spans(self, day: date) -> tuple[Span, ...]:
         """Return the UTC open spans of one local day, empty ones dropped."""
@@ -497,8 +541,10 @@ def _wall_to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     if first.astimezone(zone).replace(tzinfo=None) == wall:
         return first
     # `wall` is in a spring-forward gap: its fold=1 reading falls before the change and its
-    # fold=0 reading after it, so the change (the instant the gap ends) lies in between.
-    return _offset_change(wall.replace(tzinfo=zone, fold=1).astimezone(UTC), first, zone)
+    # fold=0 reading after it, so the change (the instant the gap ends) lies in between. The
+    # search steps whole seconds, the tz database's resolution, from a whole second.
+    before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC).replace(microsecond=0)
+    return _offset_change(before, first, zone)
 
 
 def _offset_change(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:

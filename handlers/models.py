@@ -271,9 +271,29 @@ class ClockKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class SlaSpan:
+    """An SLA promise as written: whole working days (the `d` part) plus business time.
+
+    `3d` ends at the same wall-clock time on the third open day after the clock starts,
+    not after 72 open hours; `1d4h` adds four business hours to that (`handlers.sla`).
+    """
+
+    days: int
+    rest: timedelta
+
+    @property
+    def whole_days(self) -> bool:
+        """Tell whether the promise is working days alone (`3d`, not `1d4h` or `4h`)."""
+        return bool(self.days) and not self.rest
+
+
+@dataclass(frozen=True)
 class SlaClock:
     """One promise's business-time clock for a ticket: running, paused or stopped.
 
+    `promise` is the promise as written and `target` the business time it gives from the
+    clock's start: on a 9–17 calendar a `1d` clock started on Friday 16:00 has 8h (to
+    Monday 16:00). Clocks from before promises were kept have a `target` and no `promise`.
     `used` is the business time counted before `running_since`; while running, the clock
     has used `used + elapsed(running_since, now)`. `due_at` is set while it runs with a
     target, and kept once passed (the moment the promise broke). Stopped means answered
@@ -290,6 +310,7 @@ class SlaClock:
     due_at: datetime | None = None
     stopped_at: datetime | None = None
     breached_at: datetime | None = None
+    promise: SlaSpan | None = None
 
     @property
     def running(self) -> bool:

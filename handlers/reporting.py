@@ -55,7 +55,7 @@ class StoppedClock:
 
     kind: str
     used_seconds: float
-    target_seconds: int | None
+    target_seconds: float | None
     breached_at: datetime | None
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
+from handlers.business_time import BusinessCalendar
 from handlers.models import Mention, Person, Priority, Role
+from handlers.models import SlaSpan as SlaSpan  # config and tests build policies from here
 
 
 @dataclass(frozen=True)
@@ -33,32 +34,9 @@ class PlatformPlaces:
     leads_channel: str | None = None
 
 
-def working_day(calendar: BusinessCalendar) -> timedelta:
-    """How long a `d` of an SLA lasts on `calendar`: its average open time per open day."""
-    if calendar.name == ALWAYS_OPEN:
-        return timedelta(days=1)
-    open_days = sum(1 for day in calendar.weekly_hours if day)
-    return calendar.open_hours_per_week() / open_days
-
-
-@dataclass(frozen=True)
-class SlaSpan:
-    """An SLA duration as written: whole working days (the `d` part) plus business time.
-
-    On a 9–17 calendar `3d` is three working days, not 72 open hours: what people mean.
-    """
-
-    days: int
-    rest: timedelta
-
-    def on(self, calendar: BusinessCalendar) -> timedelta:
-        """The business time this span is on `calendar`."""
-        return self.days * working_day(calendar) + self.rest
-
-
 @dataclass(frozen=True)
 class SlaPolicy:
-    """The promises for one priority, counted in business time on `calendar`."""
+    """The promises for one priority, in working days and business time on `calendar`."""
 
     calendar: BusinessCalendar
     first_response: SlaSpan | None = None

@@ -7,6 +7,24 @@ pauses while the ticket waits on the customer; an agent's public answer stops th
 clocks and the resolution stops the resolution clock (a reopen resumes it). A priority
 without a policy still has clocks, on `24x7` with no target: the digest measures every
 ticket, and a later priority change knows how much time was used.
+
+A promise is written in working days and business time (`promise_due`):
+
+- `Nd` ends at the same wall-clock moment on the N-th open day after the clock starts, in
+  the calendar's timezone (09:30 stays 09:30 across a daylight-saving change). A clock
+  started while the calendar is closed starts at its next opening, and a moment at which
+  the calendar is closed (a shorter day, a lunch break) moves to its next opening: from
+  Thursday 15:00, `1d` on a calendar whose Friday closes at 13:00 ends Monday at opening.
+- `h`, `m` and `s` count business time, after the days: `8h` from Monday 09:00 on a 9–17
+  calendar ends Monday 17:00, `1d` ends Tuesday 09:00. Both are 8 hours of business time;
+  a promise in whole days runs to the last moment of it, the desk's next opening.
+
+A clock keeps its promise as written and its `target`: the business time from its start to
+that due time. Everything else counts that business time: `used`, the warning at a share of
+the promise, kept or broken in the digest. A pause keeps what is left as business time; on
+resuming, the promise is due when that much more has run (for a whole-days promise, at the
+opening that follows it), so a clock that never pauses is due exactly as written. A
+priority change keeps the time used and reckons the new promise from the clock's start.
 """
 
 from __future__ import annotations
@@ -14,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from handlers.business_time import ALWAYS_OPEN
+from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.models import ClockKind, SlaClock, Status, Ticket
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, SlaPolicy, SlaSpan
@@ -35,17 +53,23 @@ def first_response_promise(ticket: Ticket, settings: DeskSettings) -> Promise | 
     if policy is None or policy.first_response is None:
         return None
     span = policy.first_response
-    due = policy.calendar.add(ticket.created_at, span.on(policy.calendar))
+    due = promise_due(policy.calendar, ticket.created_at, span)
     return Promise(due, span, policy.calendar.name != ALWAYS_OPEN)
 
 
-def target(policy: SlaPolicy, kind: ClockKind) -> timedelta | None:
-    span = {
+def promised(policy: SlaPolicy, kind: ClockKind) -> SlaSpan | None:
+    """The promise a policy makes for one kind of clock, as written."""
+    return {
         ClockKind.FIRST_RESPONSE: policy.first_response,
         ClockKind.NEXT_RESPONSE: policy.next_response,
         ClockKind.RESOLUTION: policy.resolution,
     }[kind]
-    return None if span is None else span.on(policy.calendar)
+
+
+def promise_due(calendar: BusinessCalendar, start: datetime, span: SlaSpan) -> datetime:
+    """When a promise made at `start` is due: its working days, then its business time."""
+    after_days = calendar.working_days_later(start, span.days) if span.days else start
+    return calendar.add(after_days, span.rest)
 
 
 # -- one clock ------------------------------------------------------------------------------
@@ -63,8 +87,13 @@ def _due(clock: SlaClock, settings: DeskSettings) -> datetime | None:
         return None
     if clock.used >= clock.target and clock.due_at is not None:
         return clock.due_at  # it broke before the pause: it stays broken as of then
-    remaining = max(clock.target - clock.used, timedelta())
-    return settings.calendar(clock.calendar).add(clock.running_since, remaining)
+    calendar = settings.calendar(clock.calendar)
+    due = calendar.add(clock.running_since, max(clock.target - clock.used, timedelta()))
+    if clock.promise is not None and clock.promise.whole_days:
+        # `1d` from Monday 09:00 is Tuesday 09:00, not Monday 17:00: a promise in whole
+        # days lasts to the end of its business time, which is the next opening.
+        return calendar.next_open(due)
+    return due
 
 
 def run(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
@@ -96,18 +125,46 @@ def restart(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
 
 
 def retarget(clock: SlaClock, policy: SlaPolicy, now: datetime, settings: DeskSettings) -> SlaClock:
-    """Move the clock to a new policy: time used so far stays; the due time follows."""
+    """Move the clock to a new policy: time used so far stays; the due time follows.
+
+    The new promise is reckoned from the clock's start, as if the ticket had had the new
+    priority all along.
+    """
     was_running = clock.running
-    settled = replace(pause(clock, now, settings), due_at=None)
-    moved = replace(settled, calendar=policy.calendar.name, target=target(policy, clock.kind))
+    span, goal, _ = _reckon(policy, clock.kind, clock.started_at)
+    moved = replace(
+        pause(clock, now, settings),
+        calendar=policy.calendar.name,
+        target=goal,
+        promise=span,
+        due_at=None,
+    )
     return run(moved, now, settings) if was_running else moved
 
 
 def fresh(ticket: Ticket, kind: ClockKind, now: datetime, settings: DeskSettings) -> SlaClock:
     """A new clock for the ticket's current priority, counting from `now`."""
     policy = settings.policy(ticket.priority)
-    clock = SlaClock(ticket.id, kind, policy.calendar.name, target(policy, kind), started_at=now)
-    return run(clock, now, settings) if ticket.status in _WORKED else clock
+    span, goal, due = _reckon(policy, kind, now)
+    clock = SlaClock(ticket.id, kind, policy.calendar.name, goal, now, promise=span)
+    if ticket.status not in _WORKED:
+        return clock
+    # Running from its start without a pause, the clock is due as the promise is written.
+    return replace(clock, running_since=now, due_at=due)
+
+
+def _reckon(
+    policy: SlaPolicy, kind: ClockKind, start: datetime
+) -> tuple[SlaSpan | None, timedelta | None, datetime | None]:
+    """A policy's promise for a clock started at `start`: as written, the business time it
+    gives, and when it is due (all None when the policy makes none)."""
+    span = promised(policy, kind)
+    if span is None:
+        return None, None, None
+    due = promise_due(policy.calendar, start, span)
+    # Business time alone gives the same from any start; days give what lies before `due`.
+    goal = policy.calendar.elapsed(start, due) if span.days else span.rest
+    return span, goal, due
 
 
 # -- a ticket's clocks, as the ticket changes ------------------------------------------------

@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.business_time import ALWAYS_OPEN
 from handlers.models import ClockKind, SlaClock, Status, Ticket
 
 SUBJECT_LIMIT = 80
@@ -41,6 +42,17 @@ def duration(span: timedelta) -> str:
     seconds = int(span.total_seconds())
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return " ".join(parts) or "0s"
+
+
+def business_time(span: timedelta) -> str:
+    """Write business time in hours, never days (a working day is not 24h): `80h`, `1h 30m`."""
+    seconds = int(span.total_seconds())
+    parts = []
+    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
         amount, seconds = divmod(seconds, size)
         if amount:
             parts.append(f"{amount}{unit}")
@@ -330,11 +342,8 @@ def clock_line(
     clock: SlaClock, used: timedelta, zone: ZoneInfo, status: Status, answered: bool
 ) -> str:
     """One clock: what it promises, where it stands, and why."""
-    promise = (
-        f"promise {duration(clock.target)} of business time" if clock.target else ("no promise")
-    )
-    head = f"{clock.kind.label.capitalize()} ({promise}, counting on {clock.calendar}):"
-    spent = f"{duration(used)} of business time used"
+    head = f"{clock.kind.label.capitalize()} ({promise(clock)}, counting on {clock.calendar}):"
+    spent = _spent(clock, used)
     started = f"started {when(clock.started_at, zone)}"
     if clock.stopped_at is not None:
         verdict = ""
@@ -354,6 +363,30 @@ def clock_line(
     due = f"; due {when(clock.due_at, zone)}" if clock.due_at else ""
     late = " (already broken)" if clock.breached_at else ""
     return f"{head} {started}; running since {when(clock.running_since, zone)}; {spent}{due}{late}."
+
+
+def _spent(clock: SlaClock, used: timedelta) -> str:
+    """Business time used and, while the promise stands, how much is left (or over)."""
+    spent = f"{business_time(used)} of business time used"
+    if clock.target is None or clock.stopped_at is not None:
+        return spent
+    over = used - clock.target
+    if over > timedelta():
+        return f"{spent}, {business_time(over)} over"
+    return f"{spent}, {business_time(-over)} left"
+
+
+def promise(clock: SlaClock) -> str:
+    """A clock's promise in the units it was written in: `promise 3 working days`."""
+    if clock.target is None:
+        return "no promise"
+    if clock.promise is None or not clock.promise.days:
+        return f"promise {business_time(clock.target)} of business time"
+    business = clock.calendar != ALWAYS_OPEN
+    written = f"promise {span(clock.promise.days, clock.promise.rest, business=business)}"
+    if not business:
+        return written
+    return f"{written}, {business_time(clock.target)} of business time from its start"
 
 
 def calendar_line(name: str, description: str) -> str:

@@ -22,6 +22,7 @@ from handlers.models import (
     Place,
     Priority,
     SlaClock,
+    SlaSpan,
     Status,
     Ticket,
     Timer,
@@ -82,7 +83,7 @@ def ticket(row: sqlite3.Row) -> Ticket:
 
 
 def clock(row: sqlite3.Row) -> SlaClock:
-    target = row["target_seconds"]
+    target, days = row["target_seconds"], row["promise_days"]
     return SlaClock(
         ticket_id=row["ticket_id"],
         kind=ClockKind(row["kind"]),
@@ -94,11 +95,14 @@ def clock(row: sqlite3.Row) -> SlaClock:
         due_at=maybe_from_db(row["due_at"]),
         stopped_at=maybe_from_db(row["stopped_at"]),
         breached_at=maybe_from_db(row["breached_at"]),
+        promise=None if days is None else SlaSpan(days, timedelta(seconds=row["promise_seconds"])),
     )
 
 
 def clock_values(clock: SlaClock) -> tuple[object, ...]:
-    target = None if clock.target is None else round(clock.target.total_seconds())
+    # The exact business time: a promise that ends at an opening gives fractions of a second.
+    target = None if clock.target is None else clock.target.total_seconds()
+    promise = clock.promise
     return (
         clock.ticket_id,
         str(clock.kind),
@@ -110,6 +114,8 @@ def clock_values(clock: SlaClock) -> tuple[object, ...]:
         maybe_to_db(clock.due_at),
         maybe_to_db(clock.stopped_at),
         maybe_to_db(clock.breached_at),
+        None if promise is None else promise.days,
+        None if promise is None else round(promise.rest.total_seconds()),
     )
 
 

@@ -340,8 +340,8 @@ class SqliteTx:
     def save_clock(self, clock: SlaClock) -> None:
         self._raw.execute(
             "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
-            " started_at, used_seconds, running_since, due_at, stopped_at, breached_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " started_at, used_seconds, running_since, due_at, stopped_at, breached_at,"
+            " promise_days, promise_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows.clock_values(clock),
         )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import summary
 from bot.config import (
     ConfigError,
     config_warnings,
@@ -15,7 +16,7 @@ from bot.config import (
     parse_duration,
 )
 from bot.desk_settings import desk_settings
-from handlers.models import Person, Priority, Role
+from handlers.models import Person, Priority, Role, SlaSpan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -354,14 +355,24 @@ def test_roles_reach_the_desk() -> None:
     assert settings.role_of(Person("discord", "S1", "d")) is Role.CUSTOMER
 
 
-def test_sla_days_are_working_days_of_the_calendar() -> None:
-    """On a 9–17 calendar, `3d` is three 8-hour working days of business time."""
-    config = parse_config(
-        "sla: {calendars: {office: {hours: {mon: ['09:00-17:00'], tue: ['09:00-17:00']}}},"
-        " policies: {normal: {resolution: 3d, first_response: 1d4h, calendar: office}}}",
-        {},
+SLA_IN_DAYS = (
+    "sla: {calendars: {office: {hours: {mon: ['09:00-17:00'], tue: ['09:00-17:00']}}},"
+    " policies: {normal: {resolution: 3d, first_response: 1d4h, calendar: office}}}"
+)
+
+
+def test_sla_days_are_kept_apart_from_business_time() -> None:
+    """`3d` is three working days and `1d4h` one working day and four business hours."""
+    policy = desk_settings(parse_config(SLA_IN_DAYS, {})).sla[Priority.NORMAL]
+    assert policy.resolution == SlaSpan(3, timedelta())
+    assert policy.first_response == SlaSpan(1, timedelta(hours=4))
+
+
+def test_check_config_says_what_a_promise_in_days_means() -> None:
+    """check-config describes `3d` as the same time of day three open days later."""
+    (line,) = [line for line in summary(parse_config(SLA_IN_DAYS, {})) if line.startswith("sla")]
+    assert line == (
+        "sla normal: first response 1 working day 4 business hours (due at the same time of day"
+        " 1 open day later, then the business hours); resolution 3 working days (due at the"
+        " same time of day 3 open days later) on Mon–Tue 09:00–17:00 (UTC)"
     )
-    policy = desk_settings(config).sla[Priority.NORMAL]
-    assert policy.resolution is not None and policy.first_response is not None
-    assert policy.resolution.on(policy.calendar) == timedelta(hours=24)
-    assert policy.first_response.on(policy.calendar) == timedelta(hours=12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import TypeVar
 from zoneinfo import ZoneInfo, available_timezones
@@ -14,6 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.business_time import DAY_KEYS, BusinessCalendar, Pause, due_at, used
+from tests.reference_time import (
+    reference_elapsed,
+    reference_next_open,
+    reference_working_days_later,
+)
 
 T = TypeVar("T")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -179,6 +184,48 @@ def test_next_open_is_the_first_open_instant(
 ) -> None:
     """The next opening is the instant itself when open, else the next span's start."""
     assert business.next_open(utc(at)) == utc(expected)
+
+
+# --- working_days_later: hand-computed, in UTC (Berlin is UTC+1, from 29 March UTC+2) ------
+
+# Mon–Thu 09:00–17:00, Fri 10:00–13:00: Friday opens later and closes earlier.
+SHORT_FRIDAY = BusinessCalendar.parse(
+    "short-friday",
+    "Europe/Berlin",
+    {**{day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu")}, "fri": ["10:00-13:00"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("business", "start", "days", "expected"),
+    cases(
+        (OFFICE, "2026-03-06 15:00", 1, "2026-03-09 15:00", "friday-to-monday"),
+        (OFFICE, "2026-03-06 08:00", 3, "2026-03-11 08:00", "three-days-from-an-opening"),
+        (OFFICE, "2026-03-03 11:30", 1, "2026-03-04 12:00", "from-lunch-counts-from-13:00"),
+        (OFFICE, "2026-03-07 09:00", 1, "2026-03-10 08:00", "from-saturday-counts-from-monday"),
+        (OFFICE, "2026-03-07 09:00", 0, "2026-03-09 08:00", "no-days-is-the-next-opening"),
+        (OFFICE, "2026-03-27 08:30", 1, "2026-03-30 07:30", "09:30-stays-09:30-in-summer"),
+        (OFFICE, "2026-04-02 13:00", 1, "2026-04-07 13:00", "easter-holidays-skipped"),
+        (SHORT_FRIDAY, "2026-03-05 10:00", 1, "2026-03-06 10:00", "into-a-shorter-day"),
+        (SHORT_FRIDAY, "2026-03-05 14:00", 1, "2026-03-09 08:00", "after-its-close-next-opening"),
+        (SHORT_FRIDAY, "2026-03-05 08:30", 1, "2026-03-06 09:00", "before-its-opening-opening"),
+        (BERLIN_SUNDAY, "2026-03-22 11:00", 1, "2026-03-29 10:00", "a-week-later-over-a-change"),
+        (BERLIN_LATE_NIGHTS, "2026-03-28 01:30", 1, "2026-03-29 01:00", "wall-time-in-the-gap"),
+        (BERLIN_LATE_NIGHTS, "2026-03-28 01:30:00.5", 1, "2026-03-29 01:00", "gap-ends-exactly"),
+        (ALWAYS, "2026-03-28 10:00", 2, "2026-03-30 10:00", "24x7-days-are-days"),
+    ),
+)
+def test_working_days_later_keeps_the_wall_time(
+    business: BusinessCalendar, start: str, days: int, expected: str
+) -> None:
+    """The clock's start time of day on the N-th open day, or the next opening if closed."""
+    assert business.working_days_later(utc(start), days) == utc(expected)
+
+
+def test_negative_working_days_are_refused() -> None:
+    """Working days only run forward."""
+    with pytest.raises(ValueError, match="-1 working days is negative"):
+        OFFICE.working_days_later(AWARE, -1)
 
 
 @pytest.mark.parametrize(
@@ -561,30 +608,6 @@ short_spans = st.timedeltas(timedelta(), timedelta(days=9))
 PROPERTY = settings(deadline=None, max_examples=100)
 
 
-def reference_instant(wall: datetime, zone: ZoneInfo) -> datetime:
-    """Find, minute by minute, the earliest instant at which the clock reads `wall` or later."""
-    offsets = [wall.replace(tzinfo=zone, fold=fold).utcoffset() or timedelta() for fold in (0, 1)]
-    instant = wall.replace(tzinfo=UTC) - max(offsets)
-    while instant.astimezone(zone).replace(tzinfo=None) < wall:
-        instant += timedelta(minutes=1)
-    return instant
-
-
-def reference_elapsed(business: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
-    """Sum each day's intervals, converted one boundary at a time, within [start, end)."""
-    zone = ZoneInfo(business.timezone)
-    day = start.astimezone(zone).date() - timedelta(days=1)
-    total = timedelta()
-    while day <= end.astimezone(zone).date() + timedelta(days=1):
-        midnight = datetime.combine(day, time())
-        for interval in () if day in business.holidays else business.weekly_hours[day.weekday()]:
-            begin = reference_instant(midnight + timedelta(minutes=interval.start_minute), zone)
-            finish = reference_instant(midnight + timedelta(minutes=interval.end_minute), zone)
-            total += max(timedelta(), min(finish, end) - max(begin, start))
-        day += timedelta(days=1)
-    return total
-
-
 @settings(deadline=None, max_examples=300)
 @given(scenes(), short_spans)
 def test_elapsed_matches_a_boundary_by_boundary_reference(scene: Scene, span: timedelta) -> None:
@@ -659,6 +682,23 @@ def test_open_periods_add_up_to_elapsed(scene: Scene, span: timedelta) -> None:
     business, start = scene
     periods = business.open_periods(start, start + span)
     assert sum((b - a for a, b in periods), timedelta()) == business.elapsed(start, start + span)
+
+
+@PROPERTY
+@given(scenes(), st.integers(0, 12))
+def test_working_days_later_matches_a_day_by_day_reference(scene: Scene, days: int) -> None:
+    """The same wall time N open days on agrees with a slow reference, near clock changes."""
+    business, start = scene
+    expected = reference_working_days_later(business, start, days)
+    assert business.working_days_later(start, days) == expected
+
+
+@PROPERTY
+@given(scenes())
+def test_next_open_matches_a_day_by_day_reference(scene: Scene) -> None:
+    """The next opening agrees with a slow reference that walks the days."""
+    business, at = scene
+    assert business.next_open(at) == reference_next_open(business, at)
 
 
 @PROPERTY

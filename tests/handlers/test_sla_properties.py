@@ -1,7 +1,9 @@
-"""Properties of the SLA clocks, checked against the business-time module's own `due_at`."""
+"""Properties of the SLA clocks, checked against the business-time module's own `due_at` and,
+for promises in working days, a day-by-day reference that shares no arithmetic with them."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -9,8 +11,14 @@ from hypothesis import strategies as st
 
 from handlers import sla
 from handlers.business_time import BusinessCalendar, due_at
-from handlers.models import ClockKind, SlaClock
+from handlers.models import ClockKind, Priority, SlaClock, SlaSpan, Status, Ticket
+from handlers.settings import SlaPolicy
 from tests import builders
+from tests.reference_time import (
+    reference_elapsed,
+    reference_next_open,
+    reference_working_days_later,
+)
 
 OFFICE = BusinessCalendar.parse(
     "office",
@@ -29,8 +37,15 @@ def replay(
     target: timedelta, gap_minutes: list[int]
 ) -> tuple[SlaClock, list[tuple[datetime, datetime]]]:
     """Alternate pause and resume at the given gaps; return the clock and the pauses."""
-    clock = sla.run(SlaClock(1, ClockKind.RESOLUTION, "office", target, START), START, DESK)
-    now, pauses, paused_at = START, [], None
+    clock = SlaClock(1, ClockKind.RESOLUTION, "office", target, START)
+    return replay_clock(sla.run(clock, START, DESK), gap_minutes)
+
+
+def replay_clock(
+    clock: SlaClock, gap_minutes: list[int]
+) -> tuple[SlaClock, list[tuple[datetime, datetime]]]:
+    """Pause and resume a clock, running since it started, at the given gaps."""
+    now, pauses, paused_at = clock.started_at, [], None
     for gap in gap_minutes:
         now += timedelta(minutes=gap)
         if clock.running:
@@ -89,3 +104,62 @@ def test_used_time_never_exceeds_the_time_that_passed(gap_minutes: list[int]) ->
     clock, _ = replay(timedelta(hours=1), gap_minutes)
     now = START + timedelta(minutes=sum(gap_minutes) + 60)
     assert sla.used(clock, now, DESK) <= now - START
+
+
+days_promises = st.builds(
+    SlaSpan,
+    st.integers(min_value=1, max_value=10),
+    st.sampled_from([timedelta(), timedelta(minutes=1), timedelta(hours=4)]),
+)
+
+
+# Starts over a week from START, every minute: open, closed, at lunch, on a weekend.
+starts = st.integers(min_value=0, max_value=7 * 24 * 60).map(lambda m: START + timedelta(minutes=m))
+
+
+def promised_clock(span: SlaSpan, start: datetime = START) -> SlaClock:
+    """A resolution clock started by the desk at `start`, for a policy promising `span`."""
+    desk = dataclasses.replace(DESK, sla={Priority.NORMAL: SlaPolicy(OFFICE, resolution=span)})
+    ticket = Ticket(
+        1, builders.SUPPORT, builders.ALICE, "s", "b", Status.OPEN, Priority.NORMAL, start, start
+    )
+    return sla.fresh(ticket, ClockKind.RESOLUTION, start, desk)
+
+
+def reference_due(
+    span: SlaSpan, start: datetime, pauses: list[tuple[datetime, datetime]]
+) -> tuple[timedelta, datetime]:
+    """The promise's business time and due time, reckoned by the reference: the wall time
+    N open days on (then the business time), and after pauses what is left as business time,
+    a whole-days promise lasting to the next opening."""
+    after_days = reference_working_days_later(OFFICE, start, span.days)
+    written_due = due_at(OFFICE, after_days, span.rest)
+    assert written_due is not None
+    target = reference_elapsed(OFFICE, start, written_due)
+    due = due_at(OFFICE, start, target, pauses)
+    assert due is not None
+    return target, reference_next_open(OFFICE, due) if span.whole_days else due
+
+
+@settings(max_examples=150, deadline=None)
+@given(days_promises, starts, gaps)
+def test_a_promise_in_working_days_is_due_as_the_reference_reckons_it(
+    span: SlaSpan, start: datetime, gap_minutes: list[int]
+) -> None:
+    """Unpaused, the clock is due at the written moment; paused, what is left is business time."""
+    clock, pauses = replay_clock(promised_clock(span, start), gap_minutes)
+    target, due = reference_due(span, start, pauses)
+    assert clock.target == target
+    if clock.used < target:  # not broken before a pause, which keeps the moment it broke
+        assert clock.due_at == due
+
+
+@settings(max_examples=100, deadline=None)
+@given(days_promises, starts)
+def test_business_time_used_at_the_written_moment_is_the_target(
+    span: SlaSpan, start: datetime
+) -> None:
+    """At its due time, an unpaused clock has used exactly the promise's business time."""
+    clock = promised_clock(span, start)
+    assert clock.due_at is not None and clock.target is not None
+    assert sla.used(clock, clock.due_at, DESK) == clock.target
