@@ -98,9 +98,10 @@ class SlackAdapter:
         self.sender = SlackSender(self.client, self.config)
         http = self.config.mode == "http"
         secret = self.config.signing_secret
+        self._signing_secret = secret.get_secret_value() if secret and http else ""
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=secret.get_secret_value() if secret and http else "",
+            signing_secret=self._signing_secret,
             request_verification_enabled=http,
             process_before_response=True,
             logger=BOLT_LOG,
@@ -157,7 +158,8 @@ class SlackAdapter:
         self.identity, _ = await startup.check(self.client, self.config, self.roles)
         if self.config.mode == "http":
             http = self.config.http
-            self._http = SlackHttpServer(self.app, http.host, http.port, http.path)
+            secret = self._signing_secret
+            self._http = SlackHttpServer(self.app, http.host, http.port, http.path, secret)
             try:
                 self.url = await self._http.start()
             except OSError as error:
