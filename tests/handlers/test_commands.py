@@ -432,3 +432,10 @@ async def test_workspace_of_command_scopes_listing(desk: Desk) -> None:
 async def test_mine_without_tickets_says_so(desk: Desk) -> None:
     """`mine` with nothing active answers in a plain sentence."""
     assert (await run(desk, BOB, "mine")).text == "You have no active tickets."
+
+
+async def test_note_with_a_lone_surrogate_is_stored(desk: Desk, store: SqliteStore) -> None:
+    """A note holding half an emoji is added, with U+FFFD in its place."""
+    await open_ticket(desk)
+    assert (await run(desk, BOB, "note 1 toner \ud83d")).ok
+    assert await rows(store, "SELECT text FROM messages WHERE internal = 1") == [("toner \ufffd",)]

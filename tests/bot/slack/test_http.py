@@ -14,6 +14,7 @@ from tests.fakes.slack import payloads
 from tests.fakes.slack.events import FORM_CONTENT_TYPE, DeliveryOptions, json_body
 
 HTTP = pytest.mark.parametrize("mode", ["http"])
+BOTH_MODES = pytest.mark.parametrize("mode", ["socket", "http"])
 JSON = "application/json"
 
 
@@ -84,3 +85,15 @@ async def test_content_type_may_carry_a_charset(desk_on_slack: SlackDesk) -> Non
     answer = await d.slack.post_signed(d.url, event_body(d), "application/json; charset=utf-8")
     assert answer.status == 200
     assert await d.rows("SELECT subject FROM tickets") == [("Printer on fire",)]
+
+
+@BOTH_MODES
+async def test_event_with_a_lone_surrogate_opens_a_ticket(desk_on_slack: SlackDesk) -> None:
+    """Half an emoji (JSON `"\\ud83d"`) is stored as U+FFFD: the message becomes a ticket."""
+    d = desk_on_slack
+    event = d.slack.user_posts(d.scene.support.id, d.scene.alice.id, "Printer \ud83d on fire")
+    answer = await d.deliver(event)
+    assert getattr(answer, "status", 200) == 200  # HTTP mode's answer; Socket Mode's ack
+    await d.settle()
+    assert await d.rows("SELECT body FROM tickets") == [("Printer \ufffd on fire",)]
+    assert len(d.replies(event)) == 1
