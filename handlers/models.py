@@ -157,24 +157,33 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Command:
-    """`/ticket <text>` from `actor` at `place`; user arguments arrive as `<@id>` in `mentions`."""
+    """`/ticket <text>` from `actor` at `place`; user arguments arrive as `<@id>` in `mentions`.
+
+    `dedupe_key` names this one request (Slack's `trigger_id`, a Discord interaction id): a
+    replay of it changes nothing. A command no one can replay (the console's) has none.
+    """
 
     actor: Person
     place: Place
     text: str
     mentions: tuple[Person, ...] = ()
+    dedupe_key: str | None = None
 
     def __post_init__(self) -> None:
-        _make_storable(self, "text")
+        _make_storable(self, "text", "dedupe_key")
 
 
 @dataclass(frozen=True)
 class Reply:
-    """The immediate answer to whoever ran a command; `ephemeral` means only they see it."""
+    """The immediate answer to whoever ran a command; `ephemeral` means only they see it.
+
+    `repeated` marks the answer to a replay of a command already run, which changed nothing.
+    """
 
     text: str
     ephemeral: bool = True
     ok: bool = True
+    repeated: bool = False
 
 
 @dataclass(frozen=True)

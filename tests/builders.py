@@ -92,8 +92,9 @@ async def run(
     *,
     place: Place = SUPPORT,
     mentions: tuple[Person, ...] = (),
+    dedupe_key: str | None = None,
 ) -> Reply:
-    return await desk.execute(Command(actor, place, text, mentions))
+    return await desk.execute(Command(actor, place, text, mentions, dedupe_key))
 
 
 async def rows(store: SqliteStore, sql: str, *params: object) -> list[tuple[object, ...]]:

@@ -226,7 +226,8 @@ class SlackAdapter:
         ) -> None:
             await ack()
             reply = await self._guarded(self._click(body, action), what="a card button")
-            if reply is not None:
+            # A replayed click gets the ack only: the person who clicked did so once.
+            if reply is not None and not reply.repeated:
                 await self._respond(respond, reply)
 
         @app.error
@@ -351,7 +352,8 @@ class SlackAdapter:
         text = inbound.command_text(str(fields.get("text") or ""))
         mentions = await self.directory.people(inbound.mentioned_users(text))
         place = Place(self.workspace, str(fields["channel_id"]))
-        return await self.desk.execute(Command(actor, place, text, mentions))
+        key = inbound.trigger_key(self._identity().team_id, fields)
+        return await self.desk.execute(Command(actor, place, text, mentions, key))
 
     async def _click(self, body: JsonDict, action: JsonDict) -> Reply | None:
         text = blocks.clicked_command(action)
@@ -361,7 +363,9 @@ class SlackAdapter:
         if text is None or not channel:
             return None
         actor = await self.directory.person(str(body["user"]["id"]))
-        return await self.desk.execute(Command(actor, Place(self.workspace, str(channel)), text))
+        place = Place(self.workspace, str(channel))
+        key = inbound.trigger_key(self._identity().team_id, body)
+        return await self.desk.execute(Command(actor, place, text, dedupe_key=key))
 
     # -- App Home -----------------------------------------------------------------------------
 
