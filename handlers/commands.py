@@ -466,6 +466,10 @@ def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings, report:
 
     `report` is the text a reporting verb answers with, read before the transaction.
     """
+    # A signed request can be replayed (Slack allows five minutes): its key, remembered with
+    # the change it made, makes the replay change nothing.
+    if command.dedupe_key is not None and not tx.remember(command.dedupe_key, now):
+        return Reply(texts.repeated_command(), repeated=True)
     verb, role, words = resolve(command, settings)
     call = Call(tx, command, role, verb, words, now, settings, report)
     return Reply(verb.run(call))

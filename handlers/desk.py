@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, digest, home, intake
+from handlers import commands, digest, home, intake, texts
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -54,10 +54,15 @@ class Desk:
             return await self._transact(
                 lambda tx, now: commands.run(tx, command, now, self.settings, report)
             )
-        except Unchanged as unchanged:
-            return Reply(unchanged.message)
         except DeskError as refusal:
-            return Reply(refusal.message, ok=False)
+            return await self._refused(command, refusal)
+
+    async def _refused(self, command: Command, refusal: DeskError) -> Reply:
+        """Answer a refusal, remembering the command so that a replay cannot succeed later."""
+        key, now = command.dedupe_key, self.clock.now()
+        if key is not None and not await self.store.transact(lambda tx: tx.remember(key, now)):
+            return Reply(texts.repeated_command(), repeated=True)
+        return Reply(refusal.message, ok=isinstance(refusal, Unchanged))
 
     async def _report_for(self, command: Command) -> str:
         """The digest text, for the verb that answers with it (checked for access first)."""

@@ -1,10 +1,36 @@
-"""The plain values that cross the core's edges: people, places, messages, tickets, notices."""
+"""The plain values that cross the core's edges: people, places, messages, tickets, notices.
+
+What a platform hands the core (people, places, attachments, messages, commands) is made
+storable as it is built: text holding half an emoji (a lone surrogate, `"\\ud83d"` in JSON,
+which clients do send) cannot be encoded to be stored, and would fail the whole transaction.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+
+def storable(text: str) -> str:
+    """Return `text` as it can be stored: each lone UTF-16 surrogate replaced with U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Two halves that make a pair are joined; a half on its own becomes U+FFFD.
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def _make_storable(value: object, *names: str) -> None:
+    """Replace what cannot be stored in the named text fields of a frozen dataclass."""
+    for name in names:
+        text = getattr(value, name)
+        fixed = text if text is None else storable(text)
+        if fixed is not text:
+            object.__setattr__(value, name, fixed)
 
 
 class Status(StrEnum):
@@ -59,6 +85,11 @@ class Person:
     groups: frozenset[str] = frozenset()
     is_bot: bool = False
 
+    def __post_init__(self) -> None:
+        _make_storable(self, "platform", "id", "name")
+        if not all(group.isascii() for group in self.groups):
+            object.__setattr__(self, "groups", frozenset(map(storable, self.groups)))
+
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.id}"
@@ -75,6 +106,9 @@ class Place:
     channel: str
     thread: str | None = None
 
+    def __post_init__(self) -> None:
+        _make_storable(self, "workspace", "channel", "thread")
+
     @property
     def platform(self) -> str:
         return self.workspace.split(":", 1)[0]
@@ -87,6 +121,9 @@ class Place:
 class Attachment:
     name: str
     url: str
+
+    def __post_init__(self) -> None:
+        _make_storable(self, "name", "url")
 
 
 class InboundKind(StrEnum):
@@ -114,24 +151,39 @@ class Inbound:
     permalink: str | None = None
     requested_by: Person | None = None
 
+    def __post_init__(self) -> None:
+        _make_storable(self, "dedupe_key", "message_id", "text", "permalink")
+
 
 @dataclass(frozen=True)
 class Command:
-    """`/ticket <text>` from `actor` at `place`; user arguments arrive as `<@id>` in `mentions`."""
+    """`/ticket <text>` from `actor` at `place`; user arguments arrive as `<@id>` in `mentions`.
+
+    `dedupe_key` names this one request (Slack's `trigger_id`, a Discord interaction id): a
+    replay of it changes nothing. A command no one can replay (the console's) has none.
+    """
 
     actor: Person
     place: Place
     text: str
     mentions: tuple[Person, ...] = ()
+    dedupe_key: str | None = None
+
+    def __post_init__(self) -> None:
+        _make_storable(self, "text", "dedupe_key")
 
 
 @dataclass(frozen=True)
 class Reply:
-    """The immediate answer to whoever ran a command; `ephemeral` means only they see it."""
+    """The immediate answer to whoever ran a command; `ephemeral` means only they see it.
+
+    `repeated` marks the answer to a replay of a command already run, which changed nothing.
+    """
 
     text: str
     ephemeral: bool = True
     ok: bool = True
+    repeated: bool = False
 
 
 @dataclass(frozen=True)

@@ -499,5 +499,9 @@ def open_thread_label() -> str:
     return "Open thread"
 
 
+def repeated_command() -> str:
+    return "That /ticket command was run already; it was not run again."
+
+
 def unexpected_failure() -> str:
     return "Something went wrong on deskbot's side. Please try again in a moment."

@@ -8,7 +8,16 @@ from datetime import timedelta
 from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
 from handlers.intake import IntakeResult
-from handlers.models import Command, Inbound, InboundKind, Person, Place, Priority, Reply
+from handlers.models import (
+    Attachment,
+    Command,
+    Inbound,
+    InboundKind,
+    Person,
+    Place,
+    Priority,
+    Reply,
+)
 from handlers.settings import DeskSettings, PlatformPlaces, RoleMembers, SlaPolicy, SlaSpan
 from storage.store import SqliteStore
 
@@ -51,6 +60,7 @@ def message(
     kind: InboundKind = InboundKind.POSTED,
     dedupe_key: str | None = None,
     requested_by: Person | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Inbound:
     message_id = message_id or f"m{next(_ids)}"
     return Inbound(
@@ -60,6 +70,7 @@ def message(
         message_id,
         author,
         text,
+        attachments=attachments,
         requested_by=requested_by,
     )
 
@@ -81,8 +92,9 @@ async def run(
     *,
     place: Place = SUPPORT,
     mentions: tuple[Person, ...] = (),
+    dedupe_key: str | None = None,
 ) -> Reply:
-    return await desk.execute(Command(actor, place, text, mentions))
+    return await desk.execute(Command(actor, place, text, mentions, dedupe_key))
 
 
 async def rows(store: SqliteStore, sql: str, *params: object) -> list[tuple[object, ...]]:

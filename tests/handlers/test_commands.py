@@ -445,3 +445,39 @@ async def test_workspace_of_command_scopes_listing(desk: Desk) -> None:
 async def test_mine_without_tickets_says_so(desk: Desk) -> None:
     """`mine` with nothing active answers in a plain sentence."""
     assert (await run(desk, BOB, "mine")).text == "You have no active tickets."
+
+
+async def test_replayed_command_changes_nothing(desk: Desk, store: SqliteStore) -> None:
+    """A command run again under its dedupe key adds no second note and says it was a repeat."""
+    await open_ticket(desk)
+    first = await run(desk, BOB, "note 1 checked the toner", dedupe_key="trigger-1")
+    again = await run(desk, BOB, "note 1 checked the toner", dedupe_key="trigger-1")
+    assert (first.repeated, again.repeated) == (False, True)
+    assert again.text == "That /ticket command was run already; it was not run again."
+    assert await rows(store, "SELECT count(*) FROM messages WHERE internal = 1") == [(1,)]
+
+
+async def test_replayed_refused_command_stays_refused(desk: Desk) -> None:
+    """bob's claim, refused while erin holds the ticket, claims nothing when replayed later."""
+    await open_ticket(desk)
+    await run(desk, ERIN, "claim 1")
+    refused = await run(desk, BOB, "claim 1", dedupe_key="trigger-2")
+    assert not refused.ok and "already claimed by erin" in refused.text
+    await run(desk, ERIN, "unclaim 1")
+    assert (await run(desk, BOB, "claim 1", dedupe_key="trigger-2")).repeated
+    assert await status_of(desk) is Status.OPEN
+
+
+async def test_commands_without_a_key_all_run(desk: Desk, store: SqliteStore) -> None:
+    """The console's commands carry no key: the same note typed twice is two notes."""
+    await open_ticket(desk)
+    for _ in range(2):
+        assert not (await run(desk, BOB, "note 1 checked the toner")).repeated
+    assert await rows(store, "SELECT count(*) FROM messages WHERE internal = 1") == [(2,)]
+
+
+async def test_note_with_a_lone_surrogate_is_stored(desk: Desk, store: SqliteStore) -> None:
+    """A note holding half an emoji is added, with U+FFFD in its place."""
+    await open_ticket(desk)
+    assert (await run(desk, BOB, "note 1 toner \ud83d")).ok
+    assert await rows(store, "SELECT text FROM messages WHERE internal = 1") == [("toner \ufffd",)]

@@ -6,7 +6,7 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.intake import MAX_MESSAGE_LENGTH, Outcome
-from handlers.models import Author, InboundKind, NoticeKind, Person, Place, Status
+from handlers.models import Attachment, Author, InboundKind, NoticeKind, Person, Place, Status
 from storage.store import SqliteStore
 from tests.builders import (
     ALICE,
@@ -161,6 +161,24 @@ async def test_edit_updates_text_and_is_audited(desk: Desk, store: SqliteStore) 
     assert '"before": "printr on fire"' in events[0][0]
 
 
+async def test_edit_with_a_lone_surrogate_is_stored(desk: Desk, store: SqliteStore) -> None:
+    """An edit that leaves half an emoji is stored with U+FFFD, not refused by storage."""
+    await post(desk, ALICE, "printer on fire", message_id="root")
+    edit = message(ALICE, "printer on fire \ud83d", message_id="root", kind=InboundKind.EDITED)
+    assert (await desk.receive(edit)).outcome is Outcome.EDITED
+    assert await rows(store, "SELECT text FROM messages") == [("printer on fire \ufffd",)]
+
+
+async def test_names_with_a_lone_surrogate_are_stored(desk: Desk, store: SqliteStore) -> None:
+    """A customer's display name and a file's name with half an emoji still open the ticket."""
+    customer = Person("console", "ana", "Ana \ud83d")
+    inbound = message(customer, "", attachments=(Attachment("shot\ud83d.png", "file://1"),))
+    assert (await desk.receive(inbound)).outcome is Outcome.OPENED
+    assert await rows(store, "SELECT customer_name, subject FROM tickets") == [
+        ("Ana \ufffd", "(attachment: shot\ufffd.png)")
+    ]
+
+
 async def test_delete_marks_message_without_erasing(desk: Desk, store: SqliteStore) -> None:
     """A deleted message keeps its text and gains a deletion time."""
     await post(desk, ALICE, "printer on fire", message_id="root")
@@ -180,10 +198,22 @@ async def test_delete_marks_message_without_erasing(desk: Desk, store: SqliteSto
         ("🔥🖨️ printer 🔥", Outcome.OPENED, "🔥🖨️ printer 🔥"),
         ("הדפסת לא עובדת", Outcome.OPENED, "הדפסת לא עובדת"),
         ("nul\x00byte", Outcome.OPENED, "nul\ufffdbyte"),
+        ("half an emoji \ud83d", Outcome.OPENED, "half an emoji \ufffd"),
         ("'); DROP TABLE tickets; --", Outcome.OPENED, "'); DROP TABLE tickets; --"),
         ("@everyone the printer", Outcome.OPENED, "@everyone the printer"),
     ],
-    ids=["empty", "whitespace", "40k", "too-long", "emoji", "rtl", "nul", "sql", "everyone"],
+    ids=[
+        "empty",
+        "whitespace",
+        "40k",
+        "too-long",
+        "emoji",
+        "rtl",
+        "nul",
+        "lone surrogate",
+        "sql",
+        "everyone",
+    ],
 )
 async def test_bad_input_is_stored_or_refused_cleanly(
     desk: Desk, store: SqliteStore, text: str, outcome: Outcome, stored: str | None

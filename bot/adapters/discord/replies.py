@@ -3,6 +3,9 @@
 Discord gives an interaction 3 seconds for its first answer. The desk usually answers in
 milliseconds; when it has not answered within `defer_after` seconds, the interaction is
 deferred (Discord shows "deskbot is thinking…" to that person only) and the answer follows.
+
+An interaction's id is its command's dedupe key: delivered again (a gateway replaying
+events), it changes nothing and is not answered again, since Discord takes one answer.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Awaitable
 import discord
 
 from bot.adapters.discord import limits
-from bot.adapters.discord.inbound import location_of, person, workspace
+from bot.adapters.discord.inbound import PLATFORM, location_of, person, workspace
 from handlers import texts
 from handlers.desk import Desk
 from handlers.models import Command, Person, Place, Reply
@@ -43,7 +46,8 @@ class InteractionDesk:
         self, interaction: discord.Interaction, text: str, mentions: tuple[Person, ...] = ()
     ) -> None:
         """Run `/ticket <text>` as the interaction's user and answer them."""
-        command = Command(person(interaction.user), place_of(interaction), text, mentions)
+        key = f"{PLATFORM}:interaction:{interaction.id}"
+        command = Command(person(interaction.user), place_of(interaction), text, mentions, key)
         await answer(interaction, self.desk.execute(command), self.defer_after)
 
 
@@ -68,6 +72,9 @@ async def answer(
     except Exception:
         log.exception("A /ticket interaction failed unexpectedly")
         reply = Reply(texts.unexpected_failure(), ok=False)
+    if reply.repeated and not interaction.response.is_done():
+        log.info("Interaction %s was delivered again; it was answered already", interaction.id)
+        return
     await _say(interaction, reply)
 
 

@@ -113,9 +113,10 @@ class SlackAdapter:
         )
         http = self.config.mode == "http"
         secret = self.config.signing_secret
+        self._signing_secret = secret.get_secret_value() if secret and http else ""
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=secret.get_secret_value() if secret and http else "",
+            signing_secret=self._signing_secret,
             request_verification_enabled=http,
             process_before_response=True,
             logger=BOLT_LOG,
@@ -172,7 +173,8 @@ class SlackAdapter:
         self.identity, _ = await startup.check(self.client, self.config, self.roles)
         if self.config.mode == "http":
             http = self.config.http
-            self._http = SlackHttpServer(self.app, http.host, http.port, http.path)
+            secret = self._signing_secret
+            self._http = SlackHttpServer(self.app, http.host, http.port, http.path, secret)
             try:
                 self.url = await self._http.start()
             except OSError as error:
@@ -250,7 +252,8 @@ class SlackAdapter:
         ) -> None:
             await ack()
             reply = await self._guarded(self._click(body, action), what="a card button")
-            if reply is not None:
+            # A replayed click gets the ack only: the person who clicked did so once.
+            if reply is not None and not reply.repeated:
                 await self._respond(respond, reply)
 
         @app.error
@@ -384,7 +387,8 @@ class SlackAdapter:
         text = inbound.command_text(str(fields.get("text") or ""))
         mentions = await self.directory.people(inbound.mentioned_users(text))
         place = Place(self.workspace, str(fields["channel_id"]))
-        return await self.desk.execute(Command(actor, place, text, mentions))
+        key = inbound.trigger_key(self._identity().team_id, fields)
+        return await self.desk.execute(Command(actor, place, text, mentions, key))
 
     async def _click(self, body: JsonDict, action: JsonDict) -> Reply | None:
         text = blocks.clicked_command(action)
@@ -394,7 +398,9 @@ class SlackAdapter:
         if text is None or not channel:
             return None
         actor = await self.directory.person(str(body["user"]["id"]))
-        return await self.desk.execute(Command(actor, Place(self.workspace, str(channel)), text))
+        place = Place(self.workspace, str(channel))
+        key = inbound.trigger_key(self._identity().team_id, body)
+        return await self.desk.execute(Command(actor, place, text, dedupe_key=key))
 
     # -- App Home -----------------------------------------------------------------------------
 

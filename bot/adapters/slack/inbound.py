@@ -7,7 +7,8 @@ Dedupe keys: a posted message is keyed by its channel and ts, so however many en
 announce it (Events API retries, a Socket Mode envelope sent twice), or whether a catch-up
 after downtime read it from the channel's history instead, it is one message. An
 edit, a deletion or a 🎫 reaction is keyed by the Events API `event_id`, which Slack keeps
-across redeliveries of the same event.
+across redeliveries of the same event. A slash command or a click is keyed by its
+`trigger_id`, so a signed request replayed within Slack's five minutes runs once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def message_key(team_id: str, channel: str, ts: str) -> str:
 
 def event_key(team_id: str, event_id: str) -> str:
     return f"{PLATFORM}:{team_id}:event:{event_id}"
+
+
+def trigger_key(team_id: str, payload: JsonDict) -> str | None:
+    """The dedupe key of a slash command or a click: Slack's `trigger_id`, one per request."""
+    trigger = payload.get("trigger_id")
+    return f"{PLATFORM}:{team_id}:trigger:{trigger}" if trigger else None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -145,3 +147,24 @@ async def test_slow_answer_is_deferred_then_followed_up(
     assert record.callback_type == 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
     assert answer["content"] == "You claimed #1 printer on fire."
     assert answer["flags"] & payloads.EPHEMERAL
+
+
+async def test_interaction_delivered_twice_runs_once(
+    world: World, deskbot: Deskbot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same `/ticket note` interaction dispatched again adds no second note, no answer."""
+    await world.open_ticket()
+    text = payloads.option("text", "checked the toner", type=STRING)
+    record = await world.slash(world.bob, world.triage["id"], "note", ticket_id(1), text)
+    caplog.set_level(logging.INFO, logger="bot.adapters.discord.replies")
+    await world.fake.interact(record.payload)
+    async with asyncio.timeout(5):
+        while True:
+            if any("delivered again" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.01)  # the repeat shows nowhere else: it changes nothing
+    assert await deskbot.rows("SELECT text FROM messages WHERE internal = 1") == [
+        ("checked the toner",)
+    ]
+    assert len(record.seen) == 1
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

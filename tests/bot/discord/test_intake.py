@@ -154,3 +154,9 @@ async def test_everyone_in_a_customer_message_pings_nobody(world: World, deskbot
     assert not any(item.message["mention_everyone"] for item in sent)
     assert all(item.message["mention_roles"] == [] for item in sent)
     assert await deskbot.rows("SELECT thread FROM tickets") == [(root["id"],)]
+
+
+async def test_message_with_a_lone_surrogate_opens_a_ticket(world: World, deskbot: Deskbot) -> None:
+    """Half an emoji in a Discord message is stored as U+FFFD; the message becomes a ticket."""
+    await world.open_ticket("printer \ud83d on fire")
+    assert await deskbot.rows("SELECT body FROM tickets") == [("printer \ufffd on fire",)]

@@ -1,4 +1,4 @@
-"""Slack delivers at least once: retries and duplicate envelopes never make a second ticket."""
+"""Slack delivers at least once: retries, duplicate envelopes and replays change things once."""
 
 from __future__ import annotations
 
@@ -136,3 +136,43 @@ async def test_event_the_desk_cannot_record_is_left_for_slack_to_redeliver(
     await d.store.database.run(lambda raw: raw.execute("PRAGMA query_only = OFF"))
     await d.deliver(event, event_id="Ev0LOCKED001", retry=1)
     assert await counts(d) == (1, 2, 2)
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_replayed_slash_command_runs_once(desk_on_slack: SlackDesk) -> None:
+    """The same signed `/ticket note` twice (one trigger_id) adds one note; the replay is told."""
+    d = desk_on_slack
+    await d.open_ticket()
+    fields = d.slack.command(d.scene.bob.id, d.scene.triage.id, "note 1 checked the toner")
+    answers = [await command_answer(d, fields) for _ in range(2)]
+    assert [answer["text"] for answer in answers] == [
+        "Internal note added to ticket #1 (customers don't see it).",
+        "That /ticket command was run already; it was not run again.",
+    ]
+    assert await d.rows("SELECT text FROM messages WHERE internal = 1") == [("checked the toner",)]
+
+
+async def command_answer(d: SlackDesk, fields: dict[str, str]) -> dict[str, Any]:
+    """Deliver one slash command's fields as they are (a replay reuses them)."""
+    if d.mode == "http":
+        answer = await d.slack.post_command(d.url, fields)
+        assert answer.status == 200, answer
+        found: dict[str, Any] = answer.json()
+        return found
+    ack = await d.slack.socket_ack(await d.slack.socket_send_command(fields))
+    payload: dict[str, Any] = ack["payload"]
+    return payload
+
+
+@HTTP
+async def test_replayed_click_changes_nothing_and_says_nothing(desk_on_slack: SlackDesk) -> None:
+    """A card's Claim click sent twice claims once and answers the clicker once."""
+    d = desk_on_slack
+    await d.open_ticket()
+    card = d.card(1)
+    action = payloads.button("deskbot:claim", "1", text="Claim")
+    payload = d.slack.block_action(d.scene.bob.id, d.scene.triage.id, card["ts"], action)
+    for _ in range(2):
+        assert (await d.slack.post_interaction(d.url, payload)).status == 200
+    assert await d.rows("SELECT count(*) FROM events WHERE kind = 'claimed'") == [(1,)]
+    assert len(d.slack.response_url_posts) == 1

@@ -25,15 +25,19 @@ STALE_SECONDS = 10 * 60
 
 
 class DeliveryOptions(TypedDict, total=False):
-    """How to deliver: retry headers, a forged signature or a chosen (say stale) timestamp."""
+    """How to deliver: retry headers, a forged or no signature, a chosen (say stale) timestamp.
 
-    timestamp: int
+    A `str` timestamp is sent (and signed) as it is, as a client that is not Slack might.
+    """
+
+    timestamp: int | str
     forge_signature: bool
+    unsigned: bool
     retry_num: int
     retry_reason: str
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
     """Return Slack's `X-Slack-Signature` value for `body` sent at `timestamp`."""
     base = b"v0:" + str(timestamp).encode() + b":" + body
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
@@ -45,12 +49,10 @@ def signed_headers(
     """Return the headers Slack sends with `body`."""
     timestamp = options.get("timestamp", int(time.time()))
     signing_secret = "not-the-signing-secret" if options.get("forge_signature") else secret
-    headers = {
-        "Content-Type": content_type,
-        "User-Agent": SLACK_USER_AGENT,
-        "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": sign(signing_secret, timestamp, body),
-    }
+    headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT}
+    if not options.get("unsigned"):
+        headers["X-Slack-Request-Timestamp"] = str(timestamp)
+        headers["X-Slack-Signature"] = sign(signing_secret, timestamp, body)
     if "retry_num" in options:
         headers["X-Slack-Retry-Num"] = str(options["retry_num"])
         headers["X-Slack-Retry-Reason"] = options.get("retry_reason", "http_timeout")
