@@ -2,8 +2,14 @@
 
 Due times are rows in SQLite, never only in memory. One APScheduler job is re-armed to
 the earliest due time, a backstop sweep runs every minute anyway, and the lease is renewed
-on its own interval. Missed runs are never silently skipped (no misfire grace) and are
-coalesced: after downtime the sweep runs once and fires every overdue step once.
+on its own interval.
+
+Runs are never dropped. Misfires: there is no misfire grace time, so a run that fell due
+while the event loop was busy or the process suspended still runs, and missed runs are
+coalesced: after downtime the sweep runs once and fires every overdue step once. Overlaps:
+a sweep asked for while one runs (an arming falling due, the backstop) waits for it and
+then sweeps once more, sharing that sweep with any other request made meanwhile; so these
+jobs have no instance limit, rather than APScheduler skipping a run that finds one going.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -28,6 +35,8 @@ from storage.store import SqliteStore
 log = logging.getLogger(__name__)
 
 SWEEP, BACKSTOP, LEASE, DIGEST = "sweep", "backstop", "lease", "digest"
+# APScheduler skips a run when this many of the job are running; sweeps coalesce instead.
+UNLIMITED = sys.maxsize
 
 
 class Scheduler:
@@ -54,6 +63,7 @@ class Scheduler:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._sweeping = asyncio.Lock()
+        self._requested = False
 
     def start(self) -> None:
         """Start the jobs; the first sweep (catching up after downtime) runs at once."""
@@ -61,7 +71,8 @@ class Scheduler:
         renew_every = max(self.leadership.ttl / 3, 0.05)
         # The lease was taken before start (the app, or the first sweep); keep renewing it.
         self._aps.add_job(self.leadership.renew, IntervalTrigger(seconds=renew_every), id=LEASE)
-        self._aps.add_job(self.sweep, IntervalTrigger(seconds=self.backstop), id=BACKSTOP)
+        backstop = IntervalTrigger(seconds=self.backstop)
+        self._aps.add_job(self.sweep, backstop, id=BACKSTOP, max_instances=UNLIMITED)
         self.arm(datetime.now(UTC))
 
     def add_cron(
@@ -80,26 +91,39 @@ class Scheduler:
         when = getattr(armed, "next_run_time", None)
         if when is not None and when <= at:
             return
-        self._aps.add_job(self.sweep, DateTrigger(at), id=SWEEP, replace_existing=True)
+        self._aps.add_job(
+            self.sweep, DateTrigger(at), id=SWEEP, replace_existing=True, max_instances=UNLIMITED
+        )
 
     async def sweep(self) -> int:
-        """Fire every due step (if this process holds the lease), then re-arm; return fired."""
+        """Fire every due step (if this process holds the lease), then re-arm; return fired.
+
+        Called while a sweep runs, wait for it, then sweep again: a due time that passed
+        meanwhile is never missed. Calls made together share that second sweep.
+        """
+        self._requested = True
+        async with self._sweeping:
+            if not self._requested:
+                return 0  # a sweep that began after this call has done its work
+            self._requested = False
+            return await self._sweep()
+
+    async def _sweep(self) -> int:
         if not self.leadership.held and not await self.leadership.renew():
             return 0
-        async with self._sweeping:
-            fired = 0
-            while True:
-                fire = functools.partial(
-                    timers.fire_due, now=self.clock.now(), settings=self.settings, limit=self.batch
-                )
-                batch = await self.store.transact(fire)
-                fired += batch
-                if batch < self.batch:
-                    break
-            if fired:
-                log.info("Sweep handled %d due step(s)", fired)
-                self.on_swept()
-            following = await self.store.read(lambda tx: tx.next_timer_due())
+        fired = 0
+        while True:
+            fire = functools.partial(
+                timers.fire_due, now=self.clock.now(), settings=self.settings, limit=self.batch
+            )
+            batch = await self.store.transact(fire)
+            fired += batch
+            if batch < self.batch:
+                break
+        if fired:
+            log.info("Sweep handled %d due step(s)", fired)
+            self.on_swept()
+        following = await self.store.read(lambda tx: tx.next_timer_due())
         if following is not None:
             self.arm(following)
         return fired

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.clock import SystemClock
 from bot.leadership import Leadership
@@ -15,7 +21,7 @@ from handlers.models import Notice
 from handlers.settings import DeskSettings, EscalationSettings, Reminder
 from storage.store import SqliteStore
 from tests import builders
-from tests.builders import ALICE, post, rows
+from tests.builders import ALICE, DAVE, post, rows
 from tests.clock import FakeClock
 
 
@@ -124,3 +130,52 @@ async def test_reminder_arrives_in_real_time(store: SqliteStore) -> None:
         scheduler.shutdown()
         delivering.cancel()
         await asyncio.gather(delivering, return_exceptions=True)
+
+
+async def reminders(store: SqliteStore) -> int:
+    (found,) = await rows(store, "SELECT count(*) FROM outbox WHERE kind = 'reminder'")
+    return int(str(found[0]))
+
+
+async def wait_for_reminders(
+    store: SqliteStore, swept: asyncio.Event, count: int, *, within: float
+) -> bool:
+    """Wait for sweeps (`swept` is set by `on_swept`) to queue `count` reminders in time."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(within):
+            while True:
+                swept.clear()  # before counting: a sweep ending after the count sets it again
+                if await reminders(store) >= count:
+                    return True
+                await swept.wait()
+    return False
+
+
+async def test_a_step_falling_due_during_a_sweep_is_swept_right_after(
+    store: SqliteStore, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A due time that passes while a sweep runs gets another sweep at once, never a skip."""
+    clock = SystemClock()
+    settings = unclaimed_after(1)
+    leadership = Leadership(store, clock)
+    await leadership.renew()
+    swept = asyncio.Event()
+    scheduler = Scheduler(store, clock, settings, leadership, on_swept=swept.set, backstop=60)
+    desk = Desk(store, clock, settings, on_scheduled=scheduler.arm)
+    scheduler.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="apscheduler"):
+            opened = time.monotonic()
+            await post(desk, ALICE, "printer on fire")  # its reminder is due at 1 s
+            await asyncio.sleep(0.5)
+            await post(desk, DAVE, "scanner on fire")  # and this one's at 1.5 s
+            # Another process writes from 0.6 s to 2.5 s: the sweep due at 1 s waits for it
+            # and finishes after the second due time has passed.
+            with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+                other.execute("BEGIN IMMEDIATE")
+                await asyncio.sleep(2.5 - (time.monotonic() - opened))
+                other.execute("COMMIT")
+            assert await wait_for_reminders(store, swept, 2, within=10)
+        assert "skipped" not in caplog.text
+    finally:
+        scheduler.shutdown()
