@@ -2,7 +2,8 @@
 
 Due times are rows in SQLite, never only in memory. One APScheduler job is re-armed to
 the earliest due time, a backstop sweep runs every minute anyway, and the lease is renewed
-on its own interval.
+on its own interval; a process that takes the lease over sweeps at once, for what its
+predecessor left.
 
 Runs are never dropped. Misfires: there is no misfire grace time, so a run that fell due
 while the event loop was busy or the process suspended still runs, and missed runs are
@@ -68,9 +69,9 @@ class Scheduler:
     def start(self) -> None:
         """Start the jobs; the first sweep (catching up after downtime) runs at once."""
         self._aps.start()
-        renew_every = max(self.leadership.ttl / 3, 0.05)
         # The lease was taken before start (the app, or the first sweep); keep renewing it.
-        self._aps.add_job(self.leadership.renew, IntervalTrigger(seconds=renew_every), id=LEASE)
+        every = IntervalTrigger(seconds=self.leadership.renew_every)
+        self._aps.add_job(self._keep_lease, every, id=LEASE)
         backstop = IntervalTrigger(seconds=self.backstop)
         self._aps.add_job(self.sweep, backstop, id=BACKSTOP, max_instances=UNLIMITED)
         self.arm(datetime.now(UTC))
@@ -94,6 +95,12 @@ class Scheduler:
         self._aps.add_job(
             self.sweep, DateTrigger(at), id=SWEEP, replace_existing=True, max_instances=UNLIMITED
         )
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease; having just taken it over, sweep at once."""
+        held = self.leadership.held
+        if await self.leadership.renew() and not held:
+            self.arm(datetime.now(UTC))  # the last holder stopped: catch up on what it left
 
     async def sweep(self) -> int:
         """Fire every due step (if this process holds the lease), then re-arm; return fired.

@@ -19,6 +19,7 @@ from bot.scheduler import Scheduler
 from handlers.desk import Desk
 from handlers.models import Notice
 from handlers.settings import DeskSettings, EscalationSettings, Reminder
+from storage.rows import from_db
 from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, DAVE, post, rows
@@ -52,36 +53,6 @@ async def test_only_the_lease_holder_sweeps(db_path: Path, clock: FakeClock) -> 
         assert await rows(first_store, "SELECT count(*) FROM outbox WHERE kind = 'reminder'") == [
             (1,)
         ]
-
-
-async def test_lease_passes_on_when_its_holder_stops_renewing(
-    db_path: Path, clock: FakeClock
-) -> None:
-    """A crashed holder's lease expires and the other process takes over."""
-    async with (
-        await SqliteStore.open(db_path) as first_store,
-        await SqliteStore.open(db_path) as second_store,
-    ):
-        first = Leadership(first_store, clock, holder="first", ttl=30)
-        second = Leadership(second_store, clock, holder="second", ttl=30)
-        await first.renew()
-        clock.advance(seconds=29)
-        assert not await second.renew()
-        clock.advance(seconds=2)
-        assert await second.renew()
-        assert not await first.renew()
-
-
-async def test_released_lease_is_free_at_once(db_path: Path, clock: FakeClock) -> None:
-    """A clean shutdown hands the lease over without waiting for it to expire."""
-    async with (
-        await SqliteStore.open(db_path) as first_store,
-        await SqliteStore.open(db_path) as second_store,
-    ):
-        first = Leadership(first_store, clock, holder="first")
-        await first.renew()
-        await first.release()
-        assert await Leadership(second_store, clock, holder="second").renew()
 
 
 async def test_outbox_of_a_process_without_the_lease_sends_nothing(
@@ -179,3 +150,24 @@ async def test_a_step_falling_due_during_a_sweep_is_swept_right_after(
         assert "skipped" not in caplog.text
     finally:
         scheduler.shutdown()
+
+
+async def test_a_process_taking_the_lease_over_sweeps_at_once(store: SqliteStore) -> None:
+    """The survivor of a crashed holder fires what fell due as soon as the lease is its own."""
+    clock = SystemClock()
+    settings = unclaimed_after(0.5)
+    crashed = clock.now() + timedelta(seconds=1)  # its lease runs out then, never renewed
+    await store.transact(lambda tx: tx.take_lease("leader", "crashed", clock.now(), crashed))
+    leadership = Leadership(store, clock, ttl=2, renew_every=0.2)
+    assert not await leadership.renew()
+    swept = asyncio.Event()
+    scheduler = Scheduler(store, clock, settings, leadership, on_swept=swept.set, backstop=60)
+    desk = Desk(store, clock, settings, on_scheduled=scheduler.arm)
+    scheduler.start()
+    try:
+        await post(desk, ALICE, "printer on fire")  # due at 0.5 s, while the lease is not ours
+        assert await wait_for_reminders(store, swept, 1, within=10)
+        ((fired,),) = await rows(store, "SELECT fired_at FROM timers")
+    finally:
+        scheduler.shutdown()
+    assert from_db(str(fired)) - crashed < timedelta(seconds=2)
