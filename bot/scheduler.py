@@ -1,9 +1,12 @@
 """When time passes: the sweep that fires due timers, armed at the earliest due time.
 
-Due times are rows in SQLite, never only in memory. One APScheduler job is re-armed to
-the earliest due time, a backstop sweep runs every minute anyway, and the lease is renewed
-on its own interval; a process that takes the lease over sweeps at once, for what its
-predecessor left.
+Due times are rows in SQLite, never only in memory. One APScheduler job is re-armed to the
+earliest due time this process knows of, and a backstop sweep runs every minute anyway.
+Another process on the same database (see `bot.leadership`) records tickets whose due times
+this one's arming never hears of, so the lease holder watches: every second it asks SQLite
+whether anyone else committed (`SqliteStore.outside_changes`, next to free) and, if so,
+re-arms the one sweep to the earliest pending due time. The lease is renewed on its own
+interval; a process that takes the lease over sweeps at once, for what its predecessor left.
 
 Runs are never dropped. Misfires: there is no misfire grace time, so a run that fell due
 while the event loop was busy or the process suspended still runs, and missed runs are
@@ -35,7 +38,7 @@ from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
 
-SWEEP, BACKSTOP, LEASE, DIGEST = "sweep", "backstop", "lease", "digest"
+SWEEP, BACKSTOP, WATCH, LEASE, DIGEST = "sweep", "backstop", "watch", "lease", "digest"
 # APScheduler skips a run when this many of the job are running; sweeps coalesce instead.
 UNLIMITED = sys.maxsize
 
@@ -50,6 +53,7 @@ class Scheduler:
         *,
         on_swept: Callable[[], None] = lambda: None,
         backstop: float = 60.0,
+        watch_every: float = 1.0,
         batch: int = 500,
     ) -> None:
         self.store = store
@@ -58,6 +62,7 @@ class Scheduler:
         self.leadership = leadership
         self.on_swept = on_swept
         self.backstop = backstop
+        self.watch_every = watch_every
         self.batch = batch
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -65,6 +70,8 @@ class Scheduler:
         )
         self._sweeping = asyncio.Lock()
         self._requested = False
+        self._seen: int | None = None
+        self._watching = False
 
     def start(self) -> None:
         """Start the jobs; the first sweep (catching up after downtime) runs at once."""
@@ -72,6 +79,8 @@ class Scheduler:
         # The lease was taken before start (the app, or the first sweep); keep renewing it.
         every = IntervalTrigger(seconds=self.leadership.renew_every)
         self._aps.add_job(self._keep_lease, every, id=LEASE)
+        looks = IntervalTrigger(seconds=self.watch_every)
+        self._aps.add_job(self.watch, looks, id=WATCH, max_instances=UNLIMITED)
         backstop = IntervalTrigger(seconds=self.backstop)
         self._aps.add_job(self.sweep, backstop, id=BACKSTOP, max_instances=UNLIMITED)
         self.arm(datetime.now(UTC))
@@ -101,6 +110,23 @@ class Scheduler:
         held = self.leadership.held
         if await self.leadership.renew() and not held:
             self.arm(datetime.now(UTC))  # the last holder stopped: catch up on what it left
+
+    async def watch(self) -> None:
+        """Re-arm the sweep if another process committed since the last look (lease holder)."""
+        # One look at a time: one stuck behind a busy database sees the commits of this tick
+        # too. None during a sweep: the sweep reads the earliest due time when it ends.
+        if not self.leadership.held or self._watching or self._sweeping.locked():
+            return
+        self._watching = True
+        try:
+            seen = await self.store.outside_changes()
+            if seen != self._seen:
+                self._seen = seen
+                following = await self.store.read(lambda tx: tx.next_timer_due())
+                if following is not None:
+                    self.arm(following)
+        finally:
+            self._watching = False
 
     async def sweep(self) -> int:
         """Fire every due step (if this process holds the lease), then re-arm; return fired.

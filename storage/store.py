@@ -476,6 +476,16 @@ class SqliteStore:
             lambda raw: in_transaction(raw, "BEGIN", lambda: work(SqliteTx(raw)))
         )
 
+    async def outside_changes(self) -> int:
+        """A number that changes whenever another connection commits to the file.
+
+        SQLite's `data_version`: it reads no table, only whether the file changed, so
+        another process's writes can be noticed every second for next to nothing.
+        """
+        return await self.database.run(
+            lambda raw: int(raw.execute("PRAGMA data_version").fetchone()[0])
+        )
+
     async def close(self) -> None:
         await self._close_reader()
         await self.database.close()

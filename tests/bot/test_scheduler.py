@@ -152,6 +152,50 @@ async def test_a_step_falling_due_during_a_sweep_is_swept_right_after(
         scheduler.shutdown()
 
 
+async def test_holder_fires_a_reminder_the_other_instance_recorded_on_time(
+    db_path: Path,
+) -> None:
+    """Two instances on one file: the holder fires a step the other recorded within ~2 s."""
+    clock = SystemClock()
+    settings = unclaimed_after(2)
+    async with (
+        await SqliteStore.open(db_path) as holder_store,
+        await SqliteStore.open(db_path) as other_store,
+    ):
+        holder = Leadership(holder_store, clock, holder="holder")
+        other = Leadership(other_store, clock, holder="other")
+        assert await holder.renew()
+        assert not await other.renew()
+        swept = asyncio.Event()
+        schedulers = [
+            Scheduler(
+                holder_store,
+                clock,
+                settings,
+                holder,
+                on_swept=swept.set,
+                backstop=60,
+                watch_every=0.25,
+            ),
+            Scheduler(other_store, clock, settings, other, backstop=60, watch_every=0.25),
+        ]
+        for scheduler in schedulers:
+            scheduler.start()
+        try:
+            # Let the holder's first sweep (at start) end before the ticket exists: from then
+            # on, only the other instance's arming knows of its due time.
+            await asyncio.sleep(0.5)
+            desk = Desk(other_store, clock, settings, on_scheduled=schedulers[1].arm)
+            await post(desk, ALICE, "printer on fire")
+            assert await wait_for_reminders(holder_store, swept, 1, within=15)
+            ((due, fired),) = await rows(holder_store, "SELECT due_at, fired_at FROM timers")
+        finally:
+            for scheduler in schedulers:
+                scheduler.shutdown()
+    late = from_db(str(fired)) - from_db(str(due))
+    assert timedelta() <= late < timedelta(seconds=2)
+
+
 async def test_a_process_taking_the_lease_over_sweeps_at_once(store: SqliteStore) -> None:
     """The survivor of a crashed holder fires what fell due as soon as the lease is its own."""
     clock = SystemClock()
