@@ -8,7 +8,8 @@ unclaimed reminder, warnings and breach escalations for first response and resol
 Then, in the same run:
 
 - the cost of a sweep with nothing due, against the same store's cheapest round trip
-  (an empty read transaction): the sweep's own overhead is the difference;
+  (an empty read transaction): the sweep's own overhead is the difference; and the cost of
+  the lease holder's once-a-second look for due times other processes wrote, when none did;
 - the time to fire `--due` steps due at once (each re-reads its ticket, queues a reminder,
   marks the step done and plans the next round), against raw `sqlite3` writing the same
   number of rows in transactions of the same size;
@@ -98,14 +99,16 @@ async def build(path: Path, tickets: int, due: int) -> None:
             )
 
 
-async def sweep_costs(path: Path, rounds: int) -> tuple[float, float]:
-    """Median seconds of an empty read transaction and of a sweep with nothing due."""
+async def sweep_costs(path: Path, rounds: int) -> tuple[float, float, float]:
+    """Median seconds of an empty read transaction, a sweep with nothing due, and the
+    holder's once-a-second look for other processes' writes when there were none."""
     async with await SqliteStore.open(path) as store:
         clock = FixedClock(START)
         leadership = Leadership(store, clock)
         await leadership.renew()
         scheduler = Scheduler(store, clock, settings(), leadership)
-        empty, sweeps = [], []
+        empty, sweeps, looks = [], [], []
+        await scheduler.watch()  # the first look reads the earliest due time; later ones don't
         for _ in range(rounds):
             begin = time.perf_counter()
             await store.read(lambda tx: None)
@@ -114,7 +117,10 @@ async def sweep_costs(path: Path, rounds: int) -> tuple[float, float]:
             fired = await scheduler.sweep()
             sweeps.append(time.perf_counter() - begin)
             assert fired == 0
-        return statistics.median(empty), statistics.median(sweeps)
+            begin = time.perf_counter()
+            await scheduler.watch()
+            looks.append(time.perf_counter() - begin)
+        return statistics.median(empty), statistics.median(sweeps), statistics.median(looks)
 
 
 async def fire_all(path: Path, expected: int) -> float:
@@ -200,7 +206,7 @@ def main() -> None:
             .execute("SELECT count(*) FROM timers WHERE state = 'pending'")
             .fetchone()
         )
-        empty_read, idle_sweep = asyncio.run(sweep_costs(full_db, 200))
+        empty_read, idle_sweep, idle_look = asyncio.run(sweep_costs(full_db, 200))
         rss_empty, rss_full = rss_of_sweeping_process(empty_db), rss_of_sweeping_process(full_db)
         baseline = raw_rows(Path(folder) / "raw.db", args.due)
         fired = asyncio.run(fire_all(full_db, args.due))
@@ -211,6 +217,10 @@ def main() -> None:
     print(
         f"idle sweep:          {idle_sweep * 1e3:.2f} ms median; empty read transaction"
         f" {empty_read * 1e3:.2f} ms; ratio {idle_sweep / empty_read:.1f}"
+    )
+    print(
+        f"idle watch:          {idle_look * 1e3:.3f} ms median (the holder's look, every second,"
+        f" for other processes' writes); ratio to the empty read {idle_look / empty_read:.2f}"
     )
     print(
         f"{args.due:,} steps due:   fired in {fired:.2f}s ({args.due / fired:,.0f} steps/s);"

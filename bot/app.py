@@ -67,9 +67,10 @@ async def run(
         try:
             await _until_stopped(platforms)
         finally:
-            await scheduler.shutdown()
-            # Drain while the platforms are still connected, then stop them.
+            # Drain while the platforms are still connected and the lease is still renewed
+            # (lapsed, it would let another deskbot send the same notices), then stop them.
             await _drain(outbox)
+            await scheduler.shutdown()
             await _cancel(platforms)
             await _cancel([outbox_task])
             await leadership.release()

@@ -6,6 +6,10 @@ result: sent (with the platform's message id, so a card can be edited later), re
 (rate limits, 5xx, network; with backoff that survives restarts, since it is a row), or
 failed (the platform will never accept it: logged loudly, kept for `deskbot outbox`).
 
+Only the lease holder delivers (see `bot.leadership`). It is woken when this process queues
+a notice and polls every second anyway, so a notice another process on the same database
+queued, or one whose retry time came, goes out within about a second.
+
 Delivery is at least once: a crash between sending and recording resends that one notice.
 """
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +34,14 @@ from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a lease, and until when unless they renew it."""
+
+    holder: str
+    expires_at: datetime
 
 
 class SqliteTx:
@@ -390,16 +399,18 @@ class SqliteTx:
 
     # -- leases ----------------------------------------------------------------------------
 
-    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Hold the lease until `until` if it is free, expired or already ours."""
-        cursor = self._raw.execute(
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> Lease:
+        """Hold the lease until `until` if it is free, expired or already ours; return it."""
+        self._raw.execute(
             "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
             " expires_at = excluded.expires_at WHERE leases.holder = excluded.holder"
             " OR leases.expires_at <= ?",
             (name, holder, rows.to_db(until), rows.to_db(now)),
         )
-        return cursor.rowcount == 1
+        row = self._one("SELECT holder, expires_at FROM leases WHERE name = ?", name)
+        assert row is not None  # inserted, updated or kept just above
+        return Lease(row["holder"], rows.from_db(row["expires_at"]))
 
     def release_lease(self, name: str, holder: str) -> None:
         self._raw.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
@@ -463,6 +474,16 @@ class SqliteStore:
         """Run `work` in a read transaction: one consistent snapshot."""
         return await self.database.run(
             lambda raw: in_transaction(raw, "BEGIN", lambda: work(SqliteTx(raw)))
+        )
+
+    async def outside_changes(self) -> int:
+        """A number that changes whenever another connection commits to the file.
+
+        SQLite's `data_version`: it reads no table, only whether the file changed, so
+        another process's writes can be noticed every second for next to nothing.
+        """
+        return await self.database.run(
+            lambda raw: int(raw.execute("PRAGMA data_version").fetchone()[0])
         )
 
     async def close(self) -> None:

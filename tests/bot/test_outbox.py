@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.clock import SystemClock
 from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
+from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
 from handlers.desk import Desk
 from handlers.models import Notice, NoticeKind, Place
 from handlers.settings import DeskSettings
 from storage.rows import from_db
 from storage.store import SqliteStore
+from tests import builders
 from tests.builders import ALICE, BOB, open_ticket, post, rows, run
 from tests.clock import FakeClock
 
@@ -28,6 +32,7 @@ class RecordingSender:
         self.delivered: list[tuple[Notice, str | None]] = []
         self.failures: list[Exception] = []
         self.failing_channels: dict[str, Exception] = {}
+        self.sent = asyncio.Event()  # set at each delivery
 
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         if notice.place.channel in self.failing_channels:
@@ -35,6 +40,7 @@ class RecordingSender:
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append((notice, edit_of))
+        self.sent.set()
         return edit_of or f"msg-{len(self.delivered)}"
 
     def kinds(self) -> list[str]:
@@ -241,3 +247,36 @@ async def test_drain_does_not_wait_for_platforms_not_running_here(
     assert await rows(store, "SELECT status FROM outbox WHERE workspace = 'slack:T1'") == [
         ("pending",)
     ]
+
+
+async def test_holder_delivers_what_the_other_instance_queued_within_seconds(
+    db_path: Path, sender: RecordingSender
+) -> None:
+    """Two instances on one file: the ack the non-holder queued goes out through the holder."""
+    clock = SystemClock()
+    async with (
+        await SqliteStore.open(db_path) as holder_store,
+        await SqliteStore.open(db_path) as other_store,
+    ):
+        holder = Leadership(holder_store, clock, holder="holder")
+        other = Leadership(other_store, clock, holder="other")
+        assert await holder.renew()
+        assert not await other.renew()
+        holder_outbox = OutboxWorker(holder_store, clock, {"console": sender}, leadership=holder)
+        other_outbox = OutboxWorker(
+            other_store, clock, {"console": RecordingSender()}, leadership=other
+        )
+        delivering = [asyncio.create_task(o.run()) for o in (holder_outbox, other_outbox)]
+        try:
+            desk = Desk(other_store, clock, builders.settings(), on_notices=other_outbox.wake)
+            await post(desk, ALICE, "printer on fire")
+            queued = time.monotonic()
+            async with asyncio.timeout(10):
+                while len(sender.delivered) < 2:  # the ack and the triage card
+                    await sender.sent.wait()
+                    sender.sent.clear()
+            assert time.monotonic() - queued < 2.5
+        finally:
+            for task in delivering:
+                task.cancel()
+            await asyncio.gather(*delivering, return_exceptions=True)
