@@ -90,6 +90,16 @@ class DeskClient(discord.Client):
         if not initial:
             await asyncio.sleep(self.options.reidentify_delay)
 
+    async def close(self) -> None:
+        """Disconnect, stopping discord.py's wait for on_ready first."""
+        # discord.py turns READY into on_ready after `guild_ready_timeout` in a task that
+        # close() leaves running: closed within that wait, the task later dispatches on_ready
+        # on a client with no loop, and the on_ready coroutine it made is never awaited.
+        ready = self._connection._ready_task
+        if ready is not None:
+            ready.cancel()
+        await super().close()
+
 
 class DiscordAdapter:
     """Runs deskbot on Discord; also the outbox's `Sender` for the `discord` platform."""
