@@ -3,8 +3,9 @@
 Discord replays missed events only on a RESUME. After a restart (or a new session) the bot
 reads each support channel's history after its cursor, and the history of its ticket
 threads: new forum posts, customer replies, agents' first responses; then the threads of
-tickets a 🎫 opened elsewhere. The desk's dedupe keys make reading a message twice harmless,
-so catch-up may overlap with what was recorded.
+tickets a 🎫 opened elsewhere; then it looks for edits and deletions (`revisions`). The
+desk's dedupe keys make reading a message twice harmless, so catch-up may overlap with what
+was recorded.
 
 A channel seen for the first time has no cursor: its cursor starts at its newest message,
 so turning deskbot on in a busy channel does not turn its past into tickets.
@@ -20,6 +21,7 @@ import discord
 from bot.adapters.discord.inbound import Location, workspace
 from bot.adapters.discord.intake import MessageIntake
 from bot.adapters.discord.members import Members
+from bot.adapters.discord.revisions import Revisions
 from handlers.desk import Desk
 from handlers.models import Conversation
 from handlers.ports import Clock
@@ -27,7 +29,7 @@ from storage.cursors import ChannelCursors
 
 log = logging.getLogger(__name__)
 
-MAX_TICKETS = 100  # per guild, the most recently changed: whose threads are read
+MAX_TICKETS = 100  # per guild, the most recently changed: whose threads and edits are checked
 
 
 class CatchUp:
@@ -47,6 +49,7 @@ class CatchUp:
         self.cursors = cursors
         self.clock = clock
         self.members = Members()
+        self.revisions = Revisions(client, intake)
 
     async def run(self, channel_ids: Iterable[int]) -> int:
         """Catch up on every support channel discord.py knows; return how many messages."""
@@ -64,6 +67,7 @@ class CatchUp:
         for guild in sorted(self.client.guilds, key=lambda guild: guild.id):
             conversations = await self.desk.conversations(workspace(guild.id), MAX_TICKETS)
             read += await self._elsewhere(guild, conversations, frozenset(support))
+            await self.revisions.check(guild, conversations)
         return read
 
     async def _elsewhere(
