@@ -194,3 +194,13 @@ async def test_eyes_on_a_claimed_ticket_explains_privately(world: World, deskbot
     [refusal] = await world.wait_for_direct(world.carol)
     assert refusal.startswith("Ticket #1 is already claimed by bob.")
     assert await deskbot.rows("SELECT assignee_name FROM tickets") == [("bob",)]
+
+
+async def test_check_mark_written_with_a_variation_selector_counts(
+    world: World, deskbot: Deskbot
+) -> None:
+    """✅ as some clients send it (with U+FE0F) resolves like the plain one."""
+    root = await world.open_ticket()
+    await world.fake.react_as_user(world.support["id"], root["id"], world.bob, CHECK + "\ufe0f")
+    await world.wait_for_direct(world.bob)
+    assert await deskbot.rows("SELECT status FROM tickets") == [("resolved",)]
