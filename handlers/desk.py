@@ -9,7 +9,18 @@ from handlers import commands, digest, home, intake, texts
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
-from handlers.models import Command, Inbound, Person, Place, Reply, Role, Ticket, TicketQuery
+from handlers.models import (
+    UNCLOSED_STATUSES,
+    Command,
+    Conversation,
+    Inbound,
+    Person,
+    Place,
+    Reply,
+    Role,
+    Ticket,
+    TicketQuery,
+)
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
 
@@ -83,6 +94,20 @@ class Desk:
         """The tickets `query` selects, oldest first (at most `query.limit`)."""
         found, _ = await self.store.read(lambda tx: tx.tickets(query))
         return found
+
+    async def conversations(self, workspace: str, limit: int) -> list[Conversation]:
+        """The workspace's `limit` most recently changed tickets that are not closed, each
+        with its public messages: what a platform's catch-up compares with what it shows."""
+        query = TicketQuery(workspace, UNCLOSED_STATUSES, limit=limit, recent_first=True)
+
+        def read(tx: Tx) -> list[Conversation]:
+            found, _ = tx.tickets(query)
+            return [
+                Conversation(ticket, tuple(tx.messages(ticket.id, include_internal=False)))
+                for ticket in found
+            ]
+
+        return await self.store.read(read)
 
     async def home(self, viewer: Person, workspace: str) -> Home:
         """What `viewer`'s own dashboard shows: their tickets and, for staff, the queue."""

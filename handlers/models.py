@@ -42,6 +42,7 @@ class Status(StrEnum):
 
 
 ACTIVE_STATUSES = frozenset({Status.OPEN, Status.CLAIMED, Status.WAITING})
+UNCLOSED_STATUSES = ACTIVE_STATUSES | {Status.RESOLVED}  # a customer's reply still reopens
 
 
 class Priority(StrEnum):
@@ -236,6 +237,14 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """A ticket with its public messages, oldest first, as the desk has them recorded."""
+
+    ticket: Ticket
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
 class Event:
     """One append-only audit record: who did what to which ticket, when."""
 
@@ -389,7 +398,7 @@ class Timer:
 
 @dataclass(frozen=True)
 class TicketQuery:
-    """Which tickets `/ticket list` shows."""
+    """Which tickets a list shows (`/ticket list`, the home tab, a platform's catch-up)."""
 
     workspace: str
     statuses: frozenset[Status]
@@ -398,6 +407,7 @@ class TicketQuery:
     unassigned: bool = False
     priority: Priority | None = None
     limit: int = 20
+    recent_first: bool = False  # most recently changed first, instead of oldest first
 
 
 @dataclass(frozen=True)

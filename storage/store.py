@@ -88,8 +88,9 @@ class SqliteTx:
         where, params = _ticket_filter(query)
         # `where` is built from fixed clauses only; every value is a parameter.
         total = self._one(f"SELECT count(*) FROM tickets WHERE {where}", *params)  # noqa: S608
+        order = "updated_at DESC, id DESC" if query.recent_first else "id"
         found = self._all(
-            f"SELECT * FROM tickets WHERE {where} ORDER BY id LIMIT ?",  # noqa: S608
+            f"SELECT * FROM tickets WHERE {where} ORDER BY {order} LIMIT ?",  # noqa: S608
             *params,
             query.limit,
         )

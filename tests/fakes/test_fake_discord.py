@@ -26,11 +26,12 @@ EVENT_TIMEOUT = 5.0
 class DeskClient(discord.Client):
     """A plain discord.py client with the intents deskbot uses."""
 
-    def __init__(self, *, message_content: bool = True) -> None:
+    def __init__(self, *, message_content: bool = True, reactions: bool = True) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
         intents.message_content = message_content
+        intents.guild_reactions = reactions
         # on_ready waits guild_ready_timeout after the last GUILD_CREATE (2 s by default).
         super().__init__(intents=intents, guild_ready_timeout=0.05)
 
@@ -196,6 +197,69 @@ async def test_other_users_content_is_empty_without_the_message_content_intent(
     async with running(client, world.fake):
         post = world.fake.post_as_user(world.support["id"], world.alice_id, "secret")
         assert (await message_from(client, world.alice_id, post)).content == ""
+
+
+# -- reactions and downtime ------------------------------------------------------------------
+
+
+async def test_reaction_reaches_on_raw_reaction_add_with_its_member(
+    world: World, client: DeskClient
+) -> None:
+    """A user's reaction arrives as a raw reaction event naming the emoji, message and member."""
+    message = await world.fake.post_as_user(world.support["id"], world.alice_id, "help")
+    waiter = client.wait_for("raw_reaction_add")
+    react = world.fake.react_as_user(world.support["id"], message["id"], world.alice_id, "🎫")
+    event: discord.RawReactionActionEvent
+    event, _ = await within(asyncio.gather(waiter, react))
+    assert (event.emoji.name, event.message_id) == ("🎫", int(message["id"]))
+    assert event.member is not None and event.member.id == int(world.alice_id)
+    assert event.message_author_id == int(world.alice_id)
+
+
+async def test_reactions_are_not_sent_without_the_reactions_intent(world: World) -> None:
+    """Without GUILD_MESSAGE_REACTIONS the session never gets MESSAGE_REACTION_ADD."""
+    async with running(DeskClient(reactions=False), world.fake):
+        message = await world.fake.post_as_user(world.support["id"], world.alice_id, "help")
+        await world.fake.react_as_user(world.support["id"], message["id"], world.alice_id, "🎫")
+    assert [event for event, _ in world.fake.gateway.filtered] == ["MESSAGE_REACTION_ADD"]
+
+
+async def test_the_same_reaction_again_sends_nothing_until_taken_back(
+    world: World, client: DeskClient
+) -> None:
+    """Reacting twice adds one reaction and one event; taking it back lets it be added again."""
+    support, alice = world.support["id"], world.alice_id
+    message = await world.fake.post_as_user(support, alice, "help")
+    for _ in range(2):
+        await world.fake.react_as_user(support, message["id"], alice, "🎫")
+    await world.fake.unreact_as_user(support, message["id"], alice, "🎫")
+    await world.fake.react_as_user(support, message["id"], alice, "🎫")
+    [session] = world.fake.gateway.sessions
+    sent = [frame["t"] for frame in session.history if "REACTION" in str(frame["t"])]
+    assert sent == ["MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE", "MESSAGE_REACTION_ADD"]
+    assert world.fake.state.message(support, message["id"])["reactions"][0]["count"] == 1
+
+
+async def test_changes_while_no_client_is_connected_show_only_over_rest(world: World) -> None:
+    """An edit and a deletion made between two runs reach no new session, only REST."""
+    support, alice = world.support["id"], world.alice_id
+    async with running(DeskClient(), world.fake):
+        kept = await world.fake.post_as_user(support, alice, "first words")
+        gone = await world.fake.post_as_user(support, alice, "regrettable")
+    await world.fake.wait_until_disconnected()
+    await world.fake.edit_as_user(support, kept["id"], "better words")
+    await world.fake.delete_as_user(support, gone["id"])
+    client = DeskClient()
+    async with running(client, world.fake):
+        channel = text_channel(client, world.support)
+        edited = await channel.fetch_message(int(kept["id"]))
+        with pytest.raises(discord.NotFound) as missing:
+            await channel.fetch_message(int(gone["id"]))
+    assert (edited.content, edited.edited_at is not None) == ("better words", True)
+    assert missing.value.code == 10008
+    first, second = world.fake.gateway.sessions
+    assert [frame["t"] for frame in first.history[-2:]] == ["MESSAGE_UPDATE", "MESSAGE_DELETE"]
+    assert {"MESSAGE_UPDATE", "MESSAGE_DELETE"}.isdisjoint(f["t"] for f in second.history)
 
 
 # -- threads ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from bot.adapters.discord.endpoints import point_discord_py_at
 from bot.adapters.discord.inbound import PLATFORM, workspace
 from bot.adapters.discord.intake import MessageIntake
 from bot.adapters.discord.outbound import Channels, DiscordSender
+from bot.adapters.discord.reactions import ReactionIntake
 from bot.adapters.discord.replies import DEFER_AFTER, InteractionDesk
 from bot.config import DiscordConfig
 from handlers.desk import Desk
@@ -49,11 +50,13 @@ class ClientOptions:
 
 
 def intents() -> discord.Intents:
-    """Guilds (channels, threads, roles), guild messages, and their content (privileged)."""
+    """Guilds (channels, threads, roles), guild messages, their content (privileged), and
+    reactions to them (🎫, 👀, ✅)."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.message_content = True
+    wanted.guild_reactions = True
     return wanted
 
 
@@ -86,9 +89,22 @@ class DeskClient(discord.Client):
     async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
         await self.adapter.intake.deleted(event)
 
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        await self.adapter.reactions.added(event)
+
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         if not initial:
             await asyncio.sleep(self.options.reidentify_delay)
+
+    async def close(self) -> None:
+        """Disconnect, stopping discord.py's wait for on_ready first."""
+        # discord.py turns READY into on_ready after `guild_ready_timeout` in a task that
+        # close() leaves running: closed within that wait, the task later dispatches on_ready
+        # on a client with no loop, and the on_ready coroutine it made is never awaited.
+        ready = self._connection._ready_task
+        if ready is not None:
+            ready.cancel()
+        await super().close()
 
 
 class DiscordAdapter:
@@ -120,6 +136,8 @@ class DiscordAdapter:
         self.intake = MessageIntake(
             self.client, desk, cursors, clock, frozenset(int(c) for c in support)
         )
+        triage = int(config.triage_channel) if config.triage_channel else None
+        self.reactions = ReactionIntake(self.client, desk, self.intake, triage)
         self.catch_up = CatchUp(self.client, self.intake, desk, cursors, clock)
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(commands.ticket_group(self.interaction_desk))

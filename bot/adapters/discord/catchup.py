@@ -2,8 +2,10 @@
 
 Discord replays missed events only on a RESUME. After a restart (or a new session) the bot
 reads each support channel's history after its cursor, and the history of its ticket
-threads: new forum posts, customer replies, agents' first responses. The desk's dedupe keys
-make reading a message twice harmless, so catch-up may overlap with what was recorded.
+threads: new forum posts, customer replies, agents' first responses; then the threads of
+tickets a 🎫 opened elsewhere; then it looks for edits and deletions (`revisions`). The
+desk's dedupe keys make reading a message twice harmless, so catch-up may overlap with what
+was recorded.
 
 A channel seen for the first time has no cursor: its cursor starts at its newest message,
 so turning deskbot on in a busy channel does not turn its past into tickets.
@@ -16,15 +18,18 @@ from collections.abc import Iterable
 
 import discord
 
-from bot.adapters.discord import inbound
 from bot.adapters.discord.inbound import Location, workspace
 from bot.adapters.discord.intake import MessageIntake
+from bot.adapters.discord.members import Members
+from bot.adapters.discord.revisions import Revisions
 from handlers.desk import Desk
-from handlers.models import Person
+from handlers.models import Conversation
 from handlers.ports import Clock
 from storage.cursors import ChannelCursors
 
 log = logging.getLogger(__name__)
+
+MAX_TICKETS = 100  # per guild, the most recently changed: whose threads and edits are checked
 
 
 class CatchUp:
@@ -43,13 +48,15 @@ class CatchUp:
         self.desk = desk
         self.cursors = cursors
         self.clock = clock
-        self._members: dict[int, Person | None] = {}
+        self.members = Members()
+        self.revisions = Revisions(client, intake)
 
     async def run(self, channel_ids: Iterable[int]) -> int:
         """Catch up on every support channel discord.py knows; return how many messages."""
-        self._members.clear()  # roles may have changed since the last catch-up
+        self.members.forget()  # roles may have changed since the last catch-up
+        support = sorted(channel_ids)
         read = 0
-        for channel_id in sorted(channel_ids):
+        for channel_id in support:
             channel = self.client.get_channel(channel_id)
             if not isinstance(channel, (discord.TextChannel, discord.ForumChannel)):
                 continue  # the startup checks say why
@@ -57,6 +64,30 @@ class CatchUp:
                 read += await self._channel(channel)
             except discord.HTTPException as error:
                 log.error("Cannot catch up on Discord channel %s: %s", channel_id, error)
+        for guild in sorted(self.client.guilds, key=lambda guild: guild.id):
+            conversations = await self.desk.conversations(workspace(guild.id), MAX_TICKETS)
+            read += await self._elsewhere(guild, conversations, frozenset(support))
+            await self.revisions.check(guild, conversations)
+        return read
+
+    async def _elsewhere(
+        self, guild: discord.Guild, conversations: list[Conversation], support: frozenset[int]
+    ) -> int:
+        """Read the threads of the tickets a 🎫 opened outside the support channels."""
+        positions = await self.cursors.positions(workspace(guild.id))
+        read = 0
+        for conversation in conversations:
+            place = conversation.ticket.place
+            if place.thread is None or int(place.channel) in support:
+                continue
+            thread = guild.get_thread(int(place.thread))
+            if thread is None:
+                continue  # not started yet, or archived: nothing new was said in it
+            after = positions.get(str(thread.id), thread.id - 1)
+            try:
+                read += await self._history(thread, after)
+            except discord.HTTPException as error:
+                log.error("Cannot catch up on Discord thread %s: %s", thread.id, error)
         return read
 
     async def _channel(self, channel: discord.TextChannel | discord.ForumChannel) -> int:
@@ -96,26 +127,12 @@ class CatchUp:
     async def _history(self, channel: discord.TextChannel | discord.Thread, after: int) -> int:
         read = 0
         async for message in channel.history(limit=None, after=discord.Object(after)):
-            author = await self._author(message)
+            author = await self.members.author(message)
             await self.intake.posted(message, live=False, author=author)
             read += 1
         if read:
             log.info("Caught up on %d message(s) in Discord channel %s", read, channel.id)
         return read
-
-    async def _author(self, message: discord.Message) -> Person | None:
-        """The author with their roles: history, unlike the gateway, leaves the member out."""
-        user, guild = message.author, message.guild
-        if isinstance(user, discord.Member) or guild is None or user.bot:
-            return None
-        if user.id not in self._members:
-            try:
-                self._members[user.id] = inbound.person(await guild.fetch_member(user.id))
-            except discord.HTTPException as error:
-                # Someone who left the guild holds no roles any more.
-                log.info("No roles for Discord user %s: %s", user.id, error)
-                self._members[user.id] = None
-        return self._members[user.id]
 
     async def _start(self, channel: discord.TextChannel | discord.ForumChannel) -> None:
         """Start watching a channel from its newest message (or post, in a forum)."""

@@ -83,6 +83,17 @@ def posted(message: discord.Message, where: Location, author: Person | None = No
     return _inbound(message, where, InboundKind.POSTED, key, author or person(message.author))
 
 
+def requested(
+    message: discord.Message, where: Location, author: Person | None, by: Person
+) -> Inbound:
+    """A 🎫 reaction: `by` asks for the message to become a ticket."""
+    # Discord gives a reaction no id of its own: one person's 🎫 on one message is one
+    # request, however often they take it back and add it again.
+    key = f"{PLATFORM}:{message.id}:requested-by:{by.id}"
+    author = author or person(message.author)
+    return _inbound(message, where, InboundKind.POSTED, key, author, requested_by=by)
+
+
 def edited(message: discord.Message, where: Location) -> Inbound | None:
     """An edit by its author; None for updates Discord makes itself (link previews)."""
     if message.edited_at is None:
@@ -103,7 +114,12 @@ def deleted(message_id: int, where: Location, author: Person | None) -> Inbound:
 
 
 def _inbound(
-    message: discord.Message, where: Location, kind: InboundKind, key: str, author: Person
+    message: discord.Message,
+    where: Location,
+    kind: InboundKind,
+    key: str,
+    author: Person,
+    requested_by: Person | None = None,
 ) -> Inbound:
     return Inbound(
         kind=kind,
@@ -114,6 +130,7 @@ def _inbound(
         text=_text(message, where),
         attachments=tuple(Attachment(item.filename, item.url) for item in message.attachments),
         permalink=message.jump_url,
+        requested_by=requested_by,
     )
 
 

@@ -1,9 +1,10 @@
 """Hand Discord's messages, edits and deletes to the desk, in order, and remember how far.
 
-Only support channels and the threads under them are listened to. Per Discord channel,
-events reach the desk one at a time in the order they arrived, and after each posted message
-is durable the channel's cursor moves to it: catch-up after downtime starts there. While a
-catch-up runs, live events wait, so the cursor never passes a message that is not recorded.
+Support channels and the threads under them are listened to, and elsewhere the tickets a 🎫
+reaction opened: their root message and their thread. Per Discord channel, events reach the
+desk one at a time in the order they arrived, and after each posted message is durable the
+channel's cursor moves to it: catch-up after downtime starts there. While a catch-up runs,
+live events wait, so the cursor never passes a message that is not recorded.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import discord
 from bot.adapters.discord import inbound
 from bot.adapters.discord.inbound import Location
 from handlers.desk import Desk
-from handlers.intake import IntakeResult
-from handlers.models import Inbound, Person
+from handlers.intake import IntakeResult, Outcome
+from handlers.models import Inbound, Person, Place
 from handlers.ports import Clock
 from storage.cursors import ChannelCursors
 
@@ -67,6 +68,7 @@ class MessageIntake:
         self._turns = _Turns()
         self._live = asyncio.Event()  # cleared while catching up
         self._fetched: dict[int, Location | None] = {}
+        self._tickets_elsewhere: set[Place] = set()  # opened by 🎫 outside support channels
 
     def pause(self) -> None:
         """Hold live events back (while catching up)."""
@@ -74,6 +76,10 @@ class MessageIntake:
 
     def resume(self) -> None:
         self._live.set()
+
+    async def until_live(self) -> None:
+        """Wait while a catch-up runs."""
+        await self._live.wait()
 
     async def posted(
         self, message: discord.Message, *, live: bool = True, author: Person | None = None
@@ -91,36 +97,66 @@ class MessageIntake:
             await self._reply(message, result.reply)
         return result
 
+    async def requested(
+        self, message: discord.Message, where: Location, author: Person | None, by: Person
+    ) -> IntakeResult | None:
+        """Ask for a message to become a ticket (a 🎫); None when the desk was not asked."""
+        result = await self.receive(where, inbound.requested(message, where, author, by))
+        if result is not None and result.outcome is Outcome.OPENED and where.thread_id:
+            # The thread's earlier messages are not the ticket's: catch-up starts after this.
+            await self._advance(where, message.id)
+        return result
+
     async def edited(self, event: discord.RawMessageUpdateEvent) -> None:
         """Record an edit of a message (an author's edit; Discord's own updates are skipped)."""
         await self._live.wait()
-        where = await self.locate(event.channel_id, event.message.channel)
+        message = event.message
+        where = await self.locate(event.channel_id, message.channel, root=message.id)
         if where is not None:
-            await self._receive(where, inbound.edited(event.message, where))
+            await self.receive(where, inbound.edited(message, where))
 
     async def deleted(self, event: discord.RawMessageDeleteEvent) -> None:
         """Record a deletion."""
         await self._live.wait()
-        where = await self.locate(event.channel_id, self.client.get_channel(event.channel_id))
+        channel = self.client.get_channel(event.channel_id)
+        where = await self.locate(event.channel_id, channel, root=event.message_id)
         if where is not None:
             cached = event.cached_message
             author = inbound.person(cached.author) if cached is not None else None
-            await self._receive(where, inbound.deleted(event.message_id, where, author))
+            await self.receive(where, inbound.deleted(event.message_id, where, author))
 
-    async def _receive(self, where: Location, event: Inbound | None) -> None:
+    async def receive(self, where: Location, event: Inbound | None) -> IntakeResult | None:
+        """Hand the desk an event that happened `where`, in its channel's turn."""
         if event is None:
-            return
-        async with self._turns.of(where.here):
-            await self.desk.receive(event)
-
-    async def locate(self, channel_id: int, channel: object) -> Location | None:
-        """Where a channel is, if it is a support channel or a thread under one."""
-        where = inbound.location_of(channel)
-        if where is None:
-            where = await self._fetch(channel_id)
-        if where is None or where.channel_id not in self.support_channels:
             return None
-        return where
+        async with self._turns.of(where.here):
+            return await self.desk.receive(event)
+
+    async def locate(
+        self, channel_id: int, channel: object, *, root: int | None = None
+    ) -> Location | None:
+        """Where a channel is, if the desk listens there; `root` may be a 🎫 ticket's root."""
+        where = await self.where(channel_id, channel)
+        if where is None or where.channel_id in self.support_channels:
+            return where
+        if where.thread_id is not None:
+            return where if await self._is_ticket(where.place) else None
+        if root is not None and await self._is_ticket(where.place.in_thread(str(root))):
+            return where
+        return None
+
+    async def where(self, channel_id: int, channel: object = None) -> Location | None:
+        """Where a guild channel or thread is, asking Discord when it is not cached."""
+        where = inbound.location_of(channel or self.client.get_channel(channel_id))
+        return where if where is not None else await self._fetch(channel_id)
+
+    async def _is_ticket(self, place: Place) -> bool:
+        # A place stays a ticket's once it is one, so only the answer "yes" is kept.
+        if place not in self._tickets_elsewhere:
+            if await self.desk.ticket_at(place) is None:
+                return False
+            self._tickets_elsewhere.add(place)
+        return True
 
     async def _fetch(self, channel_id: int) -> Location | None:
         # A thread discord.py has not cached (archived before it started): ask Discord once.

@@ -18,7 +18,7 @@ PERMISSIONS = {
     "send_messages": "post triage cards, escalations and digests",
     "create_public_threads": "open a thread on each customer's message",
     "send_messages_in_threads": "answer customers in their ticket's thread",
-    "read_message_history": "catch up on messages posted while it was offline",
+    "read_message_history": "catch up after being offline, and read a message given a 🎫",
     "attach_files": "attach the chart to the leads' digest",
 }
 

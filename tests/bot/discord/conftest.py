@@ -98,6 +98,18 @@ class World:
         )
         return self.sent_texts(channel_id)
 
+    def direct_texts(self, user: str) -> list[str]:
+        """What the bot said to a user in direct messages, oldest first."""
+        channel = self.fake.state.dm_channels.get(user)
+        return [] if channel is None else self.sent_texts(channel)
+
+    async def wait_for_direct(self, user: str, count: int = 1) -> list[str]:
+        """Wait until the bot has sent a user `count` direct messages; return their texts."""
+        await self.fake.wait_for(
+            lambda: len(self.direct_texts(user)) >= count, f"{count} DM(s) to {user}"
+        )
+        return self.direct_texts(user)
+
     async def slash(self, user: str, channel: str, verb: str, *options: Payload) -> Interaction:
         """Run `/ticket <verb>` as `user` in `channel`; return it once its answer is seen."""
         record = await self.fake.invoke_command(
@@ -153,6 +165,17 @@ class Deskbot:
     async def rows(self, sql: str, *params: object) -> list[tuple[object, ...]]:
         return await rows(self.store, sql, *params)
 
+    async def settle(self, world: World) -> None:
+        """Wait until discord.py has read every event sent so far and handled each of them."""
+        session = world.fake.gateway.sessions[-1]
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                ws = self.adapter.client.ws
+                read = ws is not None and ws.sequence is not None and ws.sequence >= session.seq
+                if read and not _handling():
+                    return
+                await asyncio.sleep(0.01)  # discord.py's handlers are tasks with no end signal
+
     async def until(
         self, sql: str, wanted: Callable[[list[tuple[object, ...]]], bool], *params: object
     ) -> list[tuple[object, ...]]:
@@ -192,6 +215,14 @@ async def running(
         delivering.cancel()
         await adapter.close()
         await asyncio.gather(bot, delivering, return_exceptions=True)
+
+
+def _handling() -> bool:
+    """Whether discord.py is still running an event handler (it names their tasks so)."""
+    return any(
+        task.get_name().startswith("discord.py: on_") and not task.done()
+        for task in asyncio.all_tasks()
+    )
 
 
 async def first_of(wanted: Awaitable[Any], task: asyncio.Task[None]) -> None:

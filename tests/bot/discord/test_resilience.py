@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import os
+
 from storage.store import SqliteStore
-from tests.bot.discord.conftest import Deskbot, World, running
+from tests.bot.discord.conftest import FAST, TIMEOUT, Deskbot, World, running
 from tests.clock import FakeClock
 from tests.fakes.discord import messages
+
+import discord  # isort: skip
 
 
 async def test_message_posted_while_the_connection_is_down_arrives_on_resume(
@@ -117,3 +123,41 @@ async def test_first_start_leaves_old_messages_alone(
         await world.open_ticket()
         subjects = await bot.rows("SELECT subject FROM tickets")
     assert subjects == [("printer on fire",)]
+
+
+async def test_stopping_before_on_ready_leaves_no_discord_py_task_running(
+    world: World, store: SqliteStore, clock: FakeClock
+) -> None:
+    """Stopped while discord.py waits to fire on_ready, nothing of it runs on to fire later."""
+    # Long enough that the stop lands inside discord.py's wait after the second READY.
+    options = dataclasses.replace(FAST, guild_ready_timeout=1.0)
+    async with running(world, store, clock, options=options) as bot:
+        await world.fake.gateway.invalidate_session(resumable=False)
+        await world.fake.wait_until_identified(count=2)
+        await until_session(bot, world.fake.gateway.sessions[-1].id)
+    assert discord_py_tasks() == []
+
+
+async def until_session(bot: Deskbot, session_id: str) -> None:
+    """Wait until discord.py has read the READY of a gateway session."""
+    async with asyncio.timeout(TIMEOUT):
+        while True:
+            ws = bot.adapter.client.ws
+            if ws is not None and ws.session_id == session_id:
+                return
+            await asyncio.sleep(0.01)  # reading READY shows on the fake only as silence
+
+
+def discord_py_tasks() -> list[asyncio.Task[object]]:
+    """The unfinished tasks running discord.py's own code."""
+    package = os.path.dirname(discord.__file__)
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and _code_file(task).startswith(package)
+    ]
+
+
+def _code_file(task: asyncio.Task[object]) -> str:
+    code = getattr(task.get_coro(), "cr_code", None)
+    return "" if code is None else code.co_filename

@@ -96,10 +96,11 @@ async def test_well_set_up_desk_has_no_problems(
 async def test_identifies_with_exactly_the_intents_it_needs(
     world: World, store: SqliteStore, clock: FakeClock
 ) -> None:
-    """deskbot asks the gateway for guilds, guild messages and message content, nothing more."""
+    """deskbot asks for guilds, guild messages, their content and reactions, nothing more."""
     async with running(world, store, clock):
         [identify] = world.fake.gateway.identifies
-    assert identify["intents"] == events.GUILDS | events.GUILD_MESSAGES | events.MESSAGE_CONTENT
+    wanted = events.GUILDS | events.GUILD_MESSAGES | events.MESSAGE_CONTENT
+    assert identify["intents"] == wanted | events.GUILD_MESSAGE_REACTIONS
 
 
 async def test_api_and_gateway_urls_come_from_the_config(

@@ -58,11 +58,15 @@ message's id, and a forum post's starter message has the thread's id.
 
 Dispatching events and interactions
 -----------------------------------
-`post_as_user`, `edit_as_user`, `delete_as_user`, `forum_post_as_user`, `react_as_user` store
-the change and dispatch MESSAGE_CREATE / UPDATE / DELETE, THREAD_CREATE, MESSAGE_REACTION_ADD.
+`post_as_user`, `edit_as_user`, `delete_as_user`, `forum_post_as_user`, `react_as_user`,
+`unreact_as_user` store the change and dispatch MESSAGE_CREATE / UPDATE / DELETE,
+THREAD_CREATE, MESSAGE_REACTION_ADD / REMOVE (a reaction already there sends nothing).
 `dispatch(event, data)` sends anything else (build data with `payloads`). Events are filtered
 by the session's intents and by whether the bot can see the channel; events sent while the
-client is disconnected are replayed on RESUME, then RESUMED.
+client is disconnected are replayed on RESUME, then RESUMED. A client that was stopped
+IDENTIFYs anew on its next start, and a new session gets nothing from before it: a test
+simulates downtime by changing messages between two runs of the client, and REST then shows
+the edit (`edited_timestamp`) or answers 10008 Unknown Message for the deletion.
 `invoke_command(name, user_id=, channel_id=, options=[payloads.option(...)])` and
 `click(channel_id, message_id, custom_id, user_id=)` dispatch INTERACTION_CREATE and return
 an `InteractionRecord`: `callback` (type and data), `original`, `followups`, and `seen` —

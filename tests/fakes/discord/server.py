@@ -243,12 +243,34 @@ class FakeDiscord:
     async def react_as_user(
         self, channel_id: Snowflake, message_id: Snowflake, user_id: Snowflake, emoji: str
     ) -> Payload:
-        """Add a user's reaction and dispatch MESSAGE_REACTION_ADD; returns the event."""
+        """Add a user's reaction and dispatch MESSAGE_REACTION_ADD; returns the event.
+
+        As on Discord, reacting again with the same emoji changes nothing and sends nothing.
+        """
         channel, author = self._author(channel_id, user_id)
         message = self.state.message(channel["id"], message_id)
-        reactions.react(self.state, message, emoji, author["id"])
+        event = self._reaction_event(channel, message, author, emoji)
+        if reactions.react(self.state, message, emoji, author["id"]):
+            await self.dispatch("MESSAGE_REACTION_ADD", event)
+        return event
+
+    async def unreact_as_user(
+        self, channel_id: Snowflake, message_id: Snowflake, user_id: Snowflake, emoji: str
+    ) -> None:
+        """Take a user's reaction back and dispatch MESSAGE_REACTION_REMOVE."""
+        channel, author = self._author(channel_id, user_id)
+        message = self.state.message(channel["id"], message_id)
+        if reactions.unreact(self.state, message, emoji, author["id"]):
+            event = self._reaction_event(channel, message, author, emoji)
+            event.pop("member", None)  # REMOVE carries no member or message author
+            event.pop("message_author_id", None)
+            await self.dispatch("MESSAGE_REACTION_REMOVE", event)
+
+    def _reaction_event(
+        self, channel: Payload, message: Payload, author: Payload, emoji: str
+    ) -> Payload:
         guild_id = channel.get("guild_id")
-        event = payloads.reaction_add(
+        return payloads.reaction_add(
             user_id=int(author["id"]),
             channel_id=int(channel["id"]),
             message_id=int(message["id"]),
@@ -257,8 +279,6 @@ class FakeDiscord:
             member=None if guild_id is None else self.state.member(guild_id, author["id"]),
             message_author_id=int(message["author"]["id"]),
         )
-        await self.dispatch("MESSAGE_REACTION_ADD", event)
-        return event
 
     def _author(self, channel_id: Snowflake, user_id: Snowflake) -> tuple[Payload, Payload]:
         channel = self.state.channel(channel_id)
