@@ -21,8 +21,7 @@ from bot.adapters.discord.inbound import Location, workspace
 from bot.adapters.discord.intake import MessageIntake
 from handlers.desk import Desk
 from handlers.models import Person
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ class CatchUp:
         client: discord.Client,
         intake: MessageIntake,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
     ) -> None:
         self.client = client

@@ -21,8 +21,7 @@ from bot.adapters.discord.inbound import Location
 from handlers.desk import Desk
 from handlers.intake import IntakeResult
 from handlers.models import Inbound, Person
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class MessageIntake:
         self,
         client: discord.Client,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
         support_channels: frozenset[int],
     ) -> None:
