@@ -25,7 +25,7 @@ from bot.delivery import EditTargetGone, PermanentDeliveryError, Sender, Transie
 from bot.leadership import Leadership
 from handlers.delivery import delivered
 from handlers.models import Queued
-from handlers.ports import Clock, Store, Tx
+from handlers.ports import Clock, OutboxTx, Store, Tx
 from handlers.timers import still_relevant
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class OutboxWorker:
         edit_key = queued.notice.edit_key
         now = self.clock.now()
 
-        def forget(tx: Tx) -> None:
+        def forget(tx: OutboxTx) -> None:
             if edit_key is not None:
                 tx.forget_edit_target(edit_key)
             tx.mark_retry(queued, now, "the message to edit is gone; posting a new one")
