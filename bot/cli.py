@@ -184,15 +184,18 @@ def _discord_invite(config: Config, args: argparse.Namespace) -> int:
 
 def _outbox(config: Config, args: argparse.Namespace) -> int:
     try:
-        found = asyncio.run(
-            outbox_report.report(config.storage.path, retry_failed=args.retry_failed)
-        )
+        found = asyncio.run(_read_outbox(config, args.retry_failed))
     except DatabaseTooNew as error:
         print(error, file=sys.stderr)
         return 1
     print("\n".join(found.lines))
     # Non-zero while a notice is failed, so a cron job or a health check can notice.
     return 1 if found.failed else 0
+
+
+async def _read_outbox(config: Config, retry_failed: bool) -> outbox_report.OutboxReport:
+    async with await SqliteStore.open(config.storage.path) as store:
+        return await outbox_report.report(store, retry_failed=retry_failed)
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -9,9 +9,8 @@ from collections.abc import Callable, Mapping
 from bot.chart import chart_png
 from bot.leadership import Leadership
 from handlers import digest
-from handlers.ports import Clock
+from handlers.ports import Clock, Store
 from handlers.settings import DeskSettings
-from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ class DigestJob:
 
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         clock: Clock,
         settings: DeskSettings,
         leadership: Leadership,

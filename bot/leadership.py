@@ -15,8 +15,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from handlers.ports import Clock
-from storage.store import Lease, SqliteStore
+from handlers.ports import Clock, Lease, Store
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ LEASE = "leader"
 class Leadership:
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         clock: Clock,
         *,
         ttl: float = 10.0,

@@ -25,9 +25,8 @@ from bot.delivery import EditTargetGone, PermanentDeliveryError, Sender, Transie
 from bot.leadership import Leadership
 from handlers.delivery import delivered
 from handlers.models import Queued
-from handlers.ports import Clock
+from handlers.ports import Clock, OutboxTx, Store, Tx
 from handlers.timers import still_relevant
-from storage.store import SqliteStore, SqliteTx
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 class OutboxWorker:
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         clock: Clock,
         senders: Mapping[str, Sender] | None = None,
         *,
@@ -130,7 +129,7 @@ class OutboxWorker:
     async def _still_relevant(self, queued: Queued) -> bool:
         """Re-check a reminder right before sending; drop it if its reason went away."""
 
-        def check(tx: SqliteTx) -> bool:
+        def check(tx: Tx) -> bool:
             if still_relevant(tx, queued.notice):
                 return True
             tx.mark_obsolete(queued, "no longer relevant when its turn came")
@@ -151,7 +150,7 @@ class OutboxWorker:
         edit_key = queued.notice.edit_key
         now = self.clock.now()
 
-        def forget(tx: SqliteTx) -> None:
+        def forget(tx: OutboxTx) -> None:
             if edit_key is not None:
                 tx.forget_edit_target(edit_key)
             tx.mark_retry(queued, now, "the message to edit is gone; posting a new one")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from storage.store import SqliteStore
+from handlers.ports import Store
 
 SHOWN = 20
 
@@ -19,16 +18,15 @@ class OutboxReport:
     failed: int
 
 
-async def report(path: Path, *, retry_failed: bool) -> OutboxReport:
-    """Describe the outbox of the database at `path`."""
-    async with await SqliteStore.open(path) as store:
-        lines = []
-        if retry_failed:
-            now = datetime.now(UTC)
-            count = await store.transact(lambda tx: tx.retry_failed(now))
-            lines.append(f"re-queued {count} failed notice(s); a running deskbot sends them")
-        counts = await store.read(lambda tx: tx.outbox_counts())
-        problems = await store.read(lambda tx: tx.outbox_problems(SHOWN))
+async def report(store: Store, *, retry_failed: bool) -> OutboxReport:
+    """Describe the outbox of `store`."""
+    lines = []
+    if retry_failed:
+        now = datetime.now(UTC)
+        count = await store.transact(lambda tx: tx.retry_failed(now))
+        lines.append(f"re-queued {count} failed notice(s); a running deskbot sends them")
+    counts = await store.read(lambda tx: tx.outbox_counts())
+    problems = await store.read(lambda tx: tx.outbox_problems(SHOWN))
     states = ("pending", "failed", "sent", "superseded")
     lines.append(", ".join(f"{state}: {counts.get(state, 0)}" for state in states))
     for notice_id, status, where, kind, attempts, error in problems:

@@ -4,7 +4,7 @@ Due times are rows in SQLite, never only in memory. One APScheduler job is re-ar
 earliest due time this process knows of, and a backstop sweep runs every minute anyway.
 Another process on the same database (see `bot.leadership`) records tickets whose due times
 this one's arming never hears of, so the lease holder watches: every second it asks SQLite
-whether anyone else committed (`SqliteStore.outside_changes`, next to free) and, if so,
+whether anyone else committed (`Store.outside_changes`, next to free) and, if so,
 re-arms the one sweep to the earliest pending due time. The lease is renewed on its own
 interval; a process that takes the lease over sweeps at once, for what its predecessor left.
 
@@ -33,9 +33,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.leadership import Leadership
 from handlers import timers
-from handlers.ports import Clock
+from handlers.ports import Clock, Store
 from handlers.settings import DeskSettings
-from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ UNLIMITED = sys.maxsize
 class Scheduler:
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         clock: Clock,
         settings: DeskSettings,
         leadership: Leadership,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from handlers import sla, texts
 from handlers.models import Card, Notice, NoticeKind, Place, Status, Ticket
-from handlers.ports import Tx
+from handlers.ports import OutboxTx
 from handlers.settings import DeskSettings
 
 
@@ -66,7 +66,7 @@ def in_thread(ticket: Ticket, text: str) -> Notice:
     return Notice(NoticeKind.THREAD, ticket.place, text, ticket_id=ticket.id)
 
 
-def send(tx: Tx, now: datetime, *notices: Notice | None) -> None:
+def send(tx: OutboxTx, now: datetime, *notices: Notice | None) -> None:
     """Queue the notices that exist, in order."""
     for notice in notices:
         if notice is not None:

@@ -1,8 +1,15 @@
-"""The interfaces the core needs from the outside world: a clock and storage."""
+"""The interfaces the core needs from the outside world: a clock and storage.
+
+Storage is split by what it is for: the tickets and their conversation, the outbox, the SLA
+clocks and timers, the lease, the digests' record and their reports, and the platforms'
+read cursors. `Tx` is one transaction over all of them; a function that needs only a part is
+typed with that part. Any store must pass the contract suite in `tests/storage/contract`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -30,12 +37,16 @@ class Clock(Protocol):
         ...
 
 
-class Tx(Protocol):
-    """One transaction's view of storage.
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a lease, and until when unless they renew it."""
 
-    The desk's decisions run inside a transaction, synchronously, so that reading a ticket,
-    changing it, auditing the change and queueing its notices commit together or not at all.
-    """
+    holder: str
+    expires_at: datetime
+
+
+class TicketsTx(Protocol):
+    """One transaction's view of the tickets, their conversation and their audit trail."""
 
     def remember(self, dedupe_key: str, at: datetime) -> bool:
         """Record an inbound event's key; False if it was already recorded."""
@@ -75,6 +86,10 @@ class Tx(Protocol):
         """Append an audit event."""
         ...
 
+
+class OutboxTx(Protocol):
+    """One transaction's view of the outbox: notices queued, delivered, retried or given up."""
+
     def enqueue(self, notice: Notice, at: datetime) -> None:
         """Queue a notice for delivery; a card notice supersedes that card's undelivered ones."""
         ...
@@ -86,6 +101,10 @@ class Tx(Protocol):
 
         With `platforms`, only channels of those platforms (the ones running) are looked at.
         """
+        ...
+
+    def pending_count(self, platforms: frozenset[str] | None = None) -> int:
+        """Notices still to send (only those of `platforms`, when given)."""
         ...
 
     def mark_sent(self, queued: Queued, message_id: str, at: datetime) -> None:
@@ -107,6 +126,22 @@ class Tx(Protocol):
     def forget_edit_target(self, edit_key: str) -> None:
         """The card's platform message is gone: the next card notice posts a new one."""
         ...
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many notices are in each state."""
+        ...
+
+    def outbox_problems(self, limit: int) -> list[tuple[int, str, str, str, int, str]]:
+        """Failed and retrying notices: (id, status, where, kind, attempts, last error)."""
+        ...
+
+    def retry_failed(self, now: datetime) -> int:
+        """Queue every failed notice again (after fixing the config that failed them)."""
+        ...
+
+
+class TimersTx(Protocol):
+    """One transaction's view of the SLA clocks and the timers that act on them."""
 
     def clocks(self, ticket_id: int) -> dict[ClockKind, SlaClock]: ...
 
@@ -139,9 +174,33 @@ class Tx(Protocol):
         """The earliest due time this transaction scheduled, so the scheduler can re-arm."""
         ...
 
+
+class LeaseTx(Protocol):
+    """One transaction's view of the leases: who may sweep and send for this storage."""
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> Lease:
+        """Hold the lease until `until` if it is free, expired or already ours; return it."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up if `holder` holds it."""
+        ...
+
+
+class DigestsTx(Protocol):
+    """One transaction's view of the digests posted to the leads."""
+
     def record_digest(self, record: reporting.DigestRecord) -> None:
         """Remember a digest posted to the leads: the next one starts where it ended."""
         ...
+
+
+class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, Protocol):
+    """One transaction's view of storage.
+
+    The desk's decisions run inside a transaction, synchronously, so that reading a ticket,
+    changing it, auditing the change and queueing its notices commit together or not at all.
+    """
 
 
 class Store(Protocol):
@@ -155,6 +214,22 @@ class Store(Protocol):
 
     async def report(self, work: Callable[[Reports], T]) -> T:
         """Run `work` in one read transaction beside the writer (a long report blocks nobody)."""
+        ...
+
+    async def outside_changes(self) -> int:
+        """Return a number that changes whenever another connection commits to the storage."""
+        ...
+
+
+class Cursors(Protocol):
+    """Where each watched channel was last read, so startup can catch up on what came after."""
+
+    async def advance(self, workspace: str, channel: str, message_id: int, at: datetime) -> None:
+        """Move the channel's cursor to `message_id`, unless it is already further on."""
+        ...
+
+    async def positions(self, workspace: str) -> dict[str, int]:
+        """Return every cursor of a workspace, by channel id."""
         ...
 
 

@@ -6,7 +6,6 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,20 +27,13 @@ from handlers.models import (
     TicketQuery,
     Timer,
 )
+from handlers.ports import Lease
 from handlers.reporting import DigestRecord
 from storage import reports, rows
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Lease:
-    """Who holds a lease, and until when unless they renew it."""
-
-    holder: str
-    expires_at: datetime
 
 
 class SqliteTx:

@@ -50,3 +50,27 @@ def test_storage_does_not_reach_outwards(path: Path) -> None:
         m for m in imported_modules(path) if m.split(".")[0] in ("bot", "slack_bolt", "discord")
     }
     assert offending == set()
+
+
+# Where the concrete store is chosen and opened; the rest of bot/ knows only the ports.
+COMPOSITION_ROOTS = {"app.py", "cli.py"}
+# The config checks that the storage path names a usable database file when it is loaded.
+READS_STORAGE_SETTINGS = {"config.py": {"storage.database"}}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        path
+        for path in (ROOT / "bot").rglob("*.py")
+        if path.relative_to(ROOT / "bot").as_posix() not in COMPOSITION_ROOTS
+    ),
+    ids=lambda p: p.relative_to(ROOT / "bot").as_posix(),
+)
+def test_bot_reaches_storage_only_through_the_ports(path: Path) -> None:
+    """Outside the composition roots, bot/ imports no store: it is typed against the ports."""
+    allowed = READS_STORAGE_SETTINGS.get(path.relative_to(ROOT / "bot").as_posix(), set())
+    offending = {
+        m for m in imported_modules(path) if m.split(".")[0] == "storage" and m not in allowed
+    }
+    assert offending == set()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handlers.desk import Desk
-from handlers.reporting import DigestRecord, FlowCount, Window
+from handlers.reporting import FlowCount, Window
 from storage import reports
 from storage.store import SqliteStore
 from tests.builders import open_ticket
@@ -75,20 +75,6 @@ async def test_report_connection_is_opened_once_and_closed_with_the_store(db_pat
     assert store._reader is None
     with pytest.raises(ValueError, match="no active connection"):
         await reader.run(lambda raw: raw.execute("SELECT 1"))
-
-
-async def test_digest_record_round_trips(store: SqliteStore) -> None:
-    """The latest posted digest (by period end) comes back with its figures."""
-    first = DigestRecord(START - timedelta(days=2), START - timedelta(days=1), START, {"a": 1})
-    second = DigestRecord(START - timedelta(days=1), START, START, {"backlog": 7})
-    for record in (first, second):
-        await store.transact(lambda tx, record=record: tx.record_digest(record))  # type: ignore[misc]
-    assert await store.report(lambda r: r.last_digest()) == second
-
-
-async def test_no_digest_posted_yet(store: SqliteStore) -> None:
-    """An empty digests table gives no last digest."""
-    assert await store.report(lambda r: r.last_digest()) is None
 
 
 async def test_flows_windows_are_half_open(

@@ -29,8 +29,7 @@ from bot.adapters.discord.replies import DEFER_AFTER, InteractionDesk
 from bot.config import DiscordConfig
 from handlers.desk import Desk
 from handlers.models import Notice
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +115,7 @@ class DiscordAdapter:
         self,
         config: DiscordConfig,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
         options: ClientOptions | None = None,
     ) -> None:

@@ -24,8 +24,7 @@ from bot.adapters.discord.members import Members
 from bot.adapters.discord.revisions import Revisions
 from handlers.desk import Desk
 from handlers.models import Conversation
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class CatchUp:
         client: discord.Client,
         intake: MessageIntake,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
     ) -> None:
         self.client = client

@@ -22,8 +22,7 @@ from bot.adapters.discord.inbound import Location
 from handlers.desk import Desk
 from handlers.intake import IntakeResult, Outcome
 from handlers.models import Inbound, Person, Place
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class MessageIntake:
         self,
         client: discord.Client,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
         support_channels: frozenset[int],
     ) -> None:

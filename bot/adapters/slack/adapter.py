@@ -34,8 +34,7 @@ from bot.config import Config
 from handlers.desk import Desk
 from handlers.intake import IntakeResult
 from handlers.models import Command, Inbound, Person, Place, Reply
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ class SlackAdapter:
         self,
         config: Config,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
         *,
         ping_interval: float = 10.0,

@@ -39,8 +39,7 @@ from bot.adapters.slack.startup import SlackIdentity
 from handlers.desk import Desk
 from handlers.intake import IntakeResult, Outcome
 from handlers.models import ACTIVE_STATUSES, InboundKind, Status, TicketQuery
-from handlers.ports import Clock
-from storage.cursors import ChannelCursors
+from handlers.ports import Clock, Cursors
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ class SlackCatchUp:
         self,
         client: AsyncWebClient,
         desk: Desk,
-        cursors: ChannelCursors,
+        cursors: Cursors,
         clock: Clock,
         take: Take,
         support_channels: Iterable[str],
