@@ -128,4 +128,5 @@ class Desk:
         names_a_ticket = len(command.text.split()) > 1
         if not names_a_ticket and await self.ticket_at(command.place) is None:
             return None
-        return await self.execute(command)
+        reply = await self.execute(command)
+        return None if reply.repeated else reply  # a redelivered reaction was answered once

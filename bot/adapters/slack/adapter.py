@@ -15,6 +15,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -308,7 +309,10 @@ class SlackAdapter:
         if verb == "ticket":
             await self._ticket_reaction(body, user, channel, ts)
         else:
-            await self._staff_reaction(verb, user, channel, ts)
+            event_id = body.get("event_id")
+            # Slack retries an unacknowledged event with the same id: one reaction, one change.
+            key = inbound.event_key(self._identity().team_id, event_id) if event_id else None
+            await self._staff_reaction(verb, user, channel, ts, key)
 
     async def _ticket_reaction(self, body: JsonDict, user: str, channel: str, ts: str) -> None:
         """🎫 by anyone: the reacted message becomes a ticket, its thread the ticket's."""
@@ -327,12 +331,16 @@ class SlackAdapter:
         if result.reply:
             await self._tell(user, channel, None, result.reply)
 
-    async def _staff_reaction(self, verb: str, user: str, channel: str, ts: str) -> None:
+    async def _staff_reaction(
+        self, verb: str, user: str, channel: str, ts: str, key: str | None
+    ) -> None:
         """👀 or ✅ by staff on a ticket's message (or its card): claim or resolve it."""
         actor = await self.directory.person(user)
         if not self.desk.works_tickets(actor):
             return  # everyone else's 👀 is just a reaction: no look-ups, no answer
         command = await self._reacted_command(actor, verb, channel, ts)
+        if command is not None:
+            command = replace(command, dedupe_key=key)
         reply = await self.desk.react(command) if command is not None else None
         if reply is not None:
             await self._tell(user, channel, None, reply.text)

@@ -124,6 +124,18 @@ async def test_eyes_by_an_agent_on_ordinary_chatter_does_nothing(
     assert d.ephemerals(d.scene.bob) == []
 
 
+async def test_eyes_redelivered_claims_once_and_answers_once(desk_on_slack: SlackDesk) -> None:
+    """Slack's retry of a 👀 event is the same reaction: one claim, one answer."""
+    d = desk_on_slack
+    event = await d.open_ticket()
+    reaction = payloads.reaction_added(d.scene.bob.id, "eyes", d.scene.support.id, event["ts"])
+    await d.deliver(reaction, event_id="Ev0EYESRE1")
+    await d.deliver(reaction, event_id="Ev0EYESRE1", retry=1)
+    await d.settle()
+    assert await d.rows("SELECT count(*) FROM events WHERE kind = 'claimed'") == [(1,)]
+    assert d.ephemerals(d.scene.bob) == ["You claimed #1 Printer on fire."]
+
+
 async def test_eyes_on_a_claimed_ticket_explains_privately(desk_on_slack: SlackDesk) -> None:
     """👀 by a second agent is refused with who holds it, only to that agent."""
     d = desk_on_slack
