@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from bot import config as config_module
 from bot.config import Config, RoleMembersConfig, parse_config
 from bot.desk_settings import desk_settings
 from bot.platform import Platform, RoleKeys, Services
@@ -102,3 +103,9 @@ def test_the_registered_platforms_have_distinct_names() -> None:
     """A platform's name prefixes its workspaces and people, so no two may share one."""
     names = [platform.name for platform in PLATFORMS]
     assert len(set(names)) == len(names) == 3
+
+
+def test_check_config_warns_about_the_role_keys_each_platform_reads() -> None:
+    """check-config's staff warnings name the same keys the platforms read their roles from."""
+    read = {p.name: {*p.role_keys.users, *p.role_keys.groups} for p in PLATFORMS}
+    assert {name: set(keys) for name, keys in config_module._ROLE_KEYS.items()} == read
