@@ -7,22 +7,19 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, TextIO
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.adapters.console import ConsoleAdapter, stdin_lines
-from bot.adapters.discord import DiscordAdapter
-from bot.adapters.slack.adapter import SlackAdapter
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.delivery import Sender
 from bot.desk_settings import desk_settings
 from bot.digest_job import DigestJob
 from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
+from bot.platform import Platform, Services
+from bot.platforms import PLATFORMS
 from bot.scheduler import DIGEST, Scheduler
 from handlers.desk import Desk
 from handlers.ports import Clock
@@ -79,16 +76,6 @@ async def run(
                 raise error
 
 
-@dataclass(frozen=True)
-class Platform:
-    """A running chat platform, as the composition root needs it."""
-
-    name: str
-    sender: Sender
-    serve: Callable[[], Awaitable[None]]
-    leads_workspace: Callable[[], str | None]
-
-
 def _platforms(
     config: Config,
     desk: Desk,
@@ -97,28 +84,10 @@ def _platforms(
     lines: AsyncIterator[str] | None,
     out: TextIO,
 ) -> list[Platform]:
-    """Build each enabled platform's adapter."""
-    found = []
-    if config.console_enabled:
-        typed = lines is None and sys.stdin.isatty()
-        console = ConsoleAdapter(
-            desk, out, settle=outbox.drain, prompt=typed and out.isatty(), wrap=out.isatty()
-        )
-        found.append(
-            Platform(
-                "console",
-                console,
-                lambda: console.run(lines or stdin_lines()),
-                console.leads_workspace,
-            )
-        )
-    if config.slack.enabled:
-        slack = SlackAdapter(config, desk, ChannelCursors(store), desk.clock)
-        found.append(Platform("slack", slack.sender, slack.run, slack.leads_workspace))
-    if config.discord.enabled:
-        discord_bot = DiscordAdapter(config.discord, desk, ChannelCursors(store), desk.clock)
-        found.append(Platform("discord", discord_bot, discord_bot.run, discord_bot.leads_workspace))
-    return found
+    """Build each platform the config enables."""
+    services = Services(ChannelCursors(store), outbox.drain, lines, out)
+    found = (kind.from_config(config, desk, services) for kind in PLATFORMS)
+    return [platform for platform in found if platform is not None]
 
 
 def _start(platforms: list[Platform], outbox: OutboxWorker) -> list[asyncio.Task[None]]:
@@ -129,7 +98,7 @@ def _start(platforms: list[Platform], outbox: OutboxWorker) -> list[asyncio.Task
 
 
 async def _serve(platform: Platform) -> None:
-    await platform.serve()
+    await platform.run()
 
 
 def _leads_workspaces(platforms: list[Platform]) -> dict[str, str]:

@@ -611,7 +611,8 @@ def load_config(path: Path | str, environ: Mapping[str, str]) -> Config:
 
 # -- warnings -------------------------------------------------------------------------------
 
-# Where each platform's people are listed under roles.agents and roles.leads.
+# Where each platform's people are listed under roles.agents and roles.leads; the same keys
+# as each platform class's `role_keys` (tests/bot/test_platform.py holds them in step).
 _ROLE_KEYS = {
     "slack": ("slack_users", "slack_usergroups"),
     "discord": ("discord_roles", "discord_users"),

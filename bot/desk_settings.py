@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, RoleMembersConfig
+from bot.platform import Platform
+from bot.platforms import PLATFORMS
 from handlers.business_time import BusinessCalendar
 from handlers.settings import (
+    Capabilities,
     DeskSettings,
     EscalationSettings,
     FollowupSettings,
@@ -17,36 +21,27 @@ from handlers.settings import (
     SlaPolicy,
 )
 
-CONSOLE_WORKSPACE = "console:local"
-CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_LEADS = "support", "triage", "leads"
+Platforms = Sequence[type[Platform]]
 
 
-def role_members(members: RoleMembersConfig) -> RoleMembers:
-    users = {f"slack:{user}" for user in members.slack_users}
-    users |= {f"discord:{user}" for user in members.discord_users}
-    users |= {f"console:{user}" for user in members.console_users}
-    groups = {f"slack:{group}" for group in members.slack_usergroups}
-    groups |= {f"discord:{role}" for role in members.discord_roles}
+def role_members(members: RoleMembersConfig, platforms: Platforms = PLATFORMS) -> RoleMembers:
+    """Each platform's people and groups under a role, as `<platform>:<id>` keys."""
+    users: set[str] = set()
+    groups: set[str] = set()
+    for platform in platforms:
+        users |= {f"{platform.name}:{user}" for user in platform.role_keys.people(members)}
+        groups |= {f"{platform.name}:{group}" for group in platform.role_keys.group_ids(members)}
     return RoleMembers(frozenset(users), frozenset(groups))
 
 
-def platform_places(config: Config) -> dict[str, PlatformPlaces]:
-    places = {}
-    if config.slack.enabled:
-        slack = config.slack
-        places["slack"] = PlatformPlaces(
-            frozenset(slack.support_channels), slack.triage_channel, slack.leads_channel
-        )
-    if config.discord.enabled:
-        discord = config.discord
-        places["discord"] = PlatformPlaces(
-            frozenset(discord.support_channels), discord.triage_channel, discord.leads_channel
-        )
-    if config.console_enabled:
-        places["console"] = PlatformPlaces(
-            frozenset({CONSOLE_SUPPORT}), CONSOLE_TRIAGE, CONSOLE_LEADS
-        )
-    return places
+def platform_places(config: Config, platforms: Platforms = PLATFORMS) -> dict[str, PlatformPlaces]:
+    """Where each enabled platform's people write and are told things."""
+    return {p.name: p.places(config) for p in platforms if p.enabled(config)}
+
+
+def capabilities(config: Config, platforms: Platforms = PLATFORMS) -> dict[str, Capabilities]:
+    """What each enabled platform can do."""
+    return {p.name: p.capabilities for p in platforms if p.enabled(config)}
 
 
 def escalation(config: Config, calendars: dict[str, BusinessCalendar]) -> EscalationSettings:
@@ -60,12 +55,15 @@ def escalation(config: Config, calendars: dict[str, BusinessCalendar]) -> Escala
     return EscalationSettings(unclaimed, spec.warn_before_breach, breach, spec.idle, quiet)
 
 
-def allowed_bots(config: Config) -> frozenset[str]:
+def allowed_bots(config: Config, platforms: Platforms = PLATFORMS) -> frozenset[str]:
     """The bots whose messages the desk takes like a person's, as person keys."""
-    return frozenset(f"slack:{bot}" for bot in config.slack.allowed_bots)
+    return frozenset(
+        f"{platform.name}:{bot}" for platform in platforms for bot in platform.allowed_bots(config)
+    )
 
 
-def desk_settings(config: Config) -> DeskSettings:
+def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSettings:
+    """The desk's settings, each platform contributing its own part of the config."""
     calendars = config.calendars()
     policies = {
         priority: SlaPolicy(
@@ -77,12 +75,13 @@ def desk_settings(config: Config) -> DeskSettings:
         for priority, policy in config.sla.policies.items()
     }
     return DeskSettings(
-        agents=role_members(config.roles.agents),
-        leads=role_members(config.roles.leads),
-        places=platform_places(config),
+        agents=role_members(config.roles.agents, platforms),
+        leads=role_members(config.roles.leads, platforms),
+        places=platform_places(config, platforms),
+        capabilities=capabilities(config, platforms),
         default_priority=config.tickets.default_priority,
         reopen_window=config.tickets.reopen_window,
-        allowed_bots=allowed_bots(config),
+        allowed_bots=allowed_bots(config, platforms),
         timezone=ZoneInfo(config.timezone),
         sla=policies,
         escalation=escalation(config, calendars),

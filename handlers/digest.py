@@ -50,8 +50,6 @@ from handlers.settings import DeskSettings, DigestSettings
 
 DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
-# Where a notice may carry the chart as a file; the console shows text only.
-FILE_PLATFORMS = frozenset({"slack", "discord"})
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 ACTIVE_ORDER = (Status.OPEN, Status.CLAIMED, Status.WAITING)
 
@@ -240,9 +238,9 @@ def digest_notices(
 ) -> list[Notice]:
     """The digest for the leads' channel of each platform that has one.
 
-    `workspaces` names the workspace each platform's leads channel is in (`slack` →
-    `slack:T123`); a platform missing from it gets no notice. The chart goes along as a file
-    where the platform takes files.
+    `workspaces` names the workspace each platform's leads channel is in (a platform name →
+    `<platform>:<workspace id>`); a platform missing from it gets no notice. The chart goes
+    along as a file where the platform's capabilities include files.
     """
     text = render(digest)
     found = []
@@ -250,7 +248,7 @@ def digest_notices(
         workspace = workspaces.get(platform)
         if places.leads_channel is None or workspace is None:
             continue
-        attach = chart is not None and platform in FILE_PLATFORMS
+        attach = chart is not None and settings.capabilities_of(platform).files
         file = NoticeFile(chart_name(digest), chart) if attach and chart is not None else None
         found.append(
             Notice(NoticeKind.DIGEST, Place(workspace, places.leads_channel), text, file=file)

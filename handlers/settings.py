@@ -14,7 +14,11 @@ from handlers.models import SlaSpan as SlaSpan  # config and tests build policie
 
 @dataclass(frozen=True)
 class RoleMembers:
-    """Who holds a role: person keys (`slack:U123`) and group keys (`discord:987`)."""
+    """Who holds a role: person keys and group keys, each `<platform>:<id>`.
+
+    Each platform says which of its config keys list people and which list groups; `bot/`
+    turns them into these keys, so the desk never reads a platform's config itself.
+    """
 
     users: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
@@ -32,6 +36,16 @@ class PlatformPlaces:
     support_channels: frozenset[str] = frozenset()
     triage_channel: str | None = None
     leads_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform can do, so the desk asks what it can do rather than what it is called."""
+
+    files: bool = False  # a notice can carry a file (the digest's chart)
+    direct_messages: bool = False  # a notice can go to one person privately
+    ephemeral: bool = False  # an answer can be shown to the person who asked only
+    edits: bool = False  # a posted message can be edited in place (the triage card)
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,7 @@ class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
     places: Mapping[str, PlatformPlaces] = field(default_factory=dict)
+    capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
     default_priority: Priority = Priority.NORMAL
     reopen_window: timedelta = timedelta(days=7)
     allowed_bots: frozenset[str] = frozenset()
@@ -127,6 +142,10 @@ class DeskSettings:
 
     def places_of(self, platform: str) -> PlatformPlaces:
         return self.places.get(platform, PlatformPlaces())
+
+    def capabilities_of(self, platform: str) -> Capabilities:
+        """What a platform can do; one the config does not describe can do nothing extra."""
+        return self.capabilities.get(platform, Capabilities())
 
     def is_support_channel(self, platform: str, channel: str) -> bool:
         return channel in self.places_of(platform).support_channels

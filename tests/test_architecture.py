@@ -74,3 +74,49 @@ def test_bot_reaches_storage_only_through_the_ports(path: Path) -> None:
         m for m in imported_modules(path) if m.split(".")[0] == "storage" and m not in allowed
     }
     assert offending == set()
+
+
+PLATFORM_NAMES = ("slack", "discord", "console")
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """The ids of the string constants that are docstrings: prose, not code."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def code_words(path: Path) -> set[str]:
+    """Every identifier and string literal in a module's code (comments and docstrings aside)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    prose = _docstrings(tree)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+            found.add(node.value)
+        elif isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.arg) or (isinstance(node, ast.keyword) and node.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.alias):
+            found |= {node.name, node.asname or ""}
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "handlers").glob("*.py")), ids=lambda p: p.name)
+def test_core_names_no_platform(path: Path) -> None:
+    """handlers/ asks for a platform's capabilities, never for a platform by its name."""
+    named = {
+        word
+        for word in code_words(path)
+        if any(platform in word.lower() for platform in PLATFORM_NAMES)
+    }
+    assert named == set()

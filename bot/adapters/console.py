@@ -28,17 +28,21 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import ClassVar, TextIO
 
-from bot.desk_settings import CONSOLE_LEADS, CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_WORKSPACE
+from bot.config import Config
+from bot.platform import RoleKeys, Services
 from handlers import texts
 from handlers.desk import Desk
 from handlers.intake import Outcome
 from handlers.models import Command, Inbound, InboundKind, Notice, NoticeKind, Person, Place
+from handlers.settings import Capabilities, PlatformPlaces
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
+CONSOLE_WORKSPACE = "console:local"
+CONSOLE_SUPPORT, CONSOLE_TRIAGE, CONSOLE_LEADS = "support", "triage", "leads"
 COMMAND = "/ticket"
 SETTLE_TIMEOUT = 2.0
 NAME = r"[a-z][a-z0-9_.-]{0,31}"
@@ -281,6 +285,55 @@ class ConsoleAdapter:
         message_id = edit_of or f"bot-{uuid.uuid4().hex[:12]}"
         self._print(render(notice, edited=edit_of is not None, width=self._width()))
         return message_id
+
+
+class ConsolePlatform:
+    """The console as a `Platform`: on when the config asks, or when no chat platform is."""
+
+    name: ClassVar[str] = PLATFORM
+    # It prints edits, direct messages and private answers, labelled; a file it cannot show.
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        files=False, direct_messages=True, ephemeral=True, edits=True
+    )
+    role_keys: ClassVar[RoleKeys] = RoleKeys(users=("console_users",))
+
+    def __init__(self, adapter: ConsoleAdapter, lines: AsyncIterator[str]) -> None:
+        self.adapter = adapter
+        self.lines = lines
+
+    @classmethod
+    def enabled(cls, config: Config) -> bool:
+        return config.console_enabled
+
+    @classmethod
+    def places(cls, config: Config) -> PlatformPlaces:
+        return PlatformPlaces(frozenset({CONSOLE_SUPPORT}), CONSOLE_TRIAGE, CONSOLE_LEADS)
+
+    @classmethod
+    def allowed_bots(cls, config: Config) -> frozenset[str]:
+        return frozenset()
+
+    @classmethod
+    def from_config(cls, config: Config, desk: Desk, services: Services) -> ConsolePlatform | None:
+        """Read typed lines (stdin when none are given) and print to `services.out`."""
+        if not cls.enabled(config):
+            return None
+        out, lines = services.out, services.lines
+        typed = lines is None and sys.stdin.isatty()
+        adapter = ConsoleAdapter(
+            desk, out, settle=services.settle, prompt=typed and out.isatty(), wrap=out.isatty()
+        )
+        return cls(adapter, lines or stdin_lines())
+
+    @property
+    def sender(self) -> ConsoleAdapter:
+        return self.adapter
+
+    async def run(self) -> None:
+        await self.adapter.run(self.lines)
+
+    def leads_workspace(self) -> str:
+        return self.adapter.leads_workspace()
 
 
 def block(head: str, text: str, width: int | None = None) -> str:

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters import console
-from bot.adapters.console import ConsoleAdapter, Line, parse_line
-from bot.desk_settings import CONSOLE_WORKSPACE
+from bot.adapters.console import CONSOLE_WORKSPACE, ConsoleAdapter, Line, parse_line
 from handlers.desk import Desk
 from handlers.models import Notice, NoticeKind, Place
 

@@ -18,10 +18,11 @@ from handlers.digest import (
     DigestSettings,
     Flow,
     Times,
+    chart_name,
 )
-from handlers.models import Notice, NoticeKind, Place, Priority, Status
+from handlers.models import Notice, NoticeFile, NoticeKind, Place, Priority, Status
 from handlers.reporting import ActiveGroup, ActiveTicket, DigestRecord, StoppedClock
-from handlers.settings import PlatformPlaces
+from handlers.settings import Capabilities, PlatformPlaces
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, open_ticket, post, run, settings
 from tests.clock import FakeClock
@@ -410,7 +411,8 @@ def test_notices_go_to_each_leads_channel_with_the_chart_where_files_go(
             "discord": PlatformPlaces(leads_channel="123"),
             "console": PlatformPlaces(leads_channel="leads"),
             "other": PlatformPlaces(),
-        }
+        },
+        capabilities={"slack": Capabilities(files=True), "discord": Capabilities(files=True)},
     )
     workspaces = {"slack": "slack:T1", "console": "console:local", "other": "other:x"}
     notices = digest.digest_notices(made_offline, desk_settings, workspaces, b"\x89PNG")
@@ -423,6 +425,24 @@ def test_notices_go_to_each_leads_channel_with_the_chart_where_files_go(
     assert slack.file is not None and slack.file.content == b"\x89PNG"
     assert slack.file.name == "deskbot-digest-2026-11-24.png"
     assert console.text == slack.text == digest.render(made_offline)
+
+
+def test_chart_goes_where_the_platform_takes_files_whatever_its_name(
+    made_offline: Digest,
+) -> None:
+    """The desk attaches the chart by capability: a new platform that takes files gets it."""
+    desk_settings = settings(
+        places={
+            "matrix": PlatformPlaces(leads_channel="!leads"),
+            "teams": PlatformPlaces(leads_channel="19:leads"),
+        },
+        capabilities={"matrix": Capabilities(files=True), "teams": Capabilities(edits=True)},
+    )
+    workspaces = {"matrix": "matrix:example.org", "teams": "teams:tenant"}
+    notices = digest.digest_notices(made_offline, desk_settings, workspaces, b"\x89PNG")
+    files = {notice.place.workspace: notice.file for notice in notices}
+    assert files["teams:tenant"] is None
+    assert files["matrix:example.org"] == NoticeFile(chart_name(made_offline), b"\x89PNG")
 
 
 def test_post_queues_notices_and_records_the_digest(made_offline: Digest) -> None:
