@@ -20,6 +20,7 @@ from handlers.models import (
     ClockKind,
     Command,
     Event,
+    EventKind,
     Message,
     Person,
     Priority,
@@ -121,7 +122,7 @@ class Call:
             extra = texts.quote(texts.shorten(self.rest(), 40))
             raise self.usage(f"I didn't understand {extra!r}.")
 
-    def change(self, before: Ticket, after: Ticket, kind: str, **data: object) -> None:
+    def change(self, before: Ticket, after: Ticket, kind: EventKind, **data: object) -> None:
         """Write a ticket change with its audit, its clocks, its timers and its card update."""
         after = self.worked_on(after)
         self.tx.update_ticket(after)
@@ -192,7 +193,7 @@ def _claim(call: Call) -> str:
     claimed = lifecycle.claim(ticket, call.actor, call.now, force=force)
     previous = ticket.assignee
     call.change(
-        ticket, claimed, "claimed", force=force, previous=previous.key if previous else None
+        ticket, claimed, EventKind.CLAIMED, force=force, previous=previous.key if previous else None
     )
     if previous is None:
         call.tell_thread(claimed, texts.picked_up(claimed))
@@ -204,7 +205,10 @@ def _unclaim(call: Call) -> str:
     call.done()
     unclaimed = lifecycle.unclaim(ticket, call.actor, call.now, may_force=call.role is Role.LEAD)
     call.change(
-        ticket, unclaimed, "unclaimed", previous=ticket.assignee.key if ticket.assignee else None
+        ticket,
+        unclaimed,
+        EventKind.UNCLAIMED,
+        previous=ticket.assignee.key if ticket.assignee else None,
     )
     return texts.unclaimed(unclaimed)
 
@@ -220,7 +224,11 @@ def _assign(call: Call) -> str:
     )
     previous = ticket.assignee
     call.change(
-        ticket, assigned, "assigned", to=target.key, previous=previous.key if previous else None
+        ticket,
+        assigned,
+        EventKind.ASSIGNED,
+        to=target.key,
+        previous=previous.key if previous else None,
     )
     if previous is None:
         call.tell_thread(assigned, texts.picked_up(assigned))
@@ -237,7 +245,7 @@ def _priority(call: Call) -> str:
     if word not in Priority.__members__.values():
         raise call.usage(f"Priority must be one of {choices}.")
     changed = lifecycle.set_priority(ticket, Priority(word), call.now)
-    call.change(ticket, changed, "priority", previous=str(ticket.priority), priority=word)
+    call.change(ticket, changed, EventKind.PRIORITY, previous=str(ticket.priority), priority=word)
     return texts.prioritised(changed)
 
 
@@ -250,7 +258,7 @@ def _note(call: Call) -> str:
     call.tx.add_message(
         Message(ticket.id, note_id, call.actor, Author.AGENT, text, call.now, internal=True)
     )
-    call.tx.record(Event(ticket.id, call.actor, "note", call.now, {"message_id": note_id}))
+    call.tx.record(Event(ticket.id, call.actor, EventKind.NOTE, call.now, {"message_id": note_id}))
     worked = call.worked_on(ticket)
     call.tx.update_ticket(worked)
     timers.plan(call.tx, worked, call.settings)
@@ -261,7 +269,7 @@ def _waiting(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     changed = lifecycle.wait_on_customer(ticket, call.now)
-    call.change(ticket, changed, "waiting")
+    call.change(ticket, changed, EventKind.WAITING)
     return texts.waiting(changed)
 
 
@@ -269,7 +277,7 @@ def _resolve(call: Call) -> str:
     ticket = call.ticket(free_text_follows=True)
     summary = call.rest()
     resolved = lifecycle.resolve(ticket, call.now)
-    call.change(ticket, resolved, "resolved", summary=summary)
+    call.change(ticket, resolved, EventKind.RESOLVED, summary=summary)
     call.tell_thread(
         resolved,
         texts.resolved_note(resolved, call.actor.name, summary, call.settings.reopen_window),
@@ -281,7 +289,7 @@ def _close(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     closed = lifecycle.close(ticket, call.now)
-    call.change(ticket, closed, "closed")
+    call.change(ticket, closed, EventKind.CLOSED)
     call.tell_thread(closed, texts.closed_note(closed))
     return texts.closed(closed)
 
@@ -292,7 +300,7 @@ def _reopen(call: Call) -> str:
     if call.role is Role.CUSTOMER and ticket.status is not Status.RESOLVED:
         raise NotAllowed(texts.customers_reopen_resolved_only(ticket))
     reopened = lifecycle.reopen(ticket, call.now)
-    call.change(ticket, reopened, "reopened")
+    call.change(ticket, reopened, EventKind.REOPENED)
     call.tell_thread(reopened, texts.reopened_note(reopened))
     return texts.reopened(reopened)
 

@@ -16,6 +16,7 @@ from handlers import lifecycle, notices, sla, texts, timers
 from handlers.models import (
     Author,
     Event,
+    EventKind,
     Inbound,
     InboundKind,
     Message,
@@ -121,7 +122,7 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
         Event(
             ticket.id,
             inbound.requested_by or inbound.author,
-            "opened",
+            EventKind.OPENED,
             now,
             {"subject": subject, "customer": inbound.author.key, "via": via},
         )
@@ -159,7 +160,7 @@ def _append(
         Event(
             ticket.id,
             inbound.author,
-            "message",
+            EventKind.MESSAGE,
             now,
             {"message_id": inbound.message_id, "role": str(role)},
         )
@@ -189,7 +190,7 @@ def _agent_replied(tx: Tx, ticket: Ticket, inbound: Inbound, now: datetime) -> T
         Event(
             ticket.id,
             inbound.author,
-            "first_response",
+            EventKind.FIRST_RESPONSE,
             now,
             {"after_seconds": int((now - ticket.created_at).total_seconds())},
         )
@@ -202,12 +203,18 @@ def _customer_replied(
 ) -> Ticket:
     changed = lifecycle.customer_replied(ticket, now, settings.reopen_window)
     if ticket.status is Status.RESOLVED and changed.status is not Status.RESOLVED:
-        tx.record(Event(ticket.id, inbound.author, "reopened", now, {"by": "customer_reply"}))
+        tx.record(
+            Event(ticket.id, inbound.author, EventKind.REOPENED, now, {"by": "customer_reply"})
+        )
         notices.send(tx, now, notices.in_thread(changed, texts.reopened_by_reply(changed)))
     elif ticket.status is Status.WAITING:
         tx.record(
             Event(
-                ticket.id, inbound.author, "customer_answered", now, {"status": str(changed.status)}
+                ticket.id,
+                inbound.author,
+                EventKind.CUSTOMER_ANSWERED,
+                now,
+                {"status": str(changed.status)},
             )
         )
     elif changed.status in (Status.RESOLVED, Status.CLOSED):
@@ -227,7 +234,7 @@ def _edited(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
         Event(
             message.ticket_id,
             inbound.author,
-            "message_edited",
+            EventKind.MESSAGE_EDITED,
             now,
             {"message_id": message.message_id, "before": message.text, "after": text},
         )
@@ -251,7 +258,7 @@ def _deleted(tx: Tx, inbound: Inbound, now: datetime) -> IntakeResult:
         Event(
             message.ticket_id,
             inbound.author,
-            "message_deleted",
+            EventKind.MESSAGE_DELETED,
             now,
             {"message_id": message.message_id},
         )

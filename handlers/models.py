@@ -235,13 +235,34 @@ class Message:
     deleted_at: datetime | None = None
 
 
+class EventKind(StrEnum):
+    """What an audit event records; the value is what the `events.kind` column holds."""
+
+    OPENED = "opened"
+    MESSAGE = "message"
+    FIRST_RESPONSE = "first_response"
+    CUSTOMER_ANSWERED = "customer_answered"
+    MESSAGE_EDITED = "message_edited"
+    MESSAGE_DELETED = "message_deleted"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    ASSIGNED = "assigned"
+    PRIORITY = "priority"
+    NOTE = "note"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    REMINDER = "reminder"
+
+
 @dataclass(frozen=True)
 class Event:
     """One append-only audit record: who did what to which ticket, when."""
 
     ticket_id: int | None
     actor: Person | None
-    kind: str
+    kind: EventKind
     at: datetime
     data: dict[str, object] = field(default_factory=dict)
 

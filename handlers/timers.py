@@ -25,6 +25,7 @@ from handlers import lifecycle, notices, sla, texts
 from handlers.models import (
     ClockKind,
     Event,
+    EventKind,
     Mention,
     Notice,
     NoticeKind,
@@ -169,7 +170,9 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
         return
     if not tx.finish_timer(timer, now):
         return
-    tx.record(Event(ticket.id, None, "reminder", now, {"step": timer.step, "round": timer.round}))
+    tx.record(
+        Event(ticket.id, None, EventKind.REMINDER, now, {"step": timer.step, "round": timer.round})
+    )
     after = _act(tx, timer, ticket, clocks, now, settings)
     if after is not ticket or kind_of(timer.step) == BREACH:
         plan(tx, after, settings)  # the ticket or its clocks changed: read them afresh
@@ -244,7 +247,7 @@ def _auto_resolve(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings)
         Event(
             ticket.id,
             None,
-            "resolved",
+            EventKind.RESOLVED,
             now,
             {"from": str(ticket.status), "to": "resolved", "auto": True},
         )

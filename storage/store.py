@@ -210,7 +210,7 @@ class SqliteTx:
                 event.ticket_id,
                 actor.key if actor else None,
                 actor.name if actor else None,
-                event.kind,
+                str(event.kind),
                 json.dumps(event.data, ensure_ascii=False),
                 rows.to_db(event.at),
             ),
