@@ -455,8 +455,18 @@ VERBS = _registry(
 )
 
 
-def resolve(command: Command, settings: DeskSettings) -> tuple[Verb, Role, list[str]]:
-    """Find the command's verb and check the actor may use it; return its argument words."""
+@dataclass(frozen=True)
+class Resolved:
+    """A command whose verb was found and allowed for its actor, with the words after it."""
+
+    command: Command
+    verb: Verb
+    role: Role
+    words: tuple[str, ...]
+
+
+def resolve(command: Command, settings: DeskSettings) -> Resolved:
+    """Find the command's verb and check the actor may use it; a refusal raises."""
     words = command.text.split()
     name = words.pop(0).lower() if words else "help"
     verb = VERBS.get(name)
@@ -466,18 +476,21 @@ def resolve(command: Command, settings: DeskSettings) -> tuple[Verb, Role, list[
     if not verb.allows(role):
         refusal = texts.leads_only if verb.role is Role.LEAD else texts.agents_only
         raise NotAllowed(refusal(verb.name))
-    return verb, role, words
+    return Resolved(command, verb, role, tuple(words))
 
 
-def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings, report: str = "") -> Reply:
-    """Parse and run one `/ticket` command; a refusal raises a `DeskError`.
+def run(
+    tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings, report: str = ""
+) -> Reply:
+    """Run one resolved `/ticket` command; a refusal raises a `DeskError`.
 
     `report` is the text a reporting verb answers with, read before the transaction.
     """
+    command = resolved.command
     # A signed request can be replayed (Slack allows five minutes): its key, remembered with
     # the change it made, makes the replay change nothing.
     if command.dedupe_key is not None and not tx.remember(command.dedupe_key, now):
         return Reply(texts.repeated_command(), repeated=True)
-    verb, role, words = resolve(command, settings)
-    call = Call(tx, command, role, verb, words, now, settings, report)
-    return Reply(verb.run(call))
+    words = list(resolved.words)
+    call = Call(tx, command, resolved.role, resolved.verb, words, now, settings, report)
+    return Reply(resolved.verb.run(call))
