@@ -99,7 +99,8 @@ FROM (SELECT max(breached) AS breached FROM flags GROUP BY ticket_id)
 
 # Claims count for the claimer, assignments for the assignee; resolutions for the ticket's
 # holder (whoever pressed resolve: the agent, the customer, an automatic follow-up); first
-# responses for the agent who answered, with the business time each answer took. Each row
+# responses for the agent who answered, with the business time each answer took (what
+# counts as one is decided once, in `handlers.changes`, which writes both). Each row
 # is labelled with the event kind it counts as (an assignment counts as a claim); the kinds
 # are bound in the order `activity_params` gives them.
 AGENT_ACTIVITY = """
