@@ -1,12 +1,13 @@
 """Reminders, escalations and follow-ups: which steps a ticket needs, and firing them once.
 
 A step (a `Step`: its kind and, for warnings and breaches, its clock) is a row (ticket,
-step, round) with a due time. `plan` runs after every change to a ticket and brings its
-pending steps in line with what the ticket now needs; `fire_due`, run by the sweep,
-re-reads each due ticket, checks the step is still wanted, queues its notice, marks it done
-and plans the next round — all in the sweep's transaction. A done step is never revived,
-so no step fires twice, and after downtime each overdue step fires once: the next round
-counts from when it fired, not from when it was due.
+step, round) with a due time. `plan` runs after every change to a ticket (`changes.apply`
+calls it) and brings its pending steps in line with what the ticket now needs; `fire_due`,
+run by the sweep, re-reads each due ticket, checks the step is still wanted, queues its
+notice, marks it done and plans the next round — all in the sweep's transaction. A done
+step is never revived, so no step fires twice, and after downtime each overdue step fires
+once: the next round counts from when it fired, not from when it was due. The automatic
+resolution is a ticket change like any other, applied by `changes.apply`.
 
 Steps (`StepKind`):
 - `UNCLAIMED`: the ticket is open with nobody on it → remind the agents in triage;
@@ -24,7 +25,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers import lifecycle, notices, sla, texts
+# `changes` imports this module as well (to re-plan): use its names at call time only.
+from handlers import changes, lifecycle, notices, texts
 from handlers.models import (
     ClockKind,
     Condition,
@@ -172,10 +174,14 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
     tx.record(
         Event(ticket.id, None, EventKind.REMINDER, now, {"step": timer.step, "round": timer.round})
     )
-    after = _act(tx, timer, ticket, clocks, now, settings)
-    if after is not ticket or timer.step.kind is StepKind.BREACH:
-        plan(tx, after, settings)  # the ticket or its clocks changed: read them afresh
+    if timer.step.kind is StepKind.AUTO_RESOLVE:
+        _auto_resolve(tx, ticket, now, settings)  # a ticket change: applying it re-plans
         return
+    _remind(tx, timer, ticket, clocks, now, settings)
+    if timer.step.kind is StepKind.BREACH:
+        plan(tx, ticket, settings)  # the breach marked its clock: read the clocks afresh
+        return
+    # A reminder changes neither the ticket nor its clocks: plan with what is at hand.
     fired = replace(timer, state=TimerState.DONE, fired_at=now)
     done = [fired if _same(t, timer) else t for t in history]
     plan(tx, ticket, settings, clocks=clocks, history=done)
@@ -185,15 +191,15 @@ def _same(one: Timer, other: Timer) -> bool:
     return (one.step, one.round) == (other.step, other.round)
 
 
-def _act(
+def _remind(
     tx: Tx,
     timer: Timer,
     ticket: Ticket,
     clocks: dict[ClockKind, SlaClock],
     now: datetime,
     settings: DeskSettings,
-) -> Ticket:
-    """Queue the step's notice (and, for auto-resolve, resolve); return the ticket after."""
+) -> None:
+    """Queue the step's reminder or escalation."""
     kind, clock = timer.step.kind, timer.step.clock
     if kind is StepKind.UNCLAIMED:
         text = texts.unclaimed_reminder(ticket, now - (ticket.status_since or ticket.created_at))
@@ -211,12 +217,9 @@ def _act(
             guard=Guard(Condition.WAITING, fired_at=now),
         )
         notices.send(tx, now, notice)
-    elif kind is StepKind.AUTO_RESOLVE:
-        return _auto_resolve(tx, ticket, now, settings)
     else:
         assert clock is not None  # warnings and breaches belong to a clock
         _clock_step(tx, timer, ticket, clocks[clock], now, settings)
-    return ticket
 
 
 def _clock_step(
@@ -239,26 +242,15 @@ def _clock_step(
     _tell_staff(tx, ticket, Role.LEAD, text, guard, now, settings, kind=NoticeKind.ESCALATION)
 
 
-def _auto_resolve(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> Ticket:
+def _auto_resolve(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> None:
+    """Resolve a ticket that waited too long on its customer, saying how to reopen it."""
     resolved = lifecycle.resolve(ticket, now)
-    tx.update_ticket(resolved)
-    tx.record(
-        Event(
-            ticket.id,
-            None,
-            EventKind.RESOLVED,
-            now,
-            {"from": str(ticket.status), "to": "resolved", "auto": True},
-        )
+    said = notices.in_thread(resolved, texts.auto_resolved(resolved, settings.reopen_window))
+    audit = changes.status_data(ticket, resolved, auto=True)
+    change = changes.TicketChange(
+        ticket, resolved, None, EventKind.RESOLVED, audit, notices=(said,)
     )
-    sla.follow_status(tx, resolved, now, settings)
-    notices.send(
-        tx,
-        now,
-        notices.in_thread(resolved, texts.auto_resolved(resolved, settings.reopen_window)),
-        notices.card(resolved, settings),
-    )
-    return resolved
+    changes.apply(tx, change, now, settings)
 
 
 def _staff_place(ticket: Ticket, role: Role, settings: DeskSettings) -> Place | None:

@@ -3,9 +3,11 @@ re-plans its timers and queues its notices, whoever made the change."""
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +31,7 @@ from tests.builders import ALICE, BOB, open_ticket, rows
 from tests.clock import START, FakeClock
 
 HOUR = timedelta(hours=1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -188,3 +191,33 @@ def test_only_an_agents_public_message_is_an_answer(
     """What counts as an answer (and so as the first response) is decided in one place."""
     message = Message(1, "m1", BOB, role, "on it", START, internal=internal)
     assert changes.is_answer(message) is answers
+
+
+# The steps `apply` takes, and the modules besides `changes` that may take them: the SLA
+# module moves its own clocks; the timers re-plan after a reminder that changed no ticket.
+CHANGE_STEPS = {
+    "update_ticket": set(),
+    "opened": {"sla.py"},
+    "follow_status": {"sla.py"},
+    "reprioritised": {"sla.py"},
+    "answered": {"sla.py"},
+    "customer_wrote": {"sla.py"},
+    "plan": {"timers.py"},
+}
+
+
+CALLERS = sorted(path for path in (ROOT / "handlers").glob("*.py") if path.name != "changes.py")
+
+
+@pytest.mark.parametrize("path", CALLERS, ids=lambda path: path.name)
+def test_only_the_change_function_writes_tickets_and_moves_clocks(path: Path) -> None:
+    """Intake, commands and timers describe changes; none of them writes a ticket, moves
+    its SLA clocks or re-plans its timers itself, so no caller can forget a step."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    called = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    allowed = {step for step, homes in CHANGE_STEPS.items() if path.name in homes}
+    assert called & set(CHANGE_STEPS) - allowed == set()
