@@ -1,25 +1,27 @@
 """`/ticket <verb> …`: one registry of verbs, from which parsing, permissions and help come.
 
-A verb runs inside one transaction: it reads the ticket, applies a lifecycle change,
-audits it and queues its notices, and returns the answer for the person who asked.
+A verb runs inside one transaction: it reads the ticket, describes the change it makes
+(`handlers.changes` writes it, audits it, moves its clocks and timers and queues its
+notices), and returns the answer for the person who asked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers import lifecycle, notices, sla, texts, timers
+from handlers import changes, lifecycle, notices, sla, texts
+from handlers.changes import TicketChange
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
 from handlers.models import (
     ACTIVE_STATUSES,
     Author,
     ClockKind,
     Command,
-    Event,
+    EventKind,
     Message,
     Person,
     Priority,
@@ -121,34 +123,31 @@ class Call:
             extra = texts.quote(texts.shorten(self.rest(), 40))
             raise self.usage(f"I didn't understand {extra!r}.")
 
-    def change(self, before: Ticket, after: Ticket, kind: str, **data: object) -> None:
-        """Write a ticket change with its audit, its clocks, its timers and its card update."""
-        after = self.worked_on(after)
-        self.tx.update_ticket(after)
-        if after.status != before.status:
-            sla.follow_status(self.tx, after, self.now, self.settings)
-        if after.priority != before.priority:
-            sla.reprioritised(self.tx, after, self.now, self.settings)
-        timers.plan(self.tx, after, self.settings)
-        self.tx.record(
-            Event(
-                after.id,
-                self.actor,
-                kind,
-                self.now,
-                {"from": str(before.status), "to": str(after.status), **data},
-            )
+    @property
+    def by_staff(self) -> bool:
+        """Whether the actor works tickets: what staff do to one is agent activity."""
+        return self.role is not Role.CUSTOMER
+
+    def change(
+        self,
+        before: Ticket,
+        after: Ticket,
+        kind: EventKind,
+        data: Mapping[str, object] | None = None,
+        *,
+        thread: str | None = None,
+    ) -> None:
+        """Apply a lifecycle change audited as `kind`; `thread` is said in the ticket's thread."""
+        said = () if thread is None else (notices.in_thread(after, thread),)
+        audit = changes.status_data(before, after, **(data or {}))
+        change = TicketChange(
+            before, after, self.actor, kind, audit, notices=said, agent_activity=self.by_staff
         )
-        notices.send(self.tx, self.now, notices.card(after, self.settings))
+        self.apply(change)
 
-    def worked_on(self, ticket: Ticket) -> Ticket:
-        """Staff touched the ticket: that is agent activity (it resets the idle nudge)."""
-        if self.role is Role.CUSTOMER:
-            return ticket
-        return replace(ticket, last_agent_activity_at=self.now)
-
-    def tell_thread(self, ticket: Ticket, text: str) -> None:
-        notices.send(self.tx, self.now, notices.in_thread(ticket, text))
+    def apply(self, change: TicketChange) -> None:
+        """Write the change and all that follows from it (see `handlers.changes`)."""
+        changes.apply(self.tx, change, self.now, self.settings)
 
 
 @dataclass(frozen=True)
@@ -191,21 +190,21 @@ def _claim(call: Call) -> str:
     call.done()
     claimed = lifecycle.claim(ticket, call.actor, call.now, force=force)
     previous = ticket.assignee
-    call.change(
-        ticket, claimed, "claimed", force=force, previous=previous.key if previous else None
-    )
-    if previous is None:
-        call.tell_thread(claimed, texts.picked_up(claimed))
+    data = {"force": force, "previous": _key(previous)}
+    picked_up = None if previous else texts.picked_up(claimed)
+    call.change(ticket, claimed, EventKind.CLAIMED, data, thread=picked_up)
     return texts.claimed(claimed, previous.name if previous else None)
+
+
+def _key(person: Person | None) -> str | None:
+    return person.key if person else None
 
 
 def _unclaim(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     unclaimed = lifecycle.unclaim(ticket, call.actor, call.now, may_force=call.role is Role.LEAD)
-    call.change(
-        ticket, unclaimed, "unclaimed", previous=ticket.assignee.key if ticket.assignee else None
-    )
+    call.change(ticket, unclaimed, EventKind.UNCLAIMED, {"previous": _key(ticket.assignee)})
     return texts.unclaimed(unclaimed)
 
 
@@ -219,11 +218,9 @@ def _assign(call: Call) -> str:
         ticket, target, call.actor, call.now, may_force=call.role is Role.LEAD
     )
     previous = ticket.assignee
-    call.change(
-        ticket, assigned, "assigned", to=target.key, previous=previous.key if previous else None
-    )
-    if previous is None:
-        call.tell_thread(assigned, texts.picked_up(assigned))
+    data = {"to": target.key, "previous": _key(previous)}
+    picked_up = None if previous else texts.picked_up(assigned)
+    call.change(ticket, assigned, EventKind.ASSIGNED, data, thread=picked_up)
     return texts.assigned(assigned)
 
 
@@ -237,7 +234,8 @@ def _priority(call: Call) -> str:
     if word not in Priority.__members__.values():
         raise call.usage(f"Priority must be one of {choices}.")
     changed = lifecycle.set_priority(ticket, Priority(word), call.now)
-    call.change(ticket, changed, "priority", previous=str(ticket.priority), priority=word)
+    data = {"previous": str(ticket.priority), "priority": word}
+    call.change(ticket, changed, EventKind.PRIORITY, data)
     return texts.prioritised(changed)
 
 
@@ -247,13 +245,18 @@ def _note(call: Call) -> str:
     if not text.strip():
         raise call.usage("The note is empty.")
     note_id = f"note:{call.now.isoformat()}"
-    call.tx.add_message(
-        Message(ticket.id, note_id, call.actor, Author.AGENT, text, call.now, internal=True)
+    note = Message(ticket.id, note_id, call.actor, Author.AGENT, text, call.now, internal=True)
+    call.tx.add_message(note)
+    change = TicketChange(
+        ticket,
+        ticket,
+        call.actor,
+        EventKind.NOTE,
+        {"message_id": note_id},
+        agent_activity=True,
+        answered=changes.is_answer(note),  # an internal note never is an answer
     )
-    call.tx.record(Event(ticket.id, call.actor, "note", call.now, {"message_id": note_id}))
-    worked = call.worked_on(ticket)
-    call.tx.update_ticket(worked)
-    timers.plan(call.tx, worked, call.settings)
+    call.apply(change)
     return texts.noted(ticket)
 
 
@@ -261,7 +264,7 @@ def _waiting(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     changed = lifecycle.wait_on_customer(ticket, call.now)
-    call.change(ticket, changed, "waiting")
+    call.change(ticket, changed, EventKind.WAITING)
     return texts.waiting(changed)
 
 
@@ -269,11 +272,8 @@ def _resolve(call: Call) -> str:
     ticket = call.ticket(free_text_follows=True)
     summary = call.rest()
     resolved = lifecycle.resolve(ticket, call.now)
-    call.change(ticket, resolved, "resolved", summary=summary)
-    call.tell_thread(
-        resolved,
-        texts.resolved_note(resolved, call.actor.name, summary, call.settings.reopen_window),
-    )
+    note = texts.resolved_note(resolved, call.actor.name, summary, call.settings.reopen_window)
+    call.change(ticket, resolved, EventKind.RESOLVED, {"summary": summary}, thread=note)
     return texts.resolved(resolved)
 
 
@@ -281,8 +281,7 @@ def _close(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     closed = lifecycle.close(ticket, call.now)
-    call.change(ticket, closed, "closed")
-    call.tell_thread(closed, texts.closed_note(closed))
+    call.change(ticket, closed, EventKind.CLOSED, thread=texts.closed_note(closed))
     return texts.closed(closed)
 
 
@@ -292,8 +291,7 @@ def _reopen(call: Call) -> str:
     if call.role is Role.CUSTOMER and ticket.status is not Status.RESOLVED:
         raise NotAllowed(texts.customers_reopen_resolved_only(ticket))
     reopened = lifecycle.reopen(ticket, call.now)
-    call.change(ticket, reopened, "reopened")
-    call.tell_thread(reopened, texts.reopened_note(reopened))
+    call.change(ticket, reopened, EventKind.REOPENED, thread=texts.reopened_note(reopened))
     return texts.reopened(reopened)
 
 
@@ -447,8 +445,18 @@ VERBS = _registry(
 )
 
 
-def resolve(command: Command, settings: DeskSettings) -> tuple[Verb, Role, list[str]]:
-    """Find the command's verb and check the actor may use it; return its argument words."""
+@dataclass(frozen=True)
+class Resolved:
+    """A command whose verb was found and allowed for its actor, with the words after it."""
+
+    command: Command
+    verb: Verb
+    role: Role
+    words: tuple[str, ...]
+
+
+def resolve(command: Command, settings: DeskSettings) -> Resolved:
+    """Find the command's verb and check the actor may use it; a refusal raises."""
     words = command.text.split()
     name = words.pop(0).lower() if words else "help"
     verb = VERBS.get(name)
@@ -458,18 +466,21 @@ def resolve(command: Command, settings: DeskSettings) -> tuple[Verb, Role, list[
     if not verb.allows(role):
         refusal = texts.leads_only if verb.role is Role.LEAD else texts.agents_only
         raise NotAllowed(refusal(verb.name))
-    return verb, role, words
+    return Resolved(command, verb, role, tuple(words))
 
 
-def run(tx: Tx, command: Command, now: datetime, settings: DeskSettings, report: str = "") -> Reply:
-    """Parse and run one `/ticket` command; a refusal raises a `DeskError`.
+def run(
+    tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings, report: str = ""
+) -> Reply:
+    """Run one resolved `/ticket` command; a refusal raises a `DeskError`.
 
     `report` is the text a reporting verb answers with, read before the transaction.
     """
+    command = resolved.command
     # A signed request can be replayed (Slack allows five minutes): its key, remembered with
     # the change it made, makes the replay change nothing.
     if command.dedupe_key is not None and not tx.remember(command.dedupe_key, now):
         return Reply(texts.repeated_command(), repeated=True)
-    verb, role, words = resolve(command, settings)
-    call = Call(tx, command, role, verb, words, now, settings, report)
-    return Reply(verb.run(call))
+    words = list(resolved.words)
+    call = Call(tx, command, resolved.role, resolved.verb, words, now, settings, report)
+    return Reply(resolved.verb.run(call))

@@ -61,9 +61,10 @@ class Desk:
     async def execute(self, command: Command) -> Reply:
         """Run a `/ticket` command and answer the person who ran it."""
         try:
-            report = await self._report_for(command)
+            resolved = commands.resolve(command, self.settings)
+            report = await self._report_for(resolved)
             return await self._transact(
-                lambda tx, now: commands.run(tx, command, now, self.settings, report)
+                lambda tx, now: commands.run(tx, resolved, now, self.settings, report)
             )
         except DeskError as refusal:
             return await self._refused(command, refusal)
@@ -75,10 +76,9 @@ class Desk:
             return Reply(texts.repeated_command(), repeated=True)
         return Reply(refusal.message, ok=isinstance(refusal, Unchanged))
 
-    async def _report_for(self, command: Command) -> str:
-        """The digest text, for the verb that answers with it (checked for access first)."""
-        verb, _, _ = commands.resolve(command, self.settings)
-        if not verb.reports:
+    async def _report_for(self, resolved: commands.Resolved) -> str:
+        """The digest text, for the verb that answers with it (its access already checked)."""
+        if not resolved.verb.reports:
             return ""
         made = await digest.build(self.store, self.settings.digest, self.clock.now())
         text: str = digest.render(made)

@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import digest_texts
-from handlers.models import Notice, NoticeFile, NoticeKind, Place, Priority, Status
+from handlers.models import EventKind, Notice, NoticeFile, NoticeKind, Place, Priority, Status
 from handlers.ports import Reports, Store, Tx
 from handlers.reporting import (
     ActiveGroup,
@@ -447,11 +447,11 @@ def agent_lines(
     for done in activity:
         if done.agent_name and not names.get(done.agent_key):
             names[done.agent_key] = done.agent_name
-        if done.kind == "claimed":
+        if done.kind == EventKind.CLAIMED:
             claimed[done.agent_key] += done.count
-        elif done.kind == "resolved":
+        elif done.kind == EventKind.RESOLVED:
             resolved[done.agent_key] += done.count
-        elif done.kind == FIRST_RESPONSE:
+        elif done.kind == EventKind.FIRST_RESPONSE:
             answers[done.agent_key].extend(done.seconds)
     keys = set(holding) | set(claimed) | set(resolved) | set(answers)
     lines = [

@@ -3,6 +3,8 @@
 Everything here runs inside one transaction: the dedupe key, the ticket, the message, the
 audit event and the notices commit together, and only then is the event acknowledged to
 the platform — so a crash can neither lose an acknowledged message nor record one twice.
+Intake records the conversation (messages, their edits and deletions) and describes what a
+message does to its ticket; `handlers.changes` applies that (clocks, timers, the card).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from handlers import lifecycle, notices, sla, texts, timers
+from handlers import changes, lifecycle, notices, texts
+from handlers.changes import TicketChange
 from handlers.models import (
     Author,
     Event,
+    EventKind,
     Inbound,
     InboundKind,
     Message,
@@ -117,18 +121,14 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
         return IntakeResult(Outcome.IGNORED, existing.id, texts.already_a_ticket(existing))
     tx.add_message(_message(ticket, inbound, Author.CUSTOMER, text, now))
     via = "reaction" if inbound.requested_by else "message"
-    tx.record(
-        Event(
-            ticket.id,
-            inbound.requested_by or inbound.author,
-            "opened",
-            now,
-            {"subject": subject, "customer": inbound.author.key, "via": via},
-        )
+    opened = TicketChange(
+        None,
+        ticket,
+        inbound.requested_by or inbound.author,
+        EventKind.OPENED,
+        {"subject": subject, "customer": inbound.author.key, "via": via},
     )
-    notices.send(tx, now, notices.ack(ticket, settings), notices.card(ticket, settings))
-    clocks = sla.opened(tx, ticket, now, settings)
-    timers.plan(tx, ticket, settings, clocks=clocks, history=[])
+    changes.apply(tx, opened, now, settings)
     return IntakeResult(Outcome.OPENED, ticket.id)
 
 
@@ -154,65 +154,57 @@ def _append(
 ) -> IntakeResult:
     is_staff = settings.role_of(inbound.author).at_least(Role.AGENT)
     role = Author.AGENT if is_staff else Author.CUSTOMER
-    tx.add_message(_message(ticket, inbound, role, clean(inbound.text), now))
+    message = _message(ticket, inbound, role, clean(inbound.text), now)
+    tx.add_message(message)
     tx.record(
         Event(
             ticket.id,
             inbound.author,
-            "message",
+            EventKind.MESSAGE,
             now,
             {"message_id": inbound.message_id, "role": str(role)},
         )
     )
     if is_staff:
-        changed = _agent_replied(tx, ticket, inbound, now)
+        change = _staff_replied(ticket, message, now)
     else:
-        changed = _customer_replied(tx, ticket, inbound, now, settings)
-    tx.update_ticket(changed)
-    if changed.status != ticket.status:
-        sla.follow_status(tx, changed, now, settings)
-    if is_staff:
-        sla.answered(tx, changed, now, settings)
-    else:
-        sla.customer_wrote(tx, changed, now, settings)
-    if changed.status != ticket.status or changed.first_response_at != ticket.first_response_at:
-        notices.send(tx, now, notices.card(changed, settings))
-    timers.plan(tx, changed, settings)
+        change = _customer_replied(ticket, inbound, now, settings)
+    changes.apply(tx, change, now, settings)
     return IntakeResult(Outcome.APPENDED, ticket.id)
 
 
-def _agent_replied(tx: Tx, ticket: Ticket, inbound: Inbound, now: datetime) -> Ticket:
-    ticket = replace(ticket, last_agent_activity_at=now)
-    if ticket.first_response_at is not None:
-        return replace(ticket, updated_at=now)
-    tx.record(
-        Event(
-            ticket.id,
-            inbound.author,
-            "first_response",
-            now,
-            {"after_seconds": int((now - ticket.created_at).total_seconds())},
-        )
-    )
-    return replace(ticket, first_response_at=now, updated_at=now)
+def _staff_replied(ticket: Ticket, message: Message, now: datetime) -> TicketChange:
+    """Staff wrote in the thread: agent activity, and an answer (the first one is the first
+    response)."""
+    after = replace(ticket, updated_at=now)
+    answered = changes.is_answer(message)
+    return TicketChange(ticket, after, message.author, agent_activity=True, answered=answered)
 
 
 def _customer_replied(
-    tx: Tx, ticket: Ticket, inbound: Inbound, now: datetime, settings: DeskSettings
-) -> Ticket:
+    ticket: Ticket, inbound: Inbound, now: datetime, settings: DeskSettings
+) -> TicketChange:
+    """The customer wrote in the thread: waiting ends, a resolved ticket may reopen."""
     changed = lifecycle.customer_replied(ticket, now, settings.reopen_window)
+    event: EventKind | None = None
+    data: dict[str, object] = {}
+    said = None
     if ticket.status is Status.RESOLVED and changed.status is not Status.RESOLVED:
-        tx.record(Event(ticket.id, inbound.author, "reopened", now, {"by": "customer_reply"}))
-        notices.send(tx, now, notices.in_thread(changed, texts.reopened_by_reply(changed)))
+        event, data = EventKind.REOPENED, {"by": "customer_reply"}
+        said = texts.reopened_by_reply(changed)
     elif ticket.status is Status.WAITING:
-        tx.record(
-            Event(
-                ticket.id, inbound.author, "customer_answered", now, {"status": str(changed.status)}
-            )
-        )
+        event, data = EventKind.CUSTOMER_ANSWERED, {"status": str(changed.status)}
     elif changed.status in (Status.RESOLVED, Status.CLOSED):
-        notices.send(tx, now, notices.in_thread(changed, texts.reply_to_finished(changed)))
-    return changed
+        said = texts.reply_to_finished(changed)
+    return TicketChange(
+        ticket,
+        changed,
+        inbound.author,
+        event,
+        data,
+        notices=() if said is None else (notices.in_thread(changed, said),),
+        customer_wrote=True,
+    )
 
 
 def _edited(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
@@ -227,18 +219,17 @@ def _edited(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
         Event(
             message.ticket_id,
             inbound.author,
-            "message_edited",
+            EventKind.MESSAGE_EDITED,
             now,
             {"message_id": message.message_id, "before": message.text, "after": text},
         )
     )
     ticket = tx.ticket(message.ticket_id)
     if ticket is not None and ticket.place.thread == message.message_id:
+        # The ticket's first message is its body and names its subject (which the card shows).
         subject = texts.subject_of(text) or ticket.subject
         changed = replace(ticket, body=text, subject=subject, updated_at=now)
-        tx.update_ticket(changed)
-        if subject != ticket.subject:
-            notices.send(tx, now, notices.card(changed, settings))
+        changes.apply(tx, TicketChange(ticket, changed, inbound.author), now, settings)
     return IntakeResult(Outcome.EDITED, message.ticket_id)
 
 
@@ -251,7 +242,7 @@ def _deleted(tx: Tx, inbound: Inbound, now: datetime) -> IntakeResult:
         Event(
             message.ticket_id,
             inbound.author,
-            "message_deleted",
+            EventKind.MESSAGE_DELETED,
             now,
             {"message_id": message.message_id},
         )

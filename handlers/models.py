@@ -236,6 +236,27 @@ class Message:
     deleted_at: datetime | None = None
 
 
+class EventKind(StrEnum):
+    """What an audit event records; the value is what the `events.kind` column holds."""
+
+    OPENED = "opened"
+    MESSAGE = "message"
+    FIRST_RESPONSE = "first_response"
+    CUSTOMER_ANSWERED = "customer_answered"
+    MESSAGE_EDITED = "message_edited"
+    MESSAGE_DELETED = "message_deleted"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    ASSIGNED = "assigned"
+    PRIORITY = "priority"
+    NOTE = "note"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    REMINDER = "reminder"
+
+
 @dataclass(frozen=True)
 class Conversation:
     """A ticket with its public messages, oldest first, as the desk has them recorded."""
@@ -246,11 +267,14 @@ class Conversation:
 
 @dataclass(frozen=True)
 class Event:
-    """One append-only audit record: who did what to which ticket, when."""
+    """One append-only audit record: who did what to which ticket, when.
+
+    `data` holds JSON values, and `Step`s, which storage writes as their column does.
+    """
 
     ticket_id: int | None
     actor: Person | None
-    kind: str
+    kind: EventKind
     at: datetime
     data: dict[str, object] = field(default_factory=dict)
 
@@ -300,7 +324,7 @@ class Notice:
     mentions: tuple[Mention, ...] = ()
     thread_title: str | None = None
     # A reminder is re-checked right before it is sent; `guard` names what must still hold.
-    guard: str | None = None
+    guard: Guard | None = None
     # Deliver privately to this user where the platform can (else in `place`, mentioning them).
     direct_to: str | None = None
     file: NoticeFile | None = None
@@ -384,12 +408,79 @@ class TimerState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class StepKind(StrEnum):
+    """What a reminder or follow-up step does when it fires (see `handlers.timers`)."""
+
+    UNCLAIMED = "unclaimed"  # remind the agents of a ticket nobody is on
+    WARN = "warn"  # a share of a promise is used: remind the holder
+    BREACH = "breach"  # a promise broke: escalate to the leads
+    IDLE = "idle"  # a claimed ticket sees no agent activity: nudge the holder
+    NUDGE = "nudge"  # the ticket waits on the customer: remind them
+    AUTO_RESOLVE = "auto_resolve"  # it waited much longer: resolve it
+
+    @property
+    def per_clock(self) -> bool:
+        """Tell whether a step of this kind belongs to one SLA clock (warnings, breaches)."""
+        return self is StepKind.WARN or self is StepKind.BREACH
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step a ticket's reminders can take: its kind and, if it has one, its clock."""
+
+    kind: StepKind
+    clock: ClockKind | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind.per_clock != (self.clock is not None):
+            wants = "needs a clock" if self.kind.per_clock else "takes no clock"
+            raise ValueError(f"A step of kind {self.kind} {wants}; got clock {self.clock!r}.")
+
+    @staticmethod
+    def every() -> tuple[Step, ...]:
+        """Return every step there can be: each kind, once per clock where it has one."""
+        return tuple(
+            Step(kind, clock)
+            for kind in StepKind
+            for clock in (tuple(ClockKind) if kind.per_clock else (None,))
+        )
+
+
+class Condition(StrEnum):
+    """What must still hold for a reminder to be sent (see `handlers.timers.still_relevant`)."""
+
+    UNCLAIMED = "unclaimed"  # the ticket is open with nobody on it
+    CLOCK = "clock"  # the guard's clock still runs
+    IDLE = "idle"  # claimed, and no agent activity since the reminder fired
+    WAITING = "waiting"  # waiting on the customer since before the reminder fired
+
+    @property
+    def since_firing(self) -> bool:
+        """Tell whether the condition compares with when the reminder fired."""
+        return self is Condition.IDLE or self is Condition.WAITING
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A reminder's reason, re-checked right before it is sent: a reply meanwhile cancels it."""
+
+    condition: Condition
+    clock: ClockKind | None = None
+    fired_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if (self.condition is Condition.CLOCK) != (self.clock is not None):
+            raise ValueError(f"Only a clock guard names a clock; got {self!r}.")
+        if self.condition.since_firing != (self.fired_at is not None):
+            raise ValueError(f"Only idle and waiting guards carry a firing time; got {self!r}.")
+
+
 @dataclass(frozen=True)
 class Timer:
     """A reminder or follow-up step: fires once at `due_at`, then is done for good."""
 
     ticket_id: int
-    step: str
+    step: Step
     round: int
     due_at: datetime
     state: TimerState = TimerState.PENDING

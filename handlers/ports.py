@@ -23,6 +23,7 @@ from handlers.models import (
     Place,
     Queued,
     SlaClock,
+    Step,
     Ticket,
     TicketQuery,
     Timer,
@@ -153,7 +154,7 @@ class TimersTx(Protocol):
         """Every timer the ticket ever had, pending, done or cancelled."""
         ...
 
-    def schedule(self, ticket_id: int, step: str, round_: int, due_at: datetime) -> None:
+    def schedule(self, ticket_id: int, step: Step, round_: int, due_at: datetime) -> None:
         """Make the step pending at `due_at` (reviving a cancelled one; never a done one)."""
         ...
 

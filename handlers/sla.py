@@ -167,7 +167,7 @@ def _reckon(
     return span, goal, due
 
 
-# -- a ticket's clocks, as the ticket changes ------------------------------------------------
+# -- a ticket's clocks, as the ticket changes (`handlers.changes` decides which apply) -------
 
 
 def opened(

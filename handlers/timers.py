@@ -1,30 +1,38 @@
 """Reminders, escalations and follow-ups: which steps a ticket needs, and firing them once.
 
-A step is a row (ticket, step, round) with a due time. `plan` runs after every change to a
-ticket and brings its pending steps in line with what the ticket now needs; `fire_due`,
+A step (a `Step`: its kind and, for warnings and breaches, its clock) is a row (ticket,
+step, round) with a due time. `plan` runs after every change to a ticket (`changes.apply`
+calls it) and brings its pending steps in line with what the ticket now needs; `fire_due`,
 run by the sweep, re-reads each due ticket, checks the step is still wanted, queues its
 notice, marks it done and plans the next round — all in the sweep's transaction. A done
 step is never revived, so no step fires twice, and after downtime each overdue step fires
-once: the next round counts from when it fired, not from when it was due.
+once: the next round counts from when it fired, not from when it was due. The automatic
+resolution is a ticket change like any other, applied by `changes.apply`.
 
-Steps:
-- `unclaimed`: the ticket is open with nobody on it → remind the agents in triage;
-- `warn:<clock>`: a share of a promise is used → remind the holder (privately if possible);
-- `breach:<clock>`: a promise broke → escalate to the leads; repeats while it stays broken;
-- `idle`: claimed, but no agent activity for a while → nudge the holder;
-- `nudge`: waiting on the customer for a while → remind the customer in the thread;
-- `auto_resolve`: waiting much longer → resolve, saying how to reopen.
+Steps (`StepKind`):
+- `UNCLAIMED`: the ticket is open with nobody on it → remind the agents in triage;
+- `WARN` (per clock): a share of a promise is used → remind the holder (privately if possible);
+- `BREACH` (per clock): a promise broke → escalate to the leads; repeats while it stays broken;
+- `IDLE`: claimed, but no agent activity for a while → nudge the holder;
+- `NUDGE`: waiting on the customer for a while → remind the customer in the thread;
+- `AUTO_RESOLVE`: waiting much longer → resolve, saying how to reopen.
+
+Each reminder carries a `Guard`, re-checked right before it is sent (`still_relevant`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from handlers import lifecycle, notices, sla, texts
+# `changes` imports this module as well (to re-plan): use its names at call time only.
+from handlers import changes, lifecycle, notices, texts
 from handlers.models import (
     ClockKind,
+    Condition,
     Event,
+    EventKind,
+    Guard,
     Mention,
     Notice,
     NoticeKind,
@@ -32,6 +40,8 @@ from handlers.models import (
     Role,
     SlaClock,
     Status,
+    Step,
+    StepKind,
     Ticket,
     Timer,
     TimerState,
@@ -39,18 +49,10 @@ from handlers.models import (
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, Reminder
 
-UNCLAIMED, IDLE, NUDGE, AUTO_RESOLVE = "unclaimed", "idle", "nudge", "auto_resolve"
-WARN, BREACH = "warn", "breach"
+UNCLAIMED, IDLE = Step(StepKind.UNCLAIMED), Step(StepKind.IDLE)
+NUDGE, AUTO_RESOLVE = Step(StepKind.NUDGE), Step(StepKind.AUTO_RESOLVE)
 # Reminders to agents wait for the quiet-hours calendar to open; escalations don't.
-_HELD_IN_QUIET_HOURS = frozenset({UNCLAIMED, WARN, IDLE})
-
-
-def kind_of(step: str) -> str:
-    return step.split(":", 1)[0]
-
-
-def clock_of(step: str) -> ClockKind:
-    return ClockKind(step.split(":", 1)[1])
+_HELD_IN_QUIET_HOURS = frozenset({StepKind.UNCLAIMED, StepKind.WARN, StepKind.IDLE})
 
 
 # -- what a ticket needs ----------------------------------------------------------------------
@@ -61,9 +63,9 @@ def wanted(
     clocks: dict[ClockKind, SlaClock],
     history: list[Timer],
     settings: DeskSettings,
-) -> dict[str, tuple[int, datetime]]:
+) -> dict[Step, tuple[int, datetime]]:
     """The steps the ticket needs now: step → (round, due time)."""
-    found: dict[str, tuple[int, datetime] | None] = {}
+    found: dict[Step, tuple[int, datetime] | None] = {}
     escalation, followup = settings.escalation, settings.followup
     since = ticket.status_since or ticket.created_at
     if escalation.unclaimed and ticket.status is Status.OPEN and ticket.assignee is None:
@@ -83,13 +85,13 @@ def wanted(
 
 def _clock_steps(
     clock: SlaClock, history: list[Timer], settings: DeskSettings
-) -> dict[str, tuple[int, datetime] | None]:
+) -> dict[Step, tuple[int, datetime] | None]:
     assert clock.due_at is not None
     assert clock.target is not None
-    steps: dict[str, tuple[int, datetime] | None] = {}
+    steps: dict[Step, tuple[int, datetime] | None] = {}
     breach = settings.escalation.breach
     if breach is not None:
-        step = f"{BREACH}:{clock.kind}"
+        step = Step(StepKind.BREACH, clock.kind)
         steps[step] = _next_round(step, breach, clock.due_at, clock.started_at, history)
     share = settings.escalation.warn_at
     if share is not None:
@@ -98,13 +100,13 @@ def _clock_steps(
             max(clock.target * share - clock.used, timedelta()),
         )
         if warn_at < clock.due_at:
-            step = f"{WARN}:{clock.kind}"
+            step = Step(StepKind.WARN, clock.kind)
             steps[step] = _next_round(step, Reminder(), warn_at, clock.started_at, history)
     return steps
 
 
 def _next_round(
-    step: str, reminder: Reminder, anchor: datetime, since: datetime, history: list[Timer]
+    step: Step, reminder: Reminder, anchor: datetime, since: datetime, history: list[Timer]
 ) -> tuple[int, datetime] | None:
     """The next round of a step: rounds fired since `since` count towards `times`."""
     done = [timer for timer in history if timer.step == step and timer.state is TimerState.DONE]
@@ -162,18 +164,24 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
         return
     quiet = settings.escalation.quiet_hours
     due = expected[1]
-    if kind_of(timer.step) in _HELD_IN_QUIET_HOURS and quiet is not None:
+    if timer.step.kind in _HELD_IN_QUIET_HOURS and quiet is not None:
         due = max(due, quiet.next_open(now))
     if due > now:
         tx.schedule(ticket.id, timer.step, timer.round, due)
         return
     if not tx.finish_timer(timer, now):
         return
-    tx.record(Event(ticket.id, None, "reminder", now, {"step": timer.step, "round": timer.round}))
-    after = _act(tx, timer, ticket, clocks, now, settings)
-    if after is not ticket or kind_of(timer.step) == BREACH:
-        plan(tx, after, settings)  # the ticket or its clocks changed: read them afresh
+    tx.record(
+        Event(ticket.id, None, EventKind.REMINDER, now, {"step": timer.step, "round": timer.round})
+    )
+    if timer.step.kind is StepKind.AUTO_RESOLVE:
+        _auto_resolve(tx, ticket, now, settings)  # a ticket change: applying it re-plans
         return
+    _remind(tx, timer, ticket, clocks, now, settings)
+    if timer.step.kind is StepKind.BREACH:
+        plan(tx, ticket, settings)  # the breach marked its clock: read the clocks afresh
+        return
+    # A reminder changes neither the ticket nor its clocks: plan with what is at hand.
     fired = replace(timer, state=TimerState.DONE, fired_at=now)
     done = [fired if _same(t, timer) else t for t in history]
     plan(tx, ticket, settings, clocks=clocks, history=done)
@@ -183,38 +191,35 @@ def _same(one: Timer, other: Timer) -> bool:
     return (one.step, one.round) == (other.step, other.round)
 
 
-def _act(
+def _remind(
     tx: Tx,
     timer: Timer,
     ticket: Ticket,
     clocks: dict[ClockKind, SlaClock],
     now: datetime,
     settings: DeskSettings,
-) -> Ticket:
-    """Queue the step's notice (and, for auto-resolve, resolve); return the ticket after."""
-    kind = kind_of(timer.step)
-    if kind == UNCLAIMED:
+) -> None:
+    """Queue the step's reminder or escalation."""
+    kind, clock = timer.step.kind, timer.step.clock
+    if kind is StepKind.UNCLAIMED:
         text = texts.unclaimed_reminder(ticket, now - (ticket.status_since or ticket.created_at))
-        _tell_staff(tx, ticket, Role.AGENT, text, UNCLAIMED, now, settings)
-    elif kind == IDLE:
+        _tell_staff(tx, ticket, Role.AGENT, text, Guard(Condition.UNCLAIMED), now, settings)
+    elif kind is StepKind.IDLE:
         idle = settings.escalation.idle or timedelta()
-        _tell_holder(
-            tx, ticket, texts.idle_nudge(ticket, idle), f"{IDLE}@{_stamp(now)}", now, settings
-        )
-    elif kind == NUDGE:
+        guard = Guard(Condition.IDLE, fired_at=now)
+        _tell_holder(tx, ticket, texts.idle_nudge(ticket, idle), guard, now, settings)
+    elif kind is StepKind.NUDGE:
         text = texts.customer_nudge(ticket)
         notice = replace(
             notices.in_thread(ticket, text),
             kind=NoticeKind.REMINDER,
             mentions=(Mention("user", ticket.customer.id),),
-            guard=f"waiting@{_stamp(now)}",
+            guard=Guard(Condition.WAITING, fired_at=now),
         )
         notices.send(tx, now, notice)
-    elif kind == AUTO_RESOLVE:
-        return _auto_resolve(tx, ticket, now, settings)
     else:
-        _clock_step(tx, timer, ticket, clocks[clock_of(timer.step)], now, settings)
-    return ticket
+        assert clock is not None  # warnings and breaches belong to a clock
+        _clock_step(tx, timer, ticket, clocks[clock], now, settings)
 
 
 def _clock_step(
@@ -226,8 +231,8 @@ def _clock_step(
     settings: DeskSettings,
 ) -> None:
     assert clock.due_at is not None
-    promise, guard = clock.kind.label, f"clock:{clock.kind}"
-    if kind_of(timer.step) == WARN:
+    promise, guard = clock.kind.label, Guard(Condition.CLOCK, clock.kind)
+    if timer.step.kind is StepKind.WARN:
         text = texts.breach_warning(ticket, promise, clock.due_at, settings.timezone)
         _tell_holder(tx, ticket, text, guard, now, settings)
         return
@@ -237,26 +242,15 @@ def _clock_step(
     _tell_staff(tx, ticket, Role.LEAD, text, guard, now, settings, kind=NoticeKind.ESCALATION)
 
 
-def _auto_resolve(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> Ticket:
+def _auto_resolve(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> None:
+    """Resolve a ticket that waited too long on its customer, saying how to reopen it."""
     resolved = lifecycle.resolve(ticket, now)
-    tx.update_ticket(resolved)
-    tx.record(
-        Event(
-            ticket.id,
-            None,
-            "resolved",
-            now,
-            {"from": str(ticket.status), "to": "resolved", "auto": True},
-        )
+    said = notices.in_thread(resolved, texts.auto_resolved(resolved, settings.reopen_window))
+    audit = changes.status_data(ticket, resolved, auto=True)
+    change = changes.TicketChange(
+        ticket, resolved, None, EventKind.RESOLVED, audit, notices=(said,)
     )
-    sla.follow_status(tx, resolved, now, settings)
-    notices.send(
-        tx,
-        now,
-        notices.in_thread(resolved, texts.auto_resolved(resolved, settings.reopen_window)),
-        notices.card(resolved, settings),
-    )
-    return resolved
+    changes.apply(tx, change, now, settings)
 
 
 def _staff_place(ticket: Ticket, role: Role, settings: DeskSettings) -> Place | None:
@@ -271,7 +265,7 @@ def _tell_staff(
     ticket: Ticket,
     role: Role,
     text: str,
-    guard: str,
+    guard: Guard,
     now: datetime,
     settings: DeskSettings,
     kind: NoticeKind = NoticeKind.REMINDER,
@@ -286,7 +280,7 @@ def _tell_staff(
 
 
 def _tell_holder(
-    tx: Tx, ticket: Ticket, text: str, guard: str, now: datetime, settings: DeskSettings
+    tx: Tx, ticket: Ticket, text: str, guard: Guard, now: datetime, settings: DeskSettings
 ) -> None:
     """Remind the ticket's holder privately where possible; unheld tickets go to the agents."""
     holder = ticket.assignee
@@ -309,10 +303,6 @@ def _tell_holder(
     )
 
 
-def _stamp(at: datetime) -> str:
-    return at.isoformat()
-
-
 # -- right before sending ---------------------------------------------------------------------
 
 
@@ -323,19 +313,17 @@ def still_relevant(tx: Tx, notice: Notice) -> bool:
     ticket = tx.ticket(notice.ticket_id)
     if ticket is None:
         return False
-    # Guards are `unclaimed`, `clock:<kind>`, or `idle@<when>` / `waiting@<when>`.
-    condition, at, stamp = notice.guard.partition("@")
-    fired = datetime.fromisoformat(stamp) if at else datetime.max.replace(tzinfo=UTC)
-    condition, _, detail = condition.partition(":")
-    if condition == UNCLAIMED:
+    guard = notice.guard
+    condition, fired = guard.condition, guard.fired_at
+    if condition is Condition.UNCLAIMED:
         return ticket.status is Status.OPEN and ticket.assignee is None
-    if condition == "clock":
-        clock = tx.clocks(ticket.id).get(ClockKind(detail))
+    if condition is Condition.CLOCK:
+        assert guard.clock is not None  # a clock guard names its clock
+        clock = tx.clocks(ticket.id).get(guard.clock)
         return clock is not None and clock.running
-    if condition == IDLE:
+    assert fired is not None  # idle and waiting guards carry when the reminder fired
+    if condition is Condition.IDLE:
         last = ticket.last_agent_activity_at
         return ticket.status is Status.CLAIMED and (last is None or last <= fired)
-    if condition == "waiting":
-        since = ticket.status_since
-        return ticket.status is Status.WAITING and (since is None or since <= fired)
-    return True
+    since = ticket.status_since
+    return ticket.status is Status.WAITING and (since is None or since <= fired)

@@ -5,7 +5,8 @@ audit log by (kind, at), the clocks by stop, breach and due time, the active tic
 their own covering index. None of them scans the history of closed tickets.
 
 The status lists below are literals, not parameters, so that SQLite can prove that a query
-only wants active tickets and use the partial index `tickets_active`.
+only wants active tickets and use the partial index `tickets_active`. Audit event kinds are
+parameters, bound from `EventKind`: the enum is the one place that names them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers import reporting
-from handlers.models import Priority, Status
+from handlers.models import EventKind, Priority, Status
 from storage import rows
 
 # Later than any stored time: the end of an open-ended window.
@@ -38,9 +39,10 @@ WITH windows AS (
     SELECT key AS number, value ->> 0 AS lo, value ->> 1 AS hi FROM json_each(?)
 )
 SELECT w.number, e.kind, count(*) FROM windows w
-JOIN events e ON e.kind IN ('opened', 'resolved', 'reopened') AND e.at >= w.lo AND e.at < w.hi
+JOIN events e ON e.kind IN (?, ?, ?) AND e.at >= w.lo AND e.at < w.hi
 GROUP BY w.number, e.kind
 """
+FLOW_KINDS = (EventKind.OPENED, EventKind.RESOLVED, EventKind.REOPENED)
 
 ACTIVE = """
 SELECT status, priority, assignee_key, max(assignee_name), count(*), min(created_at)
@@ -97,31 +99,45 @@ FROM (SELECT max(breached) AS breached FROM flags GROUP BY ticket_id)
 
 # Claims count for the claimer, assignments for the assignee; resolutions for the ticket's
 # holder (whoever pressed resolve: the agent, the customer, an automatic follow-up); first
-# responses for the agent who answered, with the business time each answer took.
+# responses for the agent who answered, with the business time each answer took (what
+# counts as one is decided once, in `handlers.changes`, which writes both). Each row
+# is labelled with the event kind it counts as (an assignment counts as a claim); the kinds
+# are bound in the order `activity_params` gives them.
 AGENT_ACTIVITY = """
 SELECT agent, max(name), kind, count(*),
-       CASE kind WHEN 'first_response' THEN json_group_array(seconds) END
+       CASE WHEN kind = ? THEN json_group_array(seconds) END
 FROM (
-    SELECT e.actor_key AS agent, e.actor_name AS name, 'claimed' AS kind, NULL AS seconds
+    SELECT e.actor_key AS agent, e.actor_name AS name, e.kind AS kind, NULL AS seconds
     FROM events e
-    WHERE e.kind = 'claimed' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
+    WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
     UNION ALL
     SELECT e.data ->> '$.to',
-           CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END, 'claimed', NULL
+           CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END, ?, NULL
     FROM events e JOIN tickets t ON t.id = e.ticket_id
-    WHERE e.kind = 'assigned' AND e.at >= ? AND e.at < ? AND e.data ->> '$.to' IS NOT NULL
+    WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND e.data ->> '$.to' IS NOT NULL
     UNION ALL
-    SELECT t.assignee_key, t.assignee_name, 'resolved', NULL
+    SELECT t.assignee_key, t.assignee_name, e.kind, NULL
     FROM events e JOIN tickets t ON t.id = e.ticket_id
-    WHERE e.kind = 'resolved' AND e.at >= ? AND e.at < ? AND t.assignee_key IS NOT NULL
+    WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND t.assignee_key IS NOT NULL
     UNION ALL
-    SELECT e.actor_key, e.actor_name, 'first_response', c.used_seconds
+    SELECT e.actor_key, e.actor_name, e.kind, c.used_seconds
     FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
-    WHERE e.kind = 'first_response' AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
+    WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND e.actor_key IS NOT NULL
       AND c.stopped_at IS NOT NULL
 )
 GROUP BY agent, kind
 """
+
+
+def activity_params(lo: str, hi: str) -> tuple[str, ...]:
+    """`AGENT_ACTIVITY`'s parameters: the event kinds where they appear, and the window."""
+    claimed, first = EventKind.CLAIMED, EventKind.FIRST_RESPONSE
+    return (
+        *(first, claimed, lo, hi),
+        *(claimed, EventKind.ASSIGNED, lo, hi),
+        *(EventKind.RESOLVED, lo, hi),
+        *(first, lo, hi),
+    )
 
 
 def bounds(window: reporting.Window) -> tuple[str, str]:
@@ -151,8 +167,8 @@ class SqliteReports:
     def flows(self, windows: Sequence[reporting.Window]) -> list[reporting.FlowCount]:
         spans = json.dumps([bounds(window) for window in windows])
         return [
-            reporting.FlowCount(number, kind, count)
-            for number, kind, count in self._rows(FLOWS, spans)
+            reporting.FlowCount(number, EventKind(kind), count)
+            for number, kind, count in self._rows(FLOWS, spans, *FLOW_KINDS)
         ]
 
     def active(self) -> list[reporting.ActiveGroup]:
@@ -198,8 +214,12 @@ class SqliteReports:
 
     def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
         return [
-            reporting.AgentActivity(key, name, kind, count, tuple(json.loads(seconds or "[]")))
-            for key, name, kind, count, seconds in self._rows(AGENT_ACTIVITY, *bounds(window) * 4)
+            reporting.AgentActivity(
+                key, name, EventKind(kind), count, tuple(json.loads(seconds or "[]"))
+            )
+            for key, name, kind, count, seconds in self._rows(
+                AGENT_ACTIVITY, *activity_params(*bounds(window))
+            )
         ]
 
 

@@ -1,4 +1,9 @@
-"""Translate between the core's values and SQLite rows: times, people, JSON payloads."""
+"""Translate between the core's values and SQLite rows: times, people, JSON payloads.
+
+Timer steps and reminder guards are typed in the core (`Step`, `Guard`) and stored as the
+short strings every earlier version wrote (`warn:first_response`, `idle@<ISO time>`): this
+module is the one place that writes and reads those strings.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from handlers.models import (
     Author,
     Card,
     ClockKind,
+    Condition,
+    Guard,
     Mention,
     Message,
     Notice,
@@ -24,6 +31,7 @@ from handlers.models import (
     SlaClock,
     SlaSpan,
     Status,
+    Step,
     Ticket,
     Timer,
     TimerState,
@@ -119,10 +127,70 @@ def clock_values(clock: SlaClock) -> tuple[object, ...]:
     )
 
 
+def step_text(step: Step) -> str:
+    """The `timers.step` column of a step: `unclaimed`, `warn:first_response`."""
+    return _STEP_TEXTS[step]
+
+
+def step(text: str) -> Step:
+    """Read a `timers.step` column back."""
+    found = _STEPS.get(text)
+    if found is None:
+        raise ValueError(f"No timer step is stored as {text!r}.")
+    return found
+
+
+def _spell_step(step: Step) -> str:
+    return str(step.kind) if step.clock is None else f"{step.kind}:{step.clock}"
+
+
+# A handful of steps exist: look each one up rather than parse it on every row.
+_STEP_TEXTS = {known: _spell_step(known) for known in Step.every()}
+_STEPS = {text: known for known, text in _STEP_TEXTS.items()}
+
+
+def guard_text(guard: Guard) -> str:
+    """A notice's guard as stored: `unclaimed`, `clock:<clock>`, `idle@<ISO time>`."""
+    text = str(guard.condition)
+    if guard.clock is not None:
+        text = f"{text}:{guard.clock}"
+    if guard.fired_at is not None:
+        text = f"{text}@{guard.fired_at.isoformat()}"
+    return text
+
+
+def guard(text: str) -> Guard:
+    """Read a stored guard back."""
+    head, at, stamp = text.partition("@")
+    condition, _, clock = head.partition(":")
+    try:
+        return Guard(
+            Condition(condition),
+            ClockKind(clock) if clock else None,
+            datetime.fromisoformat(stamp) if at else None,
+        )
+    except ValueError as error:
+        raise ValueError(f"No reminder guard is stored as {text!r}: {error}") from error
+
+
+def column_form(value: object) -> object:
+    """Spell a typed step or guard in JSON (an audit event's data) as its column does."""
+    if isinstance(value, Step):
+        return step_text(value)
+    if isinstance(value, Guard):
+        return guard_text(value)
+    raise TypeError(f"{type(value).__name__} has no stored form.")
+
+
+def event_data(data: dict[str, object]) -> str:
+    """An audit event's data as its JSON column holds it."""
+    return json.dumps(data, ensure_ascii=False, default=column_form)
+
+
 def timer(row: sqlite3.Row) -> Timer:
     return Timer(
         ticket_id=row["ticket_id"],
-        step=row["step"],
+        step=step(row["step"]),
         round=row["round"],
         due_at=from_db(row["due_at"]),
         state=TimerState(row["state"]),
@@ -170,7 +238,7 @@ def notice_payload(notice: Notice) -> str:
     if notice.thread_title is not None:
         payload["thread_title"] = notice.thread_title
     if notice.guard is not None:
-        payload["guard"] = notice.guard
+        payload["guard"] = guard_text(notice.guard)
     if notice.direct_to is not None:
         payload["direct_to"] = notice.direct_to
     if notice.file is not None:
@@ -190,10 +258,14 @@ def notice(row: sqlite3.Row) -> Notice:
         card=None if card is None else _card(card),
         mentions=tuple(Mention(kind, id_) for kind, id_ in payload.get("mentions", [])),
         thread_title=payload.get("thread_title"),
-        guard=payload.get("guard"),
+        guard=_maybe_guard(payload.get("guard")),
         direct_to=payload.get("direct_to"),
         file=_file(payload.get("file")),
     )
+
+
+def _maybe_guard(text: str | None) -> Guard | None:
+    return None if text is None else guard(text)
 
 
 def _file(data: dict[str, str] | None) -> NoticeFile | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -23,6 +22,7 @@ from handlers.models import (
     Queued,
     SlaClock,
     Status,
+    Step,
     Ticket,
     TicketQuery,
     Timer,
@@ -212,8 +212,8 @@ class SqliteTx:
                 event.ticket_id,
                 actor.key if actor else None,
                 actor.name if actor else None,
-                event.kind,
-                json.dumps(event.data, ensure_ascii=False),
+                str(event.kind),
+                rows.event_data(event.data),
                 rows.to_db(event.at),
             ),
         )
@@ -353,12 +353,12 @@ class SqliteTx:
         found = self._all("SELECT * FROM timers WHERE ticket_id = ? ORDER BY round", ticket_id)
         return [rows.timer(row) for row in found]
 
-    def schedule(self, ticket_id: int, step: str, round_: int, due_at: datetime) -> None:
+    def schedule(self, ticket_id: int, step: Step, round_: int, due_at: datetime) -> None:
         self._raw.execute(
             "INSERT INTO timers (ticket_id, step, round, due_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (ticket_id, step, round) DO UPDATE SET due_at = excluded.due_at,"
             " state = 'pending' WHERE state != 'done'",
-            (ticket_id, step, round_, rows.to_db(due_at)),
+            (ticket_id, rows.step_text(step), round_, rows.to_db(due_at)),
         )
         if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
             self.earliest_scheduled = due_at
@@ -367,14 +367,14 @@ class SqliteTx:
         self._raw.execute(
             "UPDATE timers SET state = 'cancelled' WHERE ticket_id = ? AND step = ?"
             " AND round = ? AND state = 'pending'",
-            (timer.ticket_id, timer.step, timer.round),
+            (timer.ticket_id, rows.step_text(timer.step), timer.round),
         )
 
     def finish_timer(self, timer: Timer, at: datetime) -> bool:
         cursor = self._raw.execute(
             "UPDATE timers SET state = 'done', fired_at = ? WHERE ticket_id = ? AND step = ?"
             " AND round = ? AND state = 'pending'",
-            (rows.to_db(at), timer.ticket_id, timer.step, timer.round),
+            (rows.to_db(at), timer.ticket_id, rows.step_text(timer.step), timer.round),
         )
         return cursor.rowcount == 1
 

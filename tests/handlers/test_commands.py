@@ -6,9 +6,11 @@ import asyncio
 
 import pytest
 
+from handlers import commands
 from handlers.commands import VERBS
 from handlers.desk import Desk
-from handlers.models import Priority, Status
+from handlers.models import Command, Priority, Role, Status
+from handlers.settings import DeskSettings
 from storage.store import SqliteStore
 from tests.builders import (
     ALICE,
@@ -481,3 +483,15 @@ async def test_note_with_a_lone_surrogate_is_stored(desk: Desk, store: SqliteSto
     await open_ticket(desk)
     assert (await run(desk, BOB, "note 1 toner \ud83d")).ok
     assert await rows(store, "SELECT text FROM messages WHERE internal = 1") == [("toner \ufffd",)]
+
+
+async def test_a_command_is_resolved_once_and_run_as_resolved(
+    desk: Desk, store: SqliteStore, clock: FakeClock, settings: DeskSettings
+) -> None:
+    """The verb is found and the actor's access checked once, before the transaction; the
+    run takes that verb and its words instead of reading the command's text again."""
+    await open_ticket(desk)
+    resolved = commands.resolve(Command(BOB, SUPPORT, "Claim 1"), settings)
+    assert (resolved.verb, resolved.role, resolved.words) == (VERBS["claim"], Role.AGENT, ("1",))
+    reply = await store.transact(lambda tx: commands.run(tx, resolved, clock.now(), settings))
+    assert reply.text == "You claimed #1 printer on fire."

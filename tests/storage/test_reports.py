@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import threading
 from datetime import timedelta
@@ -130,3 +131,13 @@ async def test_report_queries_never_scan_a_whole_table(store: SqliteStore, name:
         if step.startswith("SCAN ") and step not in own and not any(ok in step for ok in small)
     ]
     assert scans == [], plan
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_report_queries_bind_event_kinds_as_parameters(name: str) -> None:
+    """An audit event's kind is compared and labelled with parameters bound from `EventKind`,
+    never spelled in the SQL, so the enum is the one place that names the kinds."""
+    sql = QUERIES[name]
+    compared = re.findall(r"e\.kind\s*(?:=|IN)\s*\(?\s*(\S+)", sql)
+    assert [word for word in compared if not word.startswith("?")] == []
+    assert re.findall(r"'\w+' AS kind|kind WHEN '", sql) == []

@@ -1,0 +1,139 @@
+"""One way to change a ticket: whoever changes it describes the change; `apply` does the rest.
+
+Intake (a message, a reply, an edit), commands (and the reactions and buttons that run
+them) and the timers (an automatic resolution) each build a `TicketChange` — the ticket
+before and after, who did it, the audit event, the notices it sends, and what kind of
+activity it was — and hand it to `apply`, which runs every consequence in one fixed order,
+inside the caller's transaction:
+
+1. settle the ticket: agent activity resets the idle wait; an agent's first public answer
+   is the ticket's first response;
+2. write the ticket (a new one was inserted by intake, which numbers it);
+3. audit: the change's event, then `first_response` when this was the first answer;
+4. move the SLA clocks: a new ticket starts its clocks; a status change runs, pauses, stops
+   or resumes them; a priority change retargets them; an answer stops the response clocks;
+   a customer's message after an answer starts a next-response cycle;
+5. queue the notices: a new ticket's acknowledgement to its customer, the triage card
+   when what it shows changed, then the change's own (notes in the ticket's thread);
+6. re-plan the ticket's reminders and follow-ups.
+
+What counts as an answer — and so as the first response — is decided here (`is_answer`)
+and nowhere else; the digest and the reports read the events and clocks this writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field, replace
+from datetime import datetime
+
+from handlers import notices, sla, timers
+from handlers.models import (
+    Author,
+    ClockKind,
+    Event,
+    EventKind,
+    Message,
+    Notice,
+    Person,
+    SlaClock,
+    Ticket,
+)
+from handlers.ports import Tx
+from handlers.settings import DeskSettings
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """A change to one ticket, as whoever made it describes it.
+
+    `before` is None for a ticket just opened. `event` is the audit record of the change
+    (None when the caller audited it already, as intake does a message). `agent_activity`:
+    staff worked on the ticket; `answered`: this was an answer (`is_answer`);
+    `customer_wrote`: the customer wrote in the ticket's thread.
+    """
+
+    before: Ticket | None
+    after: Ticket
+    actor: Person | None
+    event: EventKind | None = None
+    data: Mapping[str, object] = field(default_factory=dict)
+    _: KW_ONLY
+    notices: tuple[Notice, ...] = ()
+    agent_activity: bool = False
+    answered: bool = False
+    customer_wrote: bool = False
+
+
+def is_answer(message: Message) -> bool:
+    """Tell whether a message answers the customer: public, and written by an agent."""
+    return message.role is Author.AGENT and not message.internal
+
+
+def status_data(before: Ticket, after: Ticket, **data: object) -> dict[str, object]:
+    """The audit data of a lifecycle change: the status it left and entered, and `data`."""
+    return {"from": str(before.status), "to": str(after.status), **data}
+
+
+def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -> Ticket:
+    """Write the change and all that follows from it; return the ticket as written."""
+    after = _settled(change, now)
+    if change.before is not None:
+        tx.update_ticket(after)
+    _audit(tx, change, after, now)
+    clocks = _move_clocks(tx, change, after, now, settings)
+    ack = notices.ack(after, settings) if change.before is None else None
+    notices.send(tx, now, ack, _card_update(change.before, after, settings), *change.notices)
+    # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
+    timers.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
+    return after
+
+
+def _settled(change: TicketChange, now: datetime) -> Ticket:
+    """The ticket with the activity the change was: agent work, the first response."""
+    after = change.after
+    if change.agent_activity:
+        after = replace(after, last_agent_activity_at=now)
+    if _first_answer(change):
+        after = replace(after, first_response_at=now)
+    return after
+
+
+def _first_answer(change: TicketChange) -> bool:
+    return change.answered and change.after.first_response_at is None
+
+
+def _audit(tx: Tx, change: TicketChange, after: Ticket, now: datetime) -> None:
+    if change.event is not None:
+        tx.record(Event(after.id, change.actor, change.event, now, dict(change.data)))
+    if _first_answer(change):
+        waited = int((now - after.created_at).total_seconds())
+        tx.record(
+            Event(after.id, change.actor, EventKind.FIRST_RESPONSE, now, {"after_seconds": waited})
+        )
+
+
+def _move_clocks(
+    tx: Tx, change: TicketChange, after: Ticket, now: datetime, settings: DeskSettings
+) -> dict[ClockKind, SlaClock] | None:
+    """Bring the SLA clocks in line with the change; return a new ticket's fresh clocks."""
+    before = change.before
+    if before is None:
+        return sla.opened(tx, after, now, settings)
+    if after.status != before.status:
+        sla.follow_status(tx, after, now, settings)
+    if after.priority != before.priority:
+        sla.reprioritised(tx, after, now, settings)
+    if change.answered:
+        sla.answered(tx, after, now, settings)
+    if change.customer_wrote:
+        sla.customer_wrote(tx, after, now, settings)
+    return None
+
+
+def _card_update(before: Ticket | None, after: Ticket, settings: DeskSettings) -> Notice | None:
+    """The ticket's triage card, when it shows something new (a new ticket's, always)."""
+    card = notices.card(after, settings)
+    if before is not None and card == notices.card(before, settings):
+        return None
+    return card
