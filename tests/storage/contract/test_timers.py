@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers.models import ClockKind, SlaClock, SlaSpan, Timer, TimerState
+from handlers.models import ClockKind, SlaClock, SlaSpan, Step, StepKind, Timer, TimerState
 from handlers.ports import Store, Tx
 from tests.clock import START
 from tests.storage.contract.values import later, opened
 
-NUDGE, WARN = "nudge", "warn:first_response"
+NUDGE, WARN = Step(StepKind.NUDGE), Step(StepKind.WARN, ClockKind.FIRST_RESPONSE)
 
 
 async def schedule(
-    store: Store, ticket_id: int, step: str, minutes: float, round_: int = 0
+    store: Store, ticket_id: int, step: Step, minutes: float, round_: int = 0
 ) -> None:
     due_at = later(minutes=minutes)
     await store.transact(lambda tx: tx.schedule(ticket_id, step, round_, due_at))
