@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -23,6 +24,7 @@ from bot.platforms import PLATFORMS
 from bot.scheduler import DIGEST, Scheduler
 from handlers.desk import Desk
 from handlers.ports import Clock
+from handlers.settings import DeskSettings
 from storage.cursors import ChannelCursors
 from storage.store import SqliteStore
 
@@ -41,39 +43,73 @@ async def run(
     """Run the bot until the console's input ends or the process is asked to stop."""
     clock = clock or SystemClock()
     settings = desk_settings(config)
-    async with await SqliteStore.open(config.storage.path) as store:
+    async with await SqliteStore.open(config.storage.path) as store:  # opens and migrates
         leadership = Leadership(store, clock)
-        await leadership.renew()
         outbox = OutboxWorker(store, clock, leadership=leadership)
         scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
         desk = Desk(store, clock, settings, on_notices=outbox.wake, on_scheduled=scheduler.arm)
-        running = _platforms(config, desk, outbox, store, lines, out)
-        platforms = _start(running, outbox)
-        outbox_task = asyncio.create_task(outbox.run(), name="outbox")
-        scheduler.start()
-        daily = DigestJob(
-            store,
-            clock,
-            settings,
-            leadership,
-            lambda: _leads_workspaces(running),
-            on_posted=outbox.wake,
-        )
-        cron = CronTrigger.from_crontab(config.digest.cron, timezone=config.digest.timezone)
-        scheduler.add_cron(DIGEST, daily, cron)
-        try:
-            await _until_stopped(platforms)
-        finally:
-            # Drain while the platforms are still connected and the lease is still renewed
-            # (lapsed, it would let another deskbot send the same notices), then stop them.
-            await _drain(outbox)
-            await scheduler.shutdown()
-            await _cancel(platforms)
-            await _cancel([outbox_task])
-            await leadership.release()
-        for task in platforms:
-            if not task.cancelled() and (error := task.exception()) is not None:
-                raise error
+        platforms = _platforms(config, desk, outbox, store, lines, out)
+        daily = _daily_digest(store, clock, settings, leadership, outbox, platforms)
+        # Each step registers its own undoing, so shutdown runs in reverse: drain the
+        # outbox while the platforms are connected and the lease renewed, stop the
+        # scheduler, then the platforms, the outbox, and last the lease.
+        async with contextlib.AsyncExitStack() as running:
+            await _hold_lease(running, leadership)
+            _start_outbox(running, outbox)
+            serving = _start_platforms(running, platforms)
+            _start_scheduler(running, scheduler, daily, config)
+            running.push_async_callback(_drain, outbox)
+            await _until_stopped(serving)
+        _raise_first_failure(serving)
+
+
+async def _hold_lease(running: contextlib.AsyncExitStack, leadership: Leadership) -> None:
+    """Take the lease before anything can send; release it last."""
+    await leadership.renew()
+    running.push_async_callback(leadership.release)
+
+
+def _start_outbox(running: contextlib.AsyncExitStack, outbox: OutboxWorker) -> None:
+    task = asyncio.create_task(outbox.run(), name="outbox")
+    running.push_async_callback(_cancel, [task])
+
+
+def _start_platforms(
+    running: contextlib.AsyncExitStack, platforms: list[Platform]
+) -> list[asyncio.Task[None]]:
+    tasks = [asyncio.create_task(_serve(platform), name=platform.name) for platform in platforms]
+    running.push_async_callback(_cancel, tasks)
+    return tasks
+
+
+def _start_scheduler(
+    running: contextlib.AsyncExitStack, scheduler: Scheduler, daily: DigestJob, config: Config
+) -> None:
+    """Start the timers and the daily digest; on the way out, let running jobs finish."""
+    scheduler.start()
+    running.push_async_callback(scheduler.shutdown)
+    cron = CronTrigger.from_crontab(config.digest.cron, timezone=config.digest.timezone)
+    scheduler.add_cron(DIGEST, daily, cron)
+
+
+def _daily_digest(
+    store: SqliteStore,
+    clock: Clock,
+    settings: DeskSettings,
+    leadership: Leadership,
+    outbox: OutboxWorker,
+    platforms: list[Platform],
+) -> DigestJob:
+    """The digest job, posting for each workspace a platform leads."""
+    leads = functools.partial(_leads_workspaces, platforms)
+    return DigestJob(store, clock, settings, leadership, leads, on_posted=outbox.wake)
+
+
+def _raise_first_failure(tasks: list[asyncio.Task[None]]) -> None:
+    """Re-raise the error a platform stopped with, now that everything is shut down."""
+    for task in tasks:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
 
 
 def _platforms(
@@ -84,17 +120,13 @@ def _platforms(
     lines: AsyncIterator[str] | None,
     out: TextIO,
 ) -> list[Platform]:
-    """Build each platform the config enables."""
+    """Build each platform the config enables, and register its sender with the outbox."""
     services = Services(ChannelCursors(store), outbox.drain, lines, out)
     found = (kind.from_config(config, desk, services) for kind in PLATFORMS)
-    return [platform for platform in found if platform is not None]
-
-
-def _start(platforms: list[Platform], outbox: OutboxWorker) -> list[asyncio.Task[None]]:
-    """Register each platform's sender with the outbox, then start serving it."""
+    platforms = [platform for platform in found if platform is not None]
     for platform in platforms:
         outbox.add_sender(platform.sender)
-    return [asyncio.create_task(_serve(platform), name=platform.name) for platform in platforms]
+    return platforms
 
 
 async def _serve(platform: Platform) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.metadata
 import importlib.resources
 import logging
@@ -11,7 +12,7 @@ import os
 import shlex
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import discord
@@ -71,18 +72,41 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"deskbot {version()}")
     commands = parser.add_subparsers(metavar="command")
     default = os.environ.get("DESKBOT_CONFIG", DEFAULT_CONFIG)
+    _add_init(commands, default)
+    command = functools.partial(_add_command, commands, default)
+    _add_run(command)
+    command("check-config", _check_config, "validate the config and summarise it")
+    _add_outbox(command)
+    _add_slack_manifest(command)
+    _add_discord_invite(command)
+    _add_digest(command)
+    return parser
 
-    def command(name: str, handler: object, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument(
-            "--config",
-            default=default,
-            metavar="PATH",
-            help=f"the config file (default: {default})",
-        )
-        sub.set_defaults(handler=handler, needs_config=True)
-        return sub
 
+_Commands = argparse._SubParsersAction  # argparse's type for the object add_subparsers returns
+_AddCommand = Callable[[str, object, str], argparse.ArgumentParser]
+
+
+def _add_command(
+    commands: _Commands[argparse.ArgumentParser],
+    default: str,
+    name: str,
+    handler: object,
+    help_text: str,
+) -> argparse.ArgumentParser:
+    """Add a command that reads the config at --config."""
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument(
+        "--config",
+        default=default,
+        metavar="PATH",
+        help=f"the config file (default: {default})",
+    )
+    sub.set_defaults(handler=handler, needs_config=True)
+    return sub
+
+
+def _add_init(commands: _Commands[argparse.ArgumentParser], default: str) -> None:
     init_help = "write a commented starter config to begin with"
     init = commands.add_parser("init", help=init_help, description=init_help)
     init.add_argument(
@@ -93,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"where to write it; an existing file is never overwritten (default: {default})",
     )
     init.set_defaults(handler=_init, needs_config=False)
+
+
+def _add_run(command: _AddCommand) -> None:
     run = command("run", _run, "run the bot (the console platform when no chat is configured)")
     run.add_argument(
         "--log-level",
@@ -100,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LEVEL",
         help="DEBUG, INFO, WARNING or ERROR (default: WARNING on the console)",
     )
-    command("check-config", _check_config, "validate the config and summarise it")
+
+
+def _add_outbox(command: _AddCommand) -> None:
     outbox = command(
         "outbox",
         _outbox,
@@ -112,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="queue failed notices again (after fixing their cause)",
     )
+
+
+def _add_slack_manifest(command: _AddCommand) -> None:
     manifest = command(
         "slack-manifest", _slack_manifest, "print the Slack app manifest matching this config"
     )
@@ -119,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
         "--url", metavar="URL", help="the public HTTPS URL Slack posts to (HTTP mode)"
     )
     manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+
+
+def _add_discord_invite(command: _AddCommand) -> None:
     discord_invite = command(
         "discord-invite",
         _discord_invite,
@@ -130,6 +165,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="the Discord application's id (default: ask Discord, using discord.token)",
     )
+
+
+def _add_digest(command: _AddCommand) -> None:
     digest_command = command("digest", _digest, "show the leads' digest since the last one posted")
     digest_command.add_argument(
         "--print",
@@ -141,7 +179,6 @@ def _parser() -> argparse.ArgumentParser:
     digest_command.add_argument(
         "--chart", metavar="PATH", help="also write the digest's chart (PNG)"
     )
-    return parser
 
 
 def _run(config: Config, args: argparse.Namespace) -> int:
@@ -287,6 +324,20 @@ def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
 def summary(config: Config) -> list[str]:
     """What the config sets up, in words an operator can check at a glance."""
     lines = [f"storage: {config.storage.path}", f"platforms: {', '.join(config.platforms)}"]
+    lines += _platform_lines(config)
+    lines += _role_lines(config)
+    lines += _sla_lines(config)
+    lines += _reminder_lines(config)
+    lines.append(
+        f"reopen window: {texts.duration(config.tickets.reopen_window)};"
+        f" default priority {config.tickets.default_priority}"
+    )
+    lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
+    return lines
+
+
+def _platform_lines(config: Config) -> list[str]:
+    lines = []
     if config.slack.enabled:
         slack = config.slack
         lines.append(
@@ -300,10 +351,20 @@ def summary(config: Config) -> list[str]:
             f" support channel(s), triage {discord.triage_channel or 'none'},"
             f" leads {discord.leads_channel or 'none'}"
         )
+    return lines
+
+
+def _role_lines(config: Config) -> list[str]:
+    lines = []
     for role in ("agents", "leads"):
         members = getattr(config.roles, role)
         count = sum(len(getattr(members, field)) for field in type(members).model_fields)
         lines.append(f"{role}: {count} entr{'y' if count == 1 else 'ies'}")
+    return lines
+
+
+def _sla_lines(config: Config) -> list[str]:
+    lines = []
     calendars = config.calendars()
     for priority, policy in config.sla.policies.items():
         calendar = calendars[policy.calendar]
@@ -319,12 +380,6 @@ def summary(config: Config) -> list[str]:
         lines.append(
             f"sla {priority}: {'; '.join(promises) or 'no promises'} on {calendar.describe()}"
         )
-    lines += _reminder_lines(config)
-    lines.append(
-        f"reopen window: {texts.duration(config.tickets.reopen_window)};"
-        f" default priority {config.tickets.default_priority}"
-    )
-    lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
     return lines
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
+from storage.commits import FLUSH_TASK, CommitCancelled, CommitInterrupted
 from storage.store import SqliteStore, SqliteTx
 from tests.builders import rows
 from tests.clock import START
@@ -69,3 +71,66 @@ async def test_lone_unit_failure_raises_and_leaves_nothing(store: SqliteStore) -
         await store.transact(remember_then_fail("x"))
     assert await rows(store, "SELECT count(*) FROM inbound_keys") == [(0,)]
     assert await store.transact(remember("after"))
+
+
+def remember_when(key: str, started: threading.Event, go_on: threading.Event):  # type: ignore[no-untyped-def]
+    def unit(tx: SqliteTx) -> bool:
+        started.set()
+        go_on.wait(timeout=10)
+        return tx.remember(key, START)
+
+    return unit
+
+
+async def test_a_cancelled_flush_answers_every_waiting_caller(store: SqliteStore) -> None:
+    """Cancelling a group's flush mid-commit fails each waiter at once and writes none."""
+    first_started, first_go_on = threading.Event(), threading.Event()
+    group_started, group_go_on = threading.Event(), threading.Event()
+    first = asyncio.create_task(store.transact(remember_when("a", first_started, first_go_on)))
+    await asyncio.to_thread(first_started.wait, 10)
+    waiters = [
+        asyncio.create_task(store.transact(remember_when("b", group_started, group_go_on))),
+        asyncio.create_task(store.transact(remember("c"))),
+    ]
+    await asyncio.sleep(0)
+    first_go_on.set()
+    assert await first
+    await asyncio.to_thread(group_started.wait, 10)
+    waiters.append(asyncio.create_task(store.transact(remember("d"))))  # the next group
+    await asyncio.sleep(0)
+    (flush,) = [task for task in asyncio.all_tasks() if task.get_name() == FLUSH_TASK]
+    flush.cancel()
+    await asyncio.sleep(0)  # the flush hears its cancel before the unit goes on
+    group_go_on.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(*waiters, return_exceptions=True), 5)
+    assert [type(outcome) for outcome in outcomes] == [CommitCancelled] * 3
+    assert "nothing of it was written" in str(outcomes[0])
+    assert flush.cancelled()
+    assert await rows(store, "SELECT key FROM inbound_keys") == [("a",)]
+    assert await store.transact(remember("after"))
+
+
+async def test_a_flush_cancelled_twice_still_answers_every_waiting_caller(
+    store: SqliteStore,
+) -> None:
+    """A second cancel while the commit settles still fails each waiter, saying so."""
+    first_started, first_go_on = threading.Event(), threading.Event()
+    group_started, group_go_on = threading.Event(), threading.Event()
+    first = asyncio.create_task(store.transact(remember_when("a", first_started, first_go_on)))
+    await asyncio.to_thread(first_started.wait, 10)
+    waiters = [
+        asyncio.create_task(store.transact(remember_when("b", group_started, group_go_on))),
+        asyncio.create_task(store.transact(remember("c"))),
+    ]
+    await asyncio.sleep(0)
+    first_go_on.set()
+    assert await first
+    await asyncio.to_thread(group_started.wait, 10)
+    (flush,) = [task for task in asyncio.all_tasks() if task.get_name() == FLUSH_TASK]
+    flush.cancel()
+    await asyncio.sleep(0)
+    flush.cancel()
+    outcomes = await asyncio.wait_for(asyncio.gather(*waiters, return_exceptions=True), 5)
+    assert [type(outcome) for outcome in outcomes] == [CommitInterrupted, CommitInterrupted]
+    group_go_on.set()
+    assert await rows(store, "SELECT key FROM inbound_keys") == [("a",)]

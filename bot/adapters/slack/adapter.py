@@ -31,7 +31,7 @@ from bot.adapters.slack.http import SlackHttpServer
 from bot.adapters.slack.inbound import PLATFORM, SlackMessage
 from bot.adapters.slack.outbound import SlackSender
 from bot.adapters.slack.startup import SlackIdentity, SlackStartupError
-from bot.config import Config
+from bot.config import Config, SlackConfig
 from handlers.desk import Desk
 from handlers.intake import IntakeResult
 from handlers.models import Command, Inbound, Person, Place, Reply
@@ -86,6 +86,18 @@ class _InFlight:
         await self._idle.wait()
 
 
+def _signing_secret(config: SlackConfig) -> str:
+    """The secret that signs Slack's HTTP requests; Socket Mode has none to check."""
+    secret = config.signing_secret
+    return secret.get_secret_value() if secret and config.mode == "http" else ""
+
+
+def _reaction_verbs(config: SlackConfig) -> dict[str, str]:
+    """Which desk verb each configured reaction stands for."""
+    reactions = config.reactions
+    return {reactions.ticket: "ticket", reactions.claim: "claim", reactions.resolve: "resolve"}
+
+
 class SlackAdapter:
     """Translates Slack's events, commands and clicks for the desk; `sender` posts notices."""
 
@@ -111,22 +123,9 @@ class SlackAdapter:
         self.catch_up = SlackCatchUp(
             self.client, desk, cursors, clock, self._take, self.config.support_channels, sleep=pause
         )
-        http = self.config.mode == "http"
-        secret = self.config.signing_secret
-        self._signing_secret = secret.get_secret_value() if secret and http else ""
-        self.app = AsyncApp(
-            client=self.client,
-            signing_secret=self._signing_secret,
-            request_verification_enabled=http,
-            process_before_response=True,
-            logger=BOLT_LOG,
-        )
-        reactions = self.config.reactions
-        self._reaction_verbs = {
-            reactions.ticket: "ticket",
-            reactions.claim: "claim",
-            reactions.resolve: "resolve",
-        }
+        self._signing_secret = _signing_secret(self.config)
+        self.app = self._bolt_app()
+        self._reaction_verbs = _reaction_verbs(self.config)
         self.identity: SlackIdentity | None = None
         self.url: str | None = None  # where HTTP mode serves, once started
         self._ping_interval = ping_interval
@@ -134,6 +133,16 @@ class SlackAdapter:
         self._http: SlackHttpServer | None = None
         self._in_flight = _InFlight()
         self._register()
+
+    def _bolt_app(self) -> AsyncApp:
+        """Bolt, verifying Slack's signature in HTTP mode (Socket Mode needs none)."""
+        return AsyncApp(
+            client=self.client,
+            signing_secret=self._signing_secret,
+            request_verification_enabled=self.config.mode == "http",
+            process_before_response=True,
+            logger=BOLT_LOG,
+        )
 
     @property
     def workspace(self) -> str:
@@ -216,6 +225,12 @@ class SlackAdapter:
     # -- listeners ----------------------------------------------------------------------------
 
     def _register(self) -> None:
+        # Bolt tries listeners in the order they were added: the catch-all event goes last.
+        self._register_events()
+        self._register_interactions()
+        self._register_error()
+
+    def _register_events(self) -> None:
         app = self.app
 
         @app.event("message")
@@ -238,6 +253,9 @@ class SlackAdapter:
             # Subscribed to, but nothing for the desk: acknowledge so Slack stops sending it.
             log.debug("Ignoring Slack event %s", event.get("type"))
 
+    def _register_interactions(self) -> None:
+        app = self.app
+
         @app.command(self.config.command)
         async def on_command(ack: Callable[..., Awaitable[None]], command: JsonDict) -> None:
             reply = await self._guarded(self._command(command), what=f"{self.config.command}")
@@ -256,7 +274,8 @@ class SlackAdapter:
             if reply is not None and not reply.repeated:
                 await self._respond(respond, reply)
 
-        @app.error
+    def _register_error(self) -> None:
+        @self.app.error
         async def on_error(error: Exception, body: JsonDict) -> None:
             # Bolt answers 500 (HTTP) or leaves the envelope un-acked (Socket Mode): Slack
             # delivers the event again, and the desk's dedupe keys make that harmless.
