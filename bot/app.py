@@ -53,13 +53,17 @@ async def run(
         # Each step registers its own undoing, so shutdown runs in reverse: drain the
         # outbox while the platforms are connected and the lease renewed, stop the
         # scheduler, then the platforms, the outbox, and last the lease.
-        async with contextlib.AsyncExitStack() as running:
-            await _hold_lease(running, leadership)
-            _start_outbox(running, outbox)
-            serving = _start_platforms(running, platforms)
-            _start_scheduler(running, scheduler, daily, config)
-            running.push_async_callback(_drain, outbox)
-            await _until_stopped(serving)
+        stop = asyncio.Event()
+        # Signals are caught before the lease is taken: a SIGTERM at any later moment stops
+        # gracefully and releases the lease, rather than killing the process holding it.
+        with _stop_on_signals(stop):
+            async with contextlib.AsyncExitStack() as running:
+                await _hold_lease(running, leadership)
+                _start_outbox(running, outbox)
+                serving = _start_platforms(running, platforms)
+                _start_scheduler(running, scheduler, daily, config)
+                running.push_async_callback(_drain, outbox)
+                await _until_stopped(serving, stop)
         _raise_first_failure(serving)
 
 
@@ -138,13 +142,11 @@ def _leads_workspaces(platforms: list[Platform]) -> dict[str, str]:
     return {name: workspace for name, workspace in found.items() if workspace is not None}
 
 
-async def _until_stopped(platforms: list[asyncio.Task[None]]) -> None:
+async def _until_stopped(platforms: list[asyncio.Task[None]], stop: asyncio.Event) -> None:
     """Wait until a platform ends (the console's input ran out, or one failed) or a signal."""
-    stop = asyncio.Event()
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
-        with _stop_on_signals(stop):
-            await asyncio.wait([*platforms, stopper], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([*platforms, stopper], return_when=asyncio.FIRST_COMPLETED)
     finally:
         await _cancel([stopper])
 
