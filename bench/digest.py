@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.chart import chart_png
-from handlers import digest
-from handlers.digest import DigestSettings
+from handlers import digest, digest_figures
+from handlers.settings import DigestSettings
 from storage.database import Database, migrations
 from storage.reports import SqliteReports
 from storage.store import SqliteStore
@@ -313,7 +313,7 @@ def recorded_statements(path: Path, settings: DigestSettings) -> list[tuple[str,
     log: list[tuple[str, tuple[Any, ...]]] = []
     raw = read_transaction(path)
     raw.execute("BEGIN")
-    digest.gather(RecordingReports(raw, log), settings, NOW, None)
+    digest_figures.gather(RecordingReports(raw, log), settings, NOW, None)
     raw.execute("COMMIT")
     raw.close()
     return log
@@ -359,7 +359,7 @@ async def through_store(path: Path, settings: DigestSettings, runs: int) -> dict
             renders.append(done - built)
         for _ in range(runs):
             started = time.perf_counter()
-            await store.report(lambda reports: digest.gather(reports, settings, NOW, None))
+            await store.report(lambda reports: digest_figures.gather(reports, settings, NOW, None))
             inside.append(time.perf_counter() - started)
             started = time.perf_counter()
             await store.report(lambda reports: time.perf_counter())

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime
 
-from handlers import notices, sla, timers
+from handlers import notices, sla, steps
 from handlers.models import (
     Author,
     ClockKind,
@@ -85,7 +85,7 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     ack = notices.ack(after, settings) if change.before is None else None
     notices.send(tx, now, ack, _card_update(change.before, after, settings), *change.notices)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
-    timers.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
+    steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
     return after
 
 

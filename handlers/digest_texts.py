@@ -16,7 +16,7 @@ from handlers import texts
 from handlers.reporting import ActiveTicket
 
 if TYPE_CHECKING:
-    from handlers.digest import AgentLine, Digest, Sla
+    from handlers.digest_figures import AgentLine, Digest, Sla
 
 LIMIT = 2000
 SEPARATOR = " · "

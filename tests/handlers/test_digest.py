@@ -8,21 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import digest, digest_texts
+from handlers import digest, digest_figures, digest_texts
 from handlers.desk import Desk
-from handlers.digest import (
-    AgentLine,
-    Compliance,
-    Day,
-    Digest,
-    DigestSettings,
-    Flow,
-    Times,
-    chart_name,
-)
+from handlers.digest import chart_name
+from handlers.digest_figures import AgentLine, Compliance, Day, Digest, Flow, Times
 from handlers.models import Notice, NoticeFile, NoticeKind, Place, Priority, Status
 from handlers.reporting import ActiveGroup, ActiveTicket, DigestRecord, StoppedClock
-from handlers.settings import Capabilities, PlatformPlaces
+from handlers.settings import Capabilities, DigestSettings, PlatformPlaces
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, open_ticket, post, run, settings
 from tests.clock import FakeClock
@@ -469,19 +461,22 @@ def test_post_queues_notices_and_records_the_digest(made_offline: Digest) -> Non
 
 def offline(**changes: object) -> Digest:
     """A digest built by hand, for the text and notice tests."""
-    period = digest.Period(LAST, NOW)
-    empty = digest.PeriodFigures(period, Flow(), digest.Sla(), digest.Sla())
+    period = digest_figures.Period(LAST, NOW)
+    empty = digest_figures.PeriodFigures(period, Flow(), digest_figures.Sla(), digest_figures.Sla())
     values: dict[str, object] = {
         "now": NOW,
         "timezone": ZoneInfo("UTC"),
         "since_last_digest": True,
         "current": empty,
-        "previous": digest.PeriodFigures(
-            digest.Period(at(22, 9), LAST), Flow(), digest.Sla(), digest.Sla()
+        "previous": digest_figures.PeriodFigures(
+            digest_figures.Period(at(22, 9), LAST),
+            Flow(),
+            digest_figures.Sla(),
+            digest_figures.Sla(),
         ),
-        "backlog": digest.backlog_of([]),
+        "backlog": digest_figures.backlog_of([]),
         "backlog_at_start": 0,
-        "risk": digest.Risk(0, (), 0, timedelta(hours=4)),
+        "risk": digest_figures.Risk(0, (), 0, timedelta(hours=4)),
         "agents": (),
         "oldest": (),
         "days": (),
@@ -510,7 +505,7 @@ def test_quantiles_interpolate_between_ranks(
     values: list[float], q: float, expected: float
 ) -> None:
     """Median and p90 interpolate linearly between the closest ranks."""
-    assert digest.quantile(values, q) == pytest.approx(expected)
+    assert digest_figures.quantile(values, q) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -527,7 +522,7 @@ def test_quantiles_interpolate_between_ranks(
 def test_outcome_of_a_stopped_clock(clock: StoppedClock, expected: bool | None) -> None:
     """Kept at or under target; broken over it or when flagged in the period; not decided
     without a promise or when it broke before the period."""
-    assert digest.outcome(clock, LAST) is expected
+    assert digest_figures.outcome(clock, LAST) is expected
 
 
 @pytest.mark.parametrize(
@@ -605,7 +600,7 @@ def test_long_digest_fits_discord_with_and_n_more() -> None:
     dropping whole lines ("…and N more") and shortening subjects."""
     group = ActiveGroup(Status.OPEN, Priority.HIGH, None, None, 20, at(1, 0))
     made = offline(
-        agents=many_agents(40), oldest=many_tickets(20), backlog=digest.backlog_of([group])
+        agents=many_agents(40), oldest=many_tickets(20), backlog=digest_figures.backlog_of([group])
     )
     text = digest.render(made)
     assert len(text) <= digest_texts.LIMIT

@@ -10,7 +10,7 @@ import pytest
 from handlers import digest, sla
 from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
-from handlers.digest import Compliance
+from handlers.digest_figures import Compliance
 from handlers.models import ClockKind, Priority, SlaClock, SlaSpan, Status, Ticket
 from handlers.settings import DeskSettings, DigestSettings, EscalationSettings, SlaPolicy
 from storage.store import SqliteStore
