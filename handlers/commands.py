@@ -455,7 +455,7 @@ class Resolved:
     words: tuple[str, ...]
 
 
-def resolve(command: Command, settings: DeskSettings) -> Resolved:
+def find_verb(command: Command, settings: DeskSettings) -> Resolved:
     """Find the command's verb and check the actor may use it; a refusal raises."""
     words = command.text.split()
     name = words.pop(0).lower() if words else "help"

@@ -61,7 +61,7 @@ class Desk:
     async def execute(self, command: Command) -> Reply:
         """Run a `/ticket` command and answer the person who ran it."""
         try:
-            resolved = commands.resolve(command, self.settings)
+            resolved = commands.find_verb(command, self.settings)
             report = await self._report_for(resolved)
             return await self._transact(
                 lambda tx, now: commands.run(tx, resolved, now, self.settings, report)

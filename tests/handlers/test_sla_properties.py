@@ -38,7 +38,7 @@ def replay(
 ) -> tuple[SlaClock, list[tuple[datetime, datetime]]]:
     """Alternate pause and resume at the given gaps; return the clock and the pauses."""
     clock = SlaClock(1, ClockKind.RESOLUTION, "office", target, START)
-    return replay_clock(sla.run(clock, START, DESK), gap_minutes)
+    return replay_clock(sla.resume(clock, START, DESK), gap_minutes)
 
 
 def replay_clock(
@@ -52,10 +52,10 @@ def replay_clock(
             clock, paused_at = sla.pause(clock, now, DESK), now
         else:
             assert paused_at is not None
-            clock = sla.run(clock, now, DESK)
+            clock = sla.resume(clock, now, DESK)
             pauses.append((paused_at, now))
     if not clock.running:
-        clock = sla.run(clock, now, DESK)
+        clock = sla.resume(clock, now, DESK)
         assert paused_at is not None
         pauses.append((paused_at, now))
     return clock, pauses

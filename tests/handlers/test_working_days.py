@@ -123,7 +123,7 @@ def test_a_pause_leaves_the_rest_as_business_time() -> None:
     settings = builders.settings(calendars={SHORT_FRIDAY.name: SHORT_FRIDAY})
     clock = clock_for(SHORT_FRIDAY, local(SHORT_FRIDAY, "2026-11-27 09:00"), DAY)
     paused = sla.pause(clock, local(SHORT_FRIDAY, "2026-11-27 10:00"), settings)
-    resumed = sla.run(paused, local(SHORT_FRIDAY, "2026-11-30 09:00"), settings)
+    resumed = sla.resume(paused, local(SHORT_FRIDAY, "2026-11-30 09:00"), settings)
     assert (paused.used, clock.target) == (HOUR, 4 * HOUR)
     assert resumed.due_at == local(SHORT_FRIDAY, "2026-11-30 12:00")
 
@@ -133,7 +133,7 @@ def test_a_pause_without_business_time_keeps_the_written_moment() -> None:
     settings = builders.settings(calendars={SHORT_FRIDAY.name: SHORT_FRIDAY})
     clock = clock_for(SHORT_FRIDAY, local(SHORT_FRIDAY, "2026-11-27 09:00"), DAY)
     paused = sla.pause(clock, local(SHORT_FRIDAY, "2026-11-28 10:00"), settings)
-    resumed = sla.run(paused, local(SHORT_FRIDAY, "2026-11-29 10:00"), settings)
+    resumed = sla.resume(paused, local(SHORT_FRIDAY, "2026-11-29 10:00"), settings)
     assert resumed.due_at == clock.due_at == local(SHORT_FRIDAY, "2026-11-30 09:00")
 
 
