@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, digest, home, intake, texts
+from handlers import commands, home, intake, texts
+from handlers.digest import posting
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -80,8 +81,8 @@ class Desk:
         """The digest text, for the verb that answers with it (its access already checked)."""
         if not resolved.verb.reports:
             return ""
-        made = await digest.build(self.store, self.settings.digest, self.clock.now())
-        text: str = digest.render(made)
+        made = await posting.build(self.store, self.settings.digest, self.clock.now())
+        text: str = posting.render(made)
         return text
 
     async def ticket(self, ticket_id: int) -> Ticket | None:

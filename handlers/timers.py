@@ -37,7 +37,7 @@ from handlers.models import (
 )
 from handlers.ports import Tx
 from handlers.settings import DeskSettings
-from handlers.steps import plan, wanted
+from handlers.sla.steps import plan, wanted
 
 # Reminders to agents wait for the quiet-hours calendar to open; escalations don't.
 _HELD_IN_QUIET_HOURS = frozenset({StepKind.UNCLAIMED, StepKind.WARN, StepKind.IDLE})

@@ -23,6 +23,9 @@ FORBIDDEN_IN_CORE = (
 )
 
 
+CORE_MODULES = sorted((ROOT / "handlers").rglob("*.py"))
+
+
 def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
@@ -34,7 +37,7 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "handlers").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_core_imports_no_platform_storage_or_config_library(path: Path) -> None:
     """handlers/ imports no SDK, database, scheduler or YAML code, nor the outer layers."""
     offending = {
@@ -111,7 +114,7 @@ def code_words(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "handlers").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_core_names_no_platform(path: Path) -> None:
     """handlers/ asks for a platform's capabilities, never for a platform by its name."""
     named = {

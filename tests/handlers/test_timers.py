@@ -10,7 +10,6 @@ import pytest
 
 from bot.outbox import OutboxWorker
 from handlers import timers
-from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
 from handlers.models import Notice, Priority, Status
 from handlers.settings import (
@@ -22,6 +21,7 @@ from handlers.settings import (
     SlaPolicy,
     SlaSpan,
 )
+from handlers.sla.calendar import BusinessCalendar
 from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, rows, run

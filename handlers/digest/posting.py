@@ -1,6 +1,6 @@
 """The leads' daily digest, as the bot wires it in: build it, render it, post it.
 
-The figures and how each is counted are in `digest_figures`; the sentences in `digest_texts`.
+The figures and how each is counted are in `figures`; their sentences are in `lines`.
 """
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from handlers import digest_texts
-from handlers.digest_figures import Digest, gather
+from handlers.digest import lines
+from handlers.digest.figures import Digest, gather
+from handlers.digest.rows import DigestRecord
 from handlers.models import Notice, NoticeFile, NoticeKind, Place
 from handlers.ports import Store, Tx
-from handlers.reporting import DigestRecord
 from handlers.settings import DeskSettings, DigestSettings
 
 
@@ -25,7 +25,7 @@ async def build(
 
 def render(digest: Digest) -> str:
     """The digest as plain text for chat and the console, within Discord's 2,000 characters."""
-    return digest_texts.fit(digest)
+    return lines.fit(digest)
 
 
 def should_post(digest: Digest, settings: DigestSettings) -> bool:

@@ -32,10 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.models import ClockKind, SlaClock, Status, Ticket
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, SlaPolicy, SlaSpan
+from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 
 _WORKED = frozenset({Status.OPEN, Status.CLAIMED})
 

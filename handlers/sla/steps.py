@@ -3,7 +3,7 @@
 A step (a `Step`: its kind and, for warnings and breaches, its clock) is a row (ticket,
 step, round) with a due time. `plan` runs after every change to a ticket (`changes.apply`
 calls it) and brings its pending steps in line with what the ticket now needs. Firing them
-is `timers.fire_due`, which asks `wanted` again right before it fires a step.
+is `handlers.timers.fire_due`, which asks `wanted` again right before it fires a step.
 
 Steps (`StepKind`):
 - `UNCLAIMED`: the ticket is open with nobody on it → remind the agents in triage;

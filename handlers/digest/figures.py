@@ -32,9 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.models import EventKind, Priority, Status
-from handlers.ports import Reports
-from handlers.reporting import (
+from handlers.digest.rows import (
     ActiveGroup,
     ActiveTicket,
     AgentActivity,
@@ -44,6 +42,8 @@ from handlers.reporting import (
     StoppedClock,
     Window,
 )
+from handlers.models import EventKind, Priority, Status
+from handlers.ports import Reports
 from handlers.settings import DigestSettings
 
 DEFAULT_PERIOD = timedelta(hours=24)
