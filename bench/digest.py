@@ -10,8 +10,8 @@ plain sqlite3 connection, with the secondary indexes dropped during the load and
 from their own SQL after it, so the schema is exactly what the migrations made.
 
 Then, in one process, on a warm cache:
-- the digest: `digest.build` through the real `SqliteStore` (its read-only connection,
-  one read transaction) plus `digest.render`;
+- the digest: `posting.build` through the real `SqliteStore` (its read-only connection,
+  one read transaction) plus `posting.render`;
 - the baseline: the very statements the digest ran, with the same parameters (recorded
   once), executed with `fetchall` on a plain sqlite3 connection in one read transaction;
 - the chart, separately.
@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.chart import chart_png
-from handlers import digest
-from handlers.digest import DigestSettings
+from handlers.digest import figures, posting
+from handlers.settings import DigestSettings
 from storage.database import Database, migrations
 from storage.reports import SqliteReports
 from storage.store import SqliteStore
@@ -313,7 +313,7 @@ def recorded_statements(path: Path, settings: DigestSettings) -> list[tuple[str,
     log: list[tuple[str, tuple[Any, ...]]] = []
     raw = read_transaction(path)
     raw.execute("BEGIN")
-    digest.gather(RecordingReports(raw, log), settings, NOW, None)
+    figures.gather(RecordingReports(raw, log), settings, NOW, None)
     raw.execute("COMMIT")
     raw.close()
     return log
@@ -351,15 +351,15 @@ async def through_store(path: Path, settings: DigestSettings, runs: int) -> dict
         made, text = None, ""
         for _ in range(runs):
             started = time.perf_counter()
-            made = await digest.build(store, settings, NOW)
+            made = await posting.build(store, settings, NOW)
             built = time.perf_counter()
-            text = digest.render(made)
+            text = posting.render(made)
             done = time.perf_counter()
             times.append(done - started)
             renders.append(done - built)
         for _ in range(runs):
             started = time.perf_counter()
-            await store.report(lambda reports: digest.gather(reports, settings, NOW, None))
+            await store.report(lambda reports: figures.gather(reports, settings, NOW, None))
             inside.append(time.perf_counter() - started)
             started = time.perf_counter()
             await store.report(lambda reports: time.perf_counter())

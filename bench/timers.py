@@ -34,7 +34,6 @@ from pathlib import Path
 from bot.leadership import Leadership
 from bot.scheduler import Scheduler
 from handlers import intake
-from handlers.business_time import BusinessCalendar
 from handlers.models import Inbound, InboundKind, Person, Place, Priority
 from handlers.settings import (
     DeskSettings,
@@ -44,6 +43,7 @@ from handlers.settings import (
     SlaPolicy,
     SlaSpan,
 )
+from handlers.sla.calendar import BusinessCalendar
 from storage.store import SqliteStore
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from handlers.digest import Day, Digest
+from handlers.digest.figures import Day, Digest
 
 WIDTH, HEIGHT, DPI = 9.0, 5.5, 100  # 900 × 550 pixels: legible in a chat preview
 OPENED, RESOLVED, BACKLOG = "#4c78a8", "#59a14f", "#e15759"

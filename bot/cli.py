@@ -24,9 +24,10 @@ from bot.adapters.slack.startup import SlackStartupError
 from bot.chart import chart_png
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, config_warnings, load_config, percent
-from handlers import digest, texts
-from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
+from handlers import texts
+from handlers.digest import posting
 from handlers.settings import SlaSpan
+from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.store import SqliteStore
 
@@ -293,8 +294,8 @@ def _digest(config: Config, args: argparse.Namespace) -> int:
 
 async def _read_digest(config: Config, with_chart: bool) -> tuple[str, bytes | None]:
     async with await SqliteStore.open(config.storage.path) as store:
-        found = await digest.build(store, config.digest.settings(), SystemClock().now())
-    return digest.render(found), chart_png(found) if with_chart else None
+        found = await posting.build(store, config.digest.settings(), SystemClock().now())
+    return posting.render(found), chart_png(found) if with_chart else None
 
 
 def _check_config(config: Config, args: argparse.Namespace) -> int:

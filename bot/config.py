@@ -32,9 +32,9 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.models import Priority
 from handlers.settings import DigestSettings, SlaSpan
+from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import unusable_reason
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")

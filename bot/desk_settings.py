@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from bot.config import Config, RoleMembersConfig
 from bot.platform import Platform
 from bot.platforms import PLATFORMS
-from handlers.business_time import BusinessCalendar
 from handlers.settings import (
     Capabilities,
     DeskSettings,
@@ -20,6 +19,7 @@ from handlers.settings import (
     RoleMembers,
     SlaPolicy,
 )
+from handlers.sla.calendar import BusinessCalendar
 
 Platforms = Sequence[type[Platform]]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 from bot.chart import chart_png
 from bot.leadership import Leadership
-from handlers import digest
+from handlers.digest import posting
 from handlers.ports import Clock, Store
 from handlers.settings import DeskSettings
 
@@ -39,15 +39,15 @@ class DigestJob:
         if not self.leadership.held:
             return False
         now = self.clock.now()
-        made = await digest.build(self.store, self.settings.digest, now)
-        if not digest.should_post(made, self.settings.digest):
+        made = await posting.build(self.store, self.settings.digest, now)
+        if not posting.should_post(made, self.settings.digest):
             log.info("Nothing to say in the digest; skipped (digest.skip_when_empty)")
             return False
         # Drawing takes a noticeable fraction of a second: keep it off the event loop.
         chart = await asyncio.to_thread(chart_png, made)
-        notices = digest.digest_notices(made, self.settings, self.workspaces(), chart)
+        notices = posting.digest_notices(made, self.settings, self.workspaces(), chart)
         if not notices:
             log.warning("The digest has nowhere to go: set leads_channel for a platform")
-        await self.store.transact(lambda tx: digest.post(tx, made, notices, now))
+        await self.store.transact(lambda tx: posting.post(tx, made, notices, now))
         self.on_posted()
         return True

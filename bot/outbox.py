@@ -21,8 +21,8 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.delivery import EditTargetGone, PermanentDeliveryError, Sender, TransientDeliveryError
 from bot.leadership import Leadership
+from bot.sending import EditTargetGone, PermanentDeliveryError, Sender, TransientDeliveryError
 from handlers.delivery import delivered
 from handlers.models import Queued
 from handlers.ports import Clock, OutboxTx, Store, Tx

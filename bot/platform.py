@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, TextIO
 
 from bot.config import Config, RoleMembersConfig
-from bot.delivery import Sender
+from bot.sending import Sender
 from handlers.desk import Desk
 from handlers.ports import Cursors
 from handlers.settings import Capabilities, PlatformPlaces

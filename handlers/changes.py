@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime
 
-from handlers import notices, sla, timers
+from handlers import notices
 from handlers.models import (
     Author,
     ClockKind,
@@ -41,6 +41,7 @@ from handlers.models import (
 )
 from handlers.ports import Tx
 from handlers.settings import DeskSettings
+from handlers.sla import promises, steps
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     ack = notices.ack(after, settings) if change.before is None else None
     notices.send(tx, now, ack, _card_update(change.before, after, settings), *change.notices)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
-    timers.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
+    steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
     return after
 
 
@@ -119,15 +120,15 @@ def _move_clocks(
     """Bring the SLA clocks in line with the change; return a new ticket's fresh clocks."""
     before = change.before
     if before is None:
-        return sla.opened(tx, after, now, settings)
+        return promises.opened(tx, after, now, settings)
     if after.status != before.status:
-        sla.follow_status(tx, after, now, settings)
+        promises.follow_status(tx, after, now, settings)
     if after.priority != before.priority:
-        sla.reprioritised(tx, after, now, settings)
+        promises.reprioritised(tx, after, now, settings)
     if change.answered:
-        sla.answered(tx, after, now, settings)
+        promises.answered(tx, after, now, settings)
     if change.customer_wrote:
-        sla.customer_wrote(tx, after, now, settings)
+        promises.customer_wrote(tx, after, now, settings)
     return None
 
 

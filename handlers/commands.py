@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers import changes, lifecycle, notices, sla, texts
+from handlers import changes, lifecycle, notices, texts
 from handlers.changes import TicketChange
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
 from handlers.models import (
@@ -33,6 +33,7 @@ from handlers.models import (
 )
 from handlers.ports import Tx
 from handlers.settings import DeskSettings
+from handlers.sla import promises
 
 _TICKET_ID = re.compile(r"#?(\d{1,18})")
 _MENTION = re.compile(r"<@([^>|]+)(?:\|[^>]*)?>|@(\S+)")
@@ -312,7 +313,7 @@ def _why(call: Call) -> str:
     for kind in ClockKind:
         clock = clocks.get(kind)
         if clock is not None:
-            used = sla.used(clock, call.now, settings)
+            used = promises.used(clock, call.now, settings)
             answered = ticket.first_response_at is not None
             # Times in the calendar's own zone: the one its opening hours are written in.
             zone = ZoneInfo(settings.calendar(clock.calendar).timezone)
@@ -455,7 +456,7 @@ class Resolved:
     words: tuple[str, ...]
 
 
-def resolve(command: Command, settings: DeskSettings) -> Resolved:
+def find_verb(command: Command, settings: DeskSettings) -> Resolved:
     """Find the command's verb and check the actor may use it; a refusal raises."""
     words = command.text.split()
     name = words.pop(0).lower() if words else "help"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, digest, home, intake, texts
+from handlers import commands, home, intake, texts
+from handlers.digest import posting
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -61,7 +62,7 @@ class Desk:
     async def execute(self, command: Command) -> Reply:
         """Run a `/ticket` command and answer the person who ran it."""
         try:
-            resolved = commands.resolve(command, self.settings)
+            resolved = commands.find_verb(command, self.settings)
             report = await self._report_for(resolved)
             return await self._transact(
                 lambda tx, now: commands.run(tx, resolved, now, self.settings, report)
@@ -80,8 +81,8 @@ class Desk:
         """The digest text, for the verb that answers with it (its access already checked)."""
         if not resolved.verb.reports:
             return ""
-        made = await digest.build(self.store, self.settings.digest, self.clock.now())
-        text: str = digest.render(made)
+        made = await posting.build(self.store, self.settings.digest, self.clock.now())
+        text: str = posting.render(made)
         return text
 
     async def ticket(self, ticket_id: int) -> Ticket | None:

@@ -360,7 +360,7 @@ class SlaSpan:
     """An SLA promise as written: whole working days (the `d` part) plus business time.
 
     `3d` ends at the same wall-clock time on the third open day after the clock starts,
-    not after 72 open hours; `1d4h` adds four business hours to that (`handlers.sla`).
+    not after 72 open hours; `1d4h` adds four business hours to that (`handlers.sla.promises`).
     """
 
     days: int

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers import sla, texts
+from handlers import texts
 from handlers.models import Card, Notice, NoticeKind, Place, Status, Ticket
 from handlers.ports import OutboxTx
 from handlers.settings import DeskSettings
+from handlers.sla import promises
 
 
 def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
     """The first answer in the customer's thread: the ticket number and when to expect a reply."""
-    promise = sla.first_response_promise(ticket, settings)
+    promise = promises.first_response_promise(ticket, settings)
     if promise is None:
         text = texts.ack(ticket, None, "", settings.timezone)
     else:

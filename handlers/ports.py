@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from handlers import reporting
+from handlers.digest import rows
 from handlers.models import (
     ClockKind,
     Event,
@@ -191,7 +191,7 @@ class LeaseTx(Protocol):
 class DigestsTx(Protocol):
     """One transaction's view of the digests posted to the leads."""
 
-    def record_digest(self, record: reporting.DigestRecord) -> None:
+    def record_digest(self, record: rows.DigestRecord) -> None:
         """Remember a digest posted to the leads: the next one starts where it ended."""
         ...
 
@@ -240,39 +240,37 @@ class Cursors(Protocol):
 class Reports(Protocol):
     """Aggregate reads for the digest, on one consistent snapshot. Windows are `[start, end)`."""
 
-    def last_digest(self) -> reporting.DigestRecord | None:
+    def last_digest(self) -> rows.DigestRecord | None:
         """Return the digest most recently posted to the leads, if any."""
         ...
 
-    def flows(self, windows: Sequence[reporting.Window]) -> list[reporting.FlowCount]:
+    def flows(self, windows: Sequence[rows.Window]) -> list[rows.FlowCount]:
         """Count `opened`, `resolved` and `reopened` audit events in each window."""
         ...
 
-    def active(self) -> list[reporting.ActiveGroup]:
+    def active(self) -> list[rows.ActiveGroup]:
         """Count active tickets by status, priority and holder."""
         ...
 
-    def oldest_active(self, limit: int) -> list[reporting.ActiveTicket]:
+    def oldest_active(self, limit: int) -> list[rows.ActiveTicket]:
         """Return the `limit` oldest active tickets, oldest first."""
         ...
 
-    def stopped_clocks(self, window: reporting.Window) -> list[reporting.StoppedClock]:
+    def stopped_clocks(self, window: rows.Window) -> list[rows.StoppedClock]:
         """Return the first-response and resolution clocks stopped in the window."""
         ...
 
-    def missed_unstopped(
-        self, window: reporting.Window, now: datetime
-    ) -> list[reporting.ClockCount]:
+    def missed_unstopped(self, window: rows.Window, now: datetime) -> list[rows.ClockCount]:
         """Count, by kind, first-response and resolution promises broken in the window by
         clocks that did not stop in it (still running or paused, or stopped later)."""
         ...
 
-    def risk(self, now: datetime, horizon: datetime) -> list[reporting.RiskCount]:
+    def risk(self, now: datetime, horizon: datetime) -> list[rows.RiskCount]:
         """Count active tickets' unstopped clocks breached now or due by `horizon`: by kind
         (clocks), and overall (tickets, each once)."""
         ...
 
-    def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
+    def agent_activity(self, window: rows.Window) -> list[rows.AgentActivity]:
         """Count, by agent, claims (and assignments), resolutions and first responses in the
         window, with each first response's business time."""
         ...

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.business_time import BusinessCalendar
 from handlers.models import Mention, Person, Priority, Role
 from handlers.models import SlaSpan as SlaSpan  # config and tests build policies from here
+from handlers.sla.calendar import BusinessCalendar
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.business_time import ALWAYS_OPEN
 from handlers.models import ClockKind, SlaClock, Status, Ticket
+from handlers.sla.calendar import ALWAYS_OPEN
 
 SUBJECT_LIMIT = 80
 ZERO_WIDTH_SPACE = "\u200b"

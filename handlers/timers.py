@@ -1,21 +1,12 @@
-"""Reminders, escalations and follow-ups: which steps a ticket needs, and firing them once.
+"""Firing reminders, escalations and follow-ups once, and re-checking them before they go.
 
-A step (a `Step`: its kind and, for warnings and breaches, its clock) is a row (ticket,
-step, round) with a due time. `plan` runs after every change to a ticket (`changes.apply`
-calls it) and brings its pending steps in line with what the ticket now needs; `fire_due`,
-run by the sweep, re-reads each due ticket, checks the step is still wanted, queues its
-notice, marks it done and plans the next round — all in the sweep's transaction. A done
-step is never revived, so no step fires twice, and after downtime each overdue step fires
-once: the next round counts from when it fired, not from when it was due. The automatic
-resolution is a ticket change like any other, applied by `changes.apply`.
-
-Steps (`StepKind`):
-- `UNCLAIMED`: the ticket is open with nobody on it → remind the agents in triage;
-- `WARN` (per clock): a share of a promise is used → remind the holder (privately if possible);
-- `BREACH` (per clock): a promise broke → escalate to the leads; repeats while it stays broken;
-- `IDLE`: claimed, but no agent activity for a while → nudge the holder;
-- `NUDGE`: waiting on the customer for a while → remind the customer in the thread;
-- `AUTO_RESOLVE`: waiting much longer → resolve, saying how to reopen.
+`fire_due`, run by the sweep, re-reads each due ticket, checks the step is still wanted
+(`steps.wanted`), queues its notice, marks it done and plans the next round — all in the
+sweep's transaction. A done step is never revived, so no step fires twice, and after
+downtime each overdue step fires once: the next round counts from when it fired, not from
+when it was due. The automatic resolution is a ticket change like any other, applied by
+`changes.apply` (which re-plans through `steps.plan`: this module needs `changes`, never the
+other way round).
 
 Each reminder carries a `Guard`, re-checked right before it is sent (`still_relevant`).
 """
@@ -25,7 +16,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-# `changes` imports this module as well (to re-plan): use its names at call time only.
 from handlers import changes, lifecycle, notices, texts
 from handlers.models import (
     ClockKind,
@@ -40,105 +30,17 @@ from handlers.models import (
     Role,
     SlaClock,
     Status,
-    Step,
     StepKind,
     Ticket,
     Timer,
     TimerState,
 )
 from handlers.ports import Tx
-from handlers.settings import DeskSettings, Reminder
+from handlers.settings import DeskSettings
+from handlers.sla.steps import plan, wanted
 
-UNCLAIMED, IDLE = Step(StepKind.UNCLAIMED), Step(StepKind.IDLE)
-NUDGE, AUTO_RESOLVE = Step(StepKind.NUDGE), Step(StepKind.AUTO_RESOLVE)
 # Reminders to agents wait for the quiet-hours calendar to open; escalations don't.
 _HELD_IN_QUIET_HOURS = frozenset({StepKind.UNCLAIMED, StepKind.WARN, StepKind.IDLE})
-
-
-# -- what a ticket needs ----------------------------------------------------------------------
-
-
-def wanted(
-    ticket: Ticket,
-    clocks: dict[ClockKind, SlaClock],
-    history: list[Timer],
-    settings: DeskSettings,
-) -> dict[Step, tuple[int, datetime]]:
-    """The steps the ticket needs now: step → (round, due time)."""
-    found: dict[Step, tuple[int, datetime] | None] = {}
-    escalation, followup = settings.escalation, settings.followup
-    since = ticket.status_since or ticket.created_at
-    if escalation.unclaimed and ticket.status is Status.OPEN and ticket.assignee is None:
-        found[UNCLAIMED] = _next_round(UNCLAIMED, escalation.unclaimed, since, since, history)
-    if escalation.idle and ticket.status is Status.CLAIMED and ticket.assignee is not None:
-        active = max(since, ticket.last_agent_activity_at or since)
-        found[IDLE] = _next_round(IDLE, Reminder(escalation.idle), active, active, history)
-    if ticket.status is Status.WAITING:
-        for step, after in ((NUDGE, followup.nudge_after), (AUTO_RESOLVE, followup.resolve_after)):
-            if after is not None:
-                found[step] = _next_round(step, Reminder(after), since, since, history)
-    for clock in clocks.values():
-        if clock.running and clock.due_at is not None:
-            found.update(_clock_steps(clock, history, settings))
-    return {step: plan for step, plan in found.items() if plan is not None}
-
-
-def _clock_steps(
-    clock: SlaClock, history: list[Timer], settings: DeskSettings
-) -> dict[Step, tuple[int, datetime] | None]:
-    assert clock.due_at is not None
-    assert clock.target is not None
-    steps: dict[Step, tuple[int, datetime] | None] = {}
-    breach = settings.escalation.breach
-    if breach is not None:
-        step = Step(StepKind.BREACH, clock.kind)
-        steps[step] = _next_round(step, breach, clock.due_at, clock.started_at, history)
-    share = settings.escalation.warn_at
-    if share is not None:
-        warn_at = settings.calendar(clock.calendar).add(
-            clock.running_since or clock.started_at,
-            max(clock.target * share - clock.used, timedelta()),
-        )
-        if warn_at < clock.due_at:
-            step = Step(StepKind.WARN, clock.kind)
-            steps[step] = _next_round(step, Reminder(), warn_at, clock.started_at, history)
-    return steps
-
-
-def _next_round(
-    step: Step, reminder: Reminder, anchor: datetime, since: datetime, history: list[Timer]
-) -> tuple[int, datetime] | None:
-    """The next round of a step: rounds fired since `since` count towards `times`."""
-    done = [timer for timer in history if timer.step == step and timer.state is TimerState.DONE]
-    recent = [timer.fired_at for timer in done if timer.fired_at and timer.fired_at >= since]
-    if len(recent) >= reminder.times or (recent and reminder.every is None):
-        return None
-    if not recent:
-        return len(done), anchor + reminder.after
-    assert reminder.every is not None
-    return len(done), max(recent) + reminder.every
-
-
-def plan(
-    tx: Tx,
-    ticket: Ticket,
-    settings: DeskSettings,
-    *,
-    clocks: dict[ClockKind, SlaClock] | None = None,
-    history: list[Timer] | None = None,
-) -> None:
-    """Bring the ticket's pending steps in line with what it needs now."""
-    history = tx.timers(ticket.id) if history is None else history
-    clocks = tx.clocks(ticket.id) if clocks is None else clocks
-    needed = wanted(ticket, clocks, history, settings)
-    pending = {timer.step: timer for timer in history if timer.state is TimerState.PENDING}
-    for step, timer in pending.items():
-        if needed.get(step, (None, None))[0] != timer.round:
-            tx.cancel_timer(timer)
-    for step, (round_, due) in needed.items():
-        current = pending.get(step)
-        if current is None or (current.round, current.due_at) != (round_, due):
-            tx.schedule(ticket.id, step, round_, due)
 
 
 # -- firing -----------------------------------------------------------------------------------

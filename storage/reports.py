@@ -17,7 +17,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers import reporting
+from handlers.digest.rows import (
+    ActiveGroup,
+    ActiveTicket,
+    AgentActivity,
+    ClockCount,
+    DigestRecord,
+    FlowCount,
+    RiskCount,
+    StoppedClock,
+    Window,
+)
 from handlers.models import EventKind, Priority, Status
 from storage import rows
 
@@ -140,7 +150,7 @@ def activity_params(lo: str, hi: str) -> tuple[str, ...]:
     )
 
 
-def bounds(window: reporting.Window) -> tuple[str, str]:
+def bounds(window: Window) -> tuple[str, str]:
     """The window's ends as stored text; an open end is later than any stored time."""
     end = FOREVER if window.end is None else rows.to_db(window.end)
     return rows.to_db(window.start), end
@@ -155,33 +165,31 @@ class SqliteReports:
     def _rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         return self._raw.execute(sql, params).fetchall()
 
-    def last_digest(self) -> reporting.DigestRecord | None:
+    def last_digest(self) -> DigestRecord | None:
         found = self._rows(LAST_DIGEST)
         if not found:
             return None
         start, end, created, figures = found[0]
-        return reporting.DigestRecord(
+        return DigestRecord(
             rows.from_db(start), rows.from_db(end), rows.from_db(created), json.loads(figures)
         )
 
-    def flows(self, windows: Sequence[reporting.Window]) -> list[reporting.FlowCount]:
+    def flows(self, windows: Sequence[Window]) -> list[FlowCount]:
         spans = json.dumps([bounds(window) for window in windows])
         return [
-            reporting.FlowCount(number, EventKind(kind), count)
+            FlowCount(number, EventKind(kind), count)
             for number, kind, count in self._rows(FLOWS, spans, *FLOW_KINDS)
         ]
 
-    def active(self) -> list[reporting.ActiveGroup]:
+    def active(self) -> list[ActiveGroup]:
         return [
-            reporting.ActiveGroup(
-                Status(status), Priority(priority), key, name, count, rows.from_db(oldest)
-            )
+            ActiveGroup(Status(status), Priority(priority), key, name, count, rows.from_db(oldest))
             for status, priority, key, name, count, oldest in self._rows(ACTIVE)
         ]
 
-    def oldest_active(self, limit: int) -> list[reporting.ActiveTicket]:
+    def oldest_active(self, limit: int) -> list[ActiveTicket]:
         return [
-            reporting.ActiveTicket(
+            ActiveTicket(
                 id_,
                 subject,
                 Status(status),
@@ -195,35 +203,31 @@ class SqliteReports:
             )
         ]
 
-    def stopped_clocks(self, window: reporting.Window) -> list[reporting.StoppedClock]:
+    def stopped_clocks(self, window: Window) -> list[StoppedClock]:
         return [
-            reporting.StoppedClock(kind, used, target, rows.maybe_from_db(breached))
+            StoppedClock(kind, used, target, rows.maybe_from_db(breached))
             for kind, used, target, breached in self._rows(STOPPED_CLOCKS, *bounds(window))
         ]
 
-    def missed_unstopped(
-        self, window: reporting.Window, now: datetime
-    ) -> list[reporting.ClockCount]:
+    def missed_unstopped(self, window: Window, now: datetime) -> list[ClockCount]:
         lo, hi = bounds(window)
         found = self._rows(MISSED_UNSTOPPED, lo, hi, hi, lo, hi, rows.to_db(now))
-        return [reporting.ClockCount(kind, count) for kind, count in found]
+        return [ClockCount(kind, count) for kind, count in found]
 
-    def risk(self, now: datetime, horizon: datetime) -> list[reporting.RiskCount]:
+    def risk(self, now: datetime, horizon: datetime) -> list[RiskCount]:
         found = self._rows(RISK, rows.to_db(now), rows.to_db(horizon))
-        return [reporting.RiskCount(kind, breached, soon) for kind, breached, soon in found]
+        return [RiskCount(kind, breached, soon) for kind, breached, soon in found]
 
-    def agent_activity(self, window: reporting.Window) -> list[reporting.AgentActivity]:
+    def agent_activity(self, window: Window) -> list[AgentActivity]:
         return [
-            reporting.AgentActivity(
-                key, name, EventKind(kind), count, tuple(json.loads(seconds or "[]"))
-            )
+            AgentActivity(key, name, EventKind(kind), count, tuple(json.loads(seconds or "[]")))
             for key, name, kind, count, seconds in self._rows(
                 AGENT_ACTIVITY, *activity_params(*bounds(window))
             )
         ]
 
 
-def record_digest(raw: sqlite3.Connection, record: reporting.DigestRecord) -> None:
+def record_digest(raw: sqlite3.Connection, record: DigestRecord) -> None:
     """Insert a posted digest (inside the caller's write transaction)."""
     raw.execute(
         INSERT_DIGEST,

@@ -12,6 +12,7 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
+from handlers.digest.rows import DigestRecord
 from handlers.models import (
     ClockKind,
     Event,
@@ -28,7 +29,6 @@ from handlers.models import (
     Timer,
 )
 from handlers.ports import Lease
-from handlers.reporting import DigestRecord
 from storage import reports, rows
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction

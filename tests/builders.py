@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
 from handlers.intake import IntakeResult
 from handlers.models import (
@@ -19,6 +18,7 @@ from handlers.models import (
     Reply,
 )
 from handlers.settings import DeskSettings, PlatformPlaces, RoleMembers, SlaPolicy, SlaSpan
+from handlers.sla.calendar import BusinessCalendar
 from storage.store import SqliteStore
 
 WORKSPACE = "console:local"

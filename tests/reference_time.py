@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.business_time import BusinessCalendar
+from handlers.sla.calendar import BusinessCalendar
 
 _DAY = timedelta(days=1)
 

@@ -23,6 +23,9 @@ FORBIDDEN_IN_CORE = (
 )
 
 
+CORE_MODULES = sorted((ROOT / "handlers").rglob("*.py"))
+
+
 def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
@@ -34,7 +37,7 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "handlers").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_core_imports_no_platform_storage_or_config_library(path: Path) -> None:
     """handlers/ imports no SDK, database, scheduler or YAML code, nor the outer layers."""
     offending = {
@@ -111,7 +114,7 @@ def code_words(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "handlers").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_core_names_no_platform(path: Path) -> None:
     """handlers/ asks for a platform's capabilities, never for a platform by its name."""
     named = {
@@ -120,3 +123,78 @@ def test_core_names_no_platform(path: Path) -> None:
         if any(platform in word.lower() for platform in PLATFORM_NAMES)
     }
     assert named == set()
+
+
+def core_module(name: str) -> str | None:
+    """The handlers/ module a dotted name is, or lives in; None outside handlers/."""
+    parts = name.split(".")
+    while parts and parts[0] == "handlers":
+        path = ROOT.joinpath(*parts)
+        if path.with_suffix(".py").is_file():
+            return ".".join(parts)
+        if (path / "__init__.py").is_file():
+            return ".".join(parts) if len(parts) > 1 else None
+        parts = parts[:-1]
+    return None
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def core_imports(path: Path) -> set[str]:
+    """The handlers/ modules a module imports, in any form (`from handlers import x` too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(part for part in (base, node.module or "") if part)
+            names |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    found = {core_module(name) for name in names}
+    return {module for module in found if module is not None} - {module_name(path)}
+
+
+def import_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle in the graph, as the modules along it (the first repeated at the end)."""
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> list[str] | None:
+        if module in trail:
+            return [*trail[trail.index(module) :], module]
+        if module in done:
+            return None
+        for imported in sorted(graph.get(module, ())):
+            cycle = visit(imported, [*trail, module])
+            if cycle is not None:
+                return cycle
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        cycle = visit(module, [])
+        if cycle is not None:
+            return cycle
+    return None
+
+
+def test_core_modules_import_each_other_without_a_cycle() -> None:
+    """No handlers/ module imports itself round a loop, not even for type checking."""
+    graph = {module_name(path): core_imports(path) for path in (ROOT / "handlers").rglob("*.py")}
+    cycle = import_cycle(graph)
+    assert cycle is None, "handlers/ imports in a cycle: " + " → ".join(cycle or [])
+
+
+def test_import_cycles_are_found_in_every_import_form() -> None:
+    """The cycle check follows `from handlers import x` and `from handlers.x import y` alike."""
+    graph = {
+        "handlers.changes": core_imports(ROOT / "handlers" / "changes.py"),
+        "handlers.models": {"handlers.changes"},
+    }
+    assert "handlers.models" in graph["handlers.changes"]
+    assert import_cycle(graph) == ["handlers.changes", "handlers.models", "handlers.changes"]

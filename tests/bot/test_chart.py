@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.chart import DPI, HEIGHT, PARTIAL_ALPHA, PARTIAL_HATCH, WIDTH, chart_png, draw, short_count
-from handlers.digest import Day, Digest
+from handlers.digest.figures import Day, Digest
 from tests.handlers.test_digest import NOW, offline
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

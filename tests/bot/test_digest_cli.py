@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError, parse_config
 from handlers.desk import Desk
-from handlers.digest import DigestSettings
+from handlers.settings import DigestSettings
 from storage.store import SqliteStore
 from tests.builders import open_ticket, settings
 from tests.clock import FakeClock

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
-from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
+from bot.sending import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from handlers.desk import Desk
 from handlers.models import Notice, NoticeKind, Place
 from handlers.settings import DeskSettings

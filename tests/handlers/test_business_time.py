@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.business_time import DAY_KEYS, BusinessCalendar, Pause, due_at, used
+from handlers.sla.calendar import DAY_KEYS, BusinessCalendar, Pause, due_at, used
 from tests.reference_time import (
     reference_elapsed,
     reference_next_open,

@@ -491,7 +491,7 @@ async def test_a_command_is_resolved_once_and_run_as_resolved(
     """The verb is found and the actor's access checked once, before the transaction; the
     run takes that verb and its words instead of reading the command's text again."""
     await open_ticket(desk)
-    resolved = commands.resolve(Command(BOB, SUPPORT, "Claim 1"), settings)
+    resolved = commands.find_verb(Command(BOB, SUPPORT, "Claim 1"), settings)
     assert (resolved.verb, resolved.role, resolved.words) == (VERBS["claim"], Role.AGENT, ("1",))
     reply = await store.transact(lambda tx: commands.run(tx, resolved, clock.now(), settings))
     assert reply.text == "You claimed #1 printer on fire."

@@ -8,21 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import digest, digest_texts
 from handlers.desk import Desk
-from handlers.digest import (
-    AgentLine,
-    Compliance,
-    Day,
-    Digest,
-    DigestSettings,
-    Flow,
-    Times,
-    chart_name,
-)
+from handlers.digest import figures, lines, posting
+from handlers.digest.figures import AgentLine, Compliance, Day, Digest, Flow, Times
+from handlers.digest.posting import chart_name
+from handlers.digest.rows import ActiveGroup, ActiveTicket, DigestRecord, StoppedClock
 from handlers.models import Notice, NoticeFile, NoticeKind, Place, Priority, Status
-from handlers.reporting import ActiveGroup, ActiveTicket, DigestRecord, StoppedClock
-from handlers.settings import Capabilities, PlatformPlaces
+from handlers.settings import Capabilities, DigestSettings, PlatformPlaces
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, open_ticket, post, run, settings
 from tests.clock import FakeClock
@@ -189,7 +181,7 @@ async def scenario(desk: Desk, store: SqliteStore, clock: FakeClock) -> None:
 @pytest.fixture
 async def made(desk: Desk, store: SqliteStore, clock: FakeClock) -> Digest:
     await scenario(desk, store, clock)
-    return await digest.build(store, DigestSettings(), NOW)
+    return await posting.build(store, DigestSettings(), NOW)
 
 
 async def test_period_runs_from_the_last_digest_to_now(made: Digest) -> None:
@@ -303,7 +295,7 @@ async def test_stock_figures_compare_with_the_last_digest(made: Digest) -> None:
 
 async def test_rendered_digest_reads_the_figures(made: Digest) -> None:
     """The text says each figure with its change, in plain lines."""
-    text = digest.render(made)
+    text = posting.render(made)
     expected = [
         "Digest for Tue 24 Nov 09:00 UTC: since the last digest (Mon 23 Nov 09:00 UTC, 24h ago).",
         "New 6 (+2) · resolved 4 (+2) · reopened 1 (+1)",
@@ -334,9 +326,9 @@ async def test_next_digest_starts_where_the_posted_one_ended(
     made: Digest, store: SqliteStore
 ) -> None:
     """Posting records the period; the next digest covers only what came after it."""
-    notices = digest.digest_notices(made, settings(), {"console": "console:local"})
-    await store.transact(lambda tx: digest.post(tx, made, notices, NOW))
-    later = await digest.build(store, DigestSettings(), NOW + timedelta(hours=2))
+    notices = posting.digest_notices(made, settings(), {"console": "console:local"})
+    await store.transact(lambda tx: posting.post(tx, made, notices, NOW))
+    later = await posting.build(store, DigestSettings(), NOW + timedelta(hours=2))
     assert (later.period.start, later.current.flow) == (NOW, Flow(opened=1))
     assert later.last == made.snapshot()
     assert later.change("unclaimed", later.backlog.unclaimed) == 0
@@ -344,7 +336,7 @@ async def test_next_digest_starts_where_the_posted_one_ended(
 
 async def test_explicit_since_ignores_the_last_digest(made: Digest, store: SqliteStore) -> None:
     """A digest since Friday counts every ticket and compares with nothing posted."""
-    since = await digest.build(store, DigestSettings(), NOW, since=at(20, 0))
+    since = await posting.build(store, DigestSettings(), NOW, since=at(20, 0))
     assert since.current.flow == Flow(opened=11, resolved=6, reopened=1)
     assert (since.since_last_digest, since.last) == (False, None)
 
@@ -360,7 +352,7 @@ async def test_first_digest_covers_the_last_24_hours(
     await open_ticket(desk)
     clock.set(at(23, 10))
     await open_ticket(desk)
-    made = await digest.build(store, DigestSettings(), at(24, 9))
+    made = await posting.build(store, DigestSettings(), at(24, 9))
     assert (made.period.start, made.since_last_digest) == (at(23, 9), False)
     assert (made.current.flow.opened, made.previous.flow.opened) == (1, 1)
     assert made.last is None
@@ -368,10 +360,10 @@ async def test_first_digest_covers_the_last_24_hours(
 
 async def test_empty_desk_is_skipped_unless_configured_otherwise(store: SqliteStore) -> None:
     """Nothing happened and nothing is open: skipped when skip_when_empty, posted otherwise."""
-    made = await digest.build(store, DigestSettings(), NOW)
+    made = await posting.build(store, DigestSettings(), NOW)
     assert made.is_empty
-    assert not digest.should_post(made, DigestSettings(skip_when_empty=True))
-    assert digest.should_post(made, DigestSettings(skip_when_empty=False))
+    assert not posting.should_post(made, DigestSettings(skip_when_empty=True))
+    assert posting.should_post(made, DigestSettings(skip_when_empty=False))
 
 
 async def test_quiet_period_with_open_tickets_is_still_posted(
@@ -380,9 +372,9 @@ async def test_quiet_period_with_open_tickets_is_still_posted(
     """A backlog nobody touched is exactly what leads need to hear about."""
     clock.set(at(10, 9))
     await open_ticket(desk)
-    made = await digest.build(store, DigestSettings(), NOW)
+    made = await posting.build(store, DigestSettings(), NOW)
     assert made.current.flow == Flow()
-    assert digest.should_post(made, DigestSettings())
+    assert posting.should_post(made, DigestSettings())
 
 
 async def test_days_follow_the_digest_timezone(
@@ -392,7 +384,7 @@ async def test_days_follow_the_digest_timezone(
     clock.set(at(23, 23, 30))
     await open_ticket(desk)
     berlin = DigestSettings(timezone=ZoneInfo("Europe/Berlin"))
-    made = await digest.build(store, berlin, NOW)
+    made = await posting.build(store, berlin, NOW)
     assert made.days[-1] == Day(at(24, 0).date(), 1, 0, 1)
     assert made.days[-2].opened == 0
 
@@ -415,7 +407,7 @@ def test_notices_go_to_each_leads_channel_with_the_chart_where_files_go(
         capabilities={"slack": Capabilities(files=True), "discord": Capabilities(files=True)},
     )
     workspaces = {"slack": "slack:T1", "console": "console:local", "other": "other:x"}
-    notices = digest.digest_notices(made_offline, desk_settings, workspaces, b"\x89PNG")
+    notices = posting.digest_notices(made_offline, desk_settings, workspaces, b"\x89PNG")
     assert [(n.kind, n.place) for n in notices] == [
         (NoticeKind.DIGEST, Place("console:local", "leads")),
         (NoticeKind.DIGEST, Place("slack:T1", "C-LEADS")),
@@ -424,7 +416,7 @@ def test_notices_go_to_each_leads_channel_with_the_chart_where_files_go(
     assert console.file is None
     assert slack.file is not None and slack.file.content == b"\x89PNG"
     assert slack.file.name == "deskbot-digest-2026-11-24.png"
-    assert console.text == slack.text == digest.render(made_offline)
+    assert console.text == slack.text == posting.render(made_offline)
 
 
 def test_chart_goes_where_the_platform_takes_files_whatever_its_name(
@@ -439,7 +431,7 @@ def test_chart_goes_where_the_platform_takes_files_whatever_its_name(
         capabilities={"matrix": Capabilities(files=True), "teams": Capabilities(edits=True)},
     )
     workspaces = {"matrix": "matrix:example.org", "teams": "teams:tenant"}
-    notices = digest.digest_notices(made_offline, desk_settings, workspaces, b"\x89PNG")
+    notices = posting.digest_notices(made_offline, desk_settings, workspaces, b"\x89PNG")
     files = {notice.place.workspace: notice.file for notice in notices}
     assert files["teams:tenant"] is None
     assert files["matrix:example.org"] == NoticeFile(chart_name(made_offline), b"\x89PNG")
@@ -457,7 +449,7 @@ def test_post_queues_notices_and_records_the_digest(made_offline: Digest) -> Non
             done.append(record)
 
     notice = Notice(NoticeKind.DIGEST, Place("console:local", "leads"), "text")
-    digest.post(Recorder(), made_offline, [notice], NOW)  # type: ignore[arg-type]
+    posting.post(Recorder(), made_offline, [notice], NOW)  # type: ignore[arg-type]
     assert done == [
         ("enqueue", "leads", NOW),
         DigestRecord(LAST, NOW, NOW, made_offline.snapshot()),
@@ -469,19 +461,22 @@ def test_post_queues_notices_and_records_the_digest(made_offline: Digest) -> Non
 
 def offline(**changes: object) -> Digest:
     """A digest built by hand, for the text and notice tests."""
-    period = digest.Period(LAST, NOW)
-    empty = digest.PeriodFigures(period, Flow(), digest.Sla(), digest.Sla())
+    period = figures.Period(LAST, NOW)
+    empty = figures.PeriodFigures(period, Flow(), figures.Sla(), figures.Sla())
     values: dict[str, object] = {
         "now": NOW,
         "timezone": ZoneInfo("UTC"),
         "since_last_digest": True,
         "current": empty,
-        "previous": digest.PeriodFigures(
-            digest.Period(at(22, 9), LAST), Flow(), digest.Sla(), digest.Sla()
+        "previous": figures.PeriodFigures(
+            figures.Period(at(22, 9), LAST),
+            Flow(),
+            figures.Sla(),
+            figures.Sla(),
         ),
-        "backlog": digest.backlog_of([]),
+        "backlog": figures.backlog_of([]),
         "backlog_at_start": 0,
-        "risk": digest.Risk(0, (), 0, timedelta(hours=4)),
+        "risk": figures.Risk(0, (), 0, timedelta(hours=4)),
         "agents": (),
         "oldest": (),
         "days": (),
@@ -510,7 +505,7 @@ def test_quantiles_interpolate_between_ranks(
     values: list[float], q: float, expected: float
 ) -> None:
     """Median and p90 interpolate linearly between the closest ranks."""
-    assert digest.quantile(values, q) == pytest.approx(expected)
+    assert figures.quantile(values, q) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -527,7 +522,7 @@ def test_quantiles_interpolate_between_ranks(
 def test_outcome_of_a_stopped_clock(clock: StoppedClock, expected: bool | None) -> None:
     """Kept at or under target; broken over it or when flagged in the period; not decided
     without a promise or when it broke before the period."""
-    assert digest.outcome(clock, LAST) is expected
+    assert figures.outcome(clock, LAST) is expected
 
 
 @pytest.mark.parametrize(
@@ -544,7 +539,7 @@ def test_outcome_of_a_stopped_clock(clock: StoppedClock, expected: bool | None) 
 )
 def test_business_times_are_hours_and_minutes(seconds: float, expected: str) -> None:
     """A business day differs by calendar, so business time is written in hours."""
-    assert digest_texts.business(seconds) == expected
+    assert lines.business(seconds) == expected
 
 
 @pytest.mark.parametrize(
@@ -561,7 +556,7 @@ def test_business_times_are_hours_and_minutes(seconds: float, expected: str) -> 
 )
 def test_ages_show_their_two_largest_units(span: timedelta, expected: str) -> None:
     """Wall-clock ages read at a glance: the two largest units, zeros left out."""
-    assert digest_texts.age(span) == expected
+    assert lines.age(span) == expected
 
 
 @pytest.mark.parametrize(
@@ -569,13 +564,13 @@ def test_ages_show_their_two_largest_units(span: timedelta, expected: str) -> No
 )
 def test_changes_are_signed(delta: int | None, expected: str) -> None:
     """A change shows its sign; nothing to compare with shows nothing."""
-    assert digest_texts.change(delta) == expected
+    assert lines.change(delta) == expected
 
 
 def test_compliance_rounds_down_so_100_percent_means_all_kept() -> None:
     """999 of 1,000 is 99%, not 100%."""
-    assert digest_texts.percent(Compliance(999, 1).rate or 0) == "99%"
-    assert digest_texts.percent(0.29) == "29%"
+    assert lines.percent(Compliance(999, 1).rate or 0) == "99%"
+    assert lines.percent(0.29) == "29%"
 
 
 def many_agents(count: int) -> tuple[AgentLine, ...]:
@@ -605,10 +600,10 @@ def test_long_digest_fits_discord_with_and_n_more() -> None:
     dropping whole lines ("…and N more") and shortening subjects."""
     group = ActiveGroup(Status.OPEN, Priority.HIGH, None, None, 20, at(1, 0))
     made = offline(
-        agents=many_agents(40), oldest=many_tickets(20), backlog=digest.backlog_of([group])
+        agents=many_agents(40), oldest=many_tickets(20), backlog=figures.backlog_of([group])
     )
-    text = digest.render(made)
-    assert len(text) <= digest_texts.LIMIT
+    text = posting.render(made)
+    assert len(text) <= lines.LIMIT
     shown_agents = text.count("agent number")
     shown_tickets = text.count("https://")
     assert f"…and {40 - shown_agents} more agents" in text
@@ -620,7 +615,7 @@ def test_long_digest_fits_discord_with_and_n_more() -> None:
 def test_short_digest_is_not_cut() -> None:
     """Three agents and two tickets fit whole: no "…and N more"."""
     made = offline(agents=many_agents(3), oldest=many_tickets(2))
-    text = digest.render(made)
+    text = posting.render(made)
     assert "more" not in text
     assert text.count("agent number") == 3
 
@@ -629,7 +624,7 @@ def test_agent_names_and_subjects_are_quoted() -> None:
     """Customer-supplied subjects and names never ping anyone."""
     agent = AgentLine("slack:U1", "@everyone", 1, 1, None, 1)
     made = offline(agents=(agent,), oldest=many_tickets(1))
-    text = digest.render(made)
+    text = posting.render(made)
     assert "@everyone" not in text and "@here" not in text
     assert "  @\u200beveryone: 1 · 1 · – · 1" in text
 
@@ -643,7 +638,7 @@ async def test_digest_reads_the_sla_engines_own_clocks(
         await Scenario(desk, clock).open(at(23, 10), subject)
     await Scenario(desk, clock).say(at(23, 11), BOB, 1, "on it")
     await Scenario(desk, clock).say(at(23, 15), BOB, 2, "sorry, on it")
-    made = await digest.build(store, DigestSettings(), NOW)
+    made = await posting.build(store, DigestSettings(), NOW)
     first = made.current.first_response
     assert first.compliance == Compliance(met=1, missed=2)
     assert first.times == Times(2, pytest.approx(10800), pytest.approx(16560))

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
 from handlers.models import ClockKind, Priority, SlaClock
 from handlers.settings import DeskSettings, SlaPolicy, SlaSpan
+from handlers.sla.calendar import BusinessCalendar
 from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, run

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers import sla
-from handlers.business_time import BusinessCalendar, due_at
 from handlers.models import ClockKind, Priority, SlaClock, SlaSpan, Status, Ticket
 from handlers.settings import SlaPolicy
+from handlers.sla import promises
+from handlers.sla.calendar import BusinessCalendar, due_at
 from tests import builders
 from tests.reference_time import (
     reference_elapsed,
@@ -38,7 +38,7 @@ def replay(
 ) -> tuple[SlaClock, list[tuple[datetime, datetime]]]:
     """Alternate pause and resume at the given gaps; return the clock and the pauses."""
     clock = SlaClock(1, ClockKind.RESOLUTION, "office", target, START)
-    return replay_clock(sla.run(clock, START, DESK), gap_minutes)
+    return replay_clock(promises.resume(clock, START, DESK), gap_minutes)
 
 
 def replay_clock(
@@ -49,13 +49,13 @@ def replay_clock(
     for gap in gap_minutes:
         now += timedelta(minutes=gap)
         if clock.running:
-            clock, paused_at = sla.pause(clock, now, DESK), now
+            clock, paused_at = promises.pause(clock, now, DESK), now
         else:
             assert paused_at is not None
-            clock = sla.run(clock, now, DESK)
+            clock = promises.resume(clock, now, DESK)
             pauses.append((paused_at, now))
     if not clock.running:
-        clock = sla.run(clock, now, DESK)
+        clock = promises.resume(clock, now, DESK)
         assert paused_at is not None
         pauses.append((paused_at, now))
     return clock, pauses
@@ -103,7 +103,7 @@ def test_used_time_never_exceeds_the_time_that_passed(gap_minutes: list[int]) ->
     """Business time used is at most the wall time since the start."""
     clock, _ = replay(timedelta(hours=1), gap_minutes)
     now = START + timedelta(minutes=sum(gap_minutes) + 60)
-    assert sla.used(clock, now, DESK) <= now - START
+    assert promises.used(clock, now, DESK) <= now - START
 
 
 days_promises = st.builds(
@@ -123,7 +123,7 @@ def promised_clock(span: SlaSpan, start: datetime = START) -> SlaClock:
     ticket = Ticket(
         1, builders.SUPPORT, builders.ALICE, "s", "b", Status.OPEN, Priority.NORMAL, start, start
     )
-    return sla.fresh(ticket, ClockKind.RESOLUTION, start, desk)
+    return promises.fresh(ticket, ClockKind.RESOLUTION, start, desk)
 
 
 def reference_due(
@@ -162,4 +162,4 @@ def test_business_time_used_at_the_written_moment_is_the_target(
     """At its due time, an unpaused clock has used exactly the promise's business time."""
     clock = promised_clock(span, start)
     assert clock.due_at is not None and clock.target is not None
-    assert sla.used(clock, clock.due_at, DESK) == clock.target
+    assert promises.used(clock, clock.due_at, DESK) == clock.target

@@ -10,17 +10,18 @@ import pytest
 
 from bot.outbox import OutboxWorker
 from handlers import timers
-from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
 from handlers.models import Notice, Priority, Status
 from handlers.settings import (
     DeskSettings,
     EscalationSettings,
     FollowupSettings,
+    Reminder,
     RoleMembers,
     SlaPolicy,
     SlaSpan,
 )
+from handlers.sla.calendar import BusinessCalendar
 from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, rows, run
@@ -37,9 +38,9 @@ def escalating(**overrides: object) -> DeskSettings:
             frozenset({"console:bob", "console:erin"}), frozenset({"console:support-team"})
         ),
         "escalation": EscalationSettings(
-            unclaimed=timers.Reminder(timedelta(minutes=30), HOUR, 3),
+            unclaimed=Reminder(timedelta(minutes=30), HOUR, 3),
             warn_at=0.8,
-            breach=timers.Reminder(timedelta(), 2 * HOUR, 2),
+            breach=Reminder(timedelta(), 2 * HOUR, 2),
             idle=4 * HOUR,
         ),
         "followup": FollowupSettings(
@@ -254,9 +255,7 @@ async def test_quiet_hours_hold_agent_reminders_until_the_calendar_opens(
         "office", "UTC", {"tue": ["09:00-17:00"], "wed": ["09:00-17:00"]}
     )
     settings = escalating(
-        escalation=EscalationSettings(
-            unclaimed=timers.Reminder(timedelta(minutes=30)), quiet_hours=office
-        )
+        escalation=EscalationSettings(unclaimed=Reminder(timedelta(minutes=30)), quiet_hours=office)
     )
     desk = Desk(store, clock, settings)
     clock.set(clock.now().replace(hour=20))

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import digest, sla
-from handlers.business_time import BusinessCalendar
 from handlers.desk import Desk
-from handlers.digest import Compliance
+from handlers.digest import posting
+from handlers.digest.figures import Compliance
 from handlers.models import ClockKind, Priority, SlaClock, SlaSpan, Status, Ticket
 from handlers.settings import DeskSettings, DigestSettings, EscalationSettings, SlaPolicy
+from handlers.sla import promises
+from handlers.sla.calendar import BusinessCalendar
 from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, rows, run
@@ -52,7 +53,7 @@ def clock_for(business: BusinessCalendar, start: datetime, span: SlaSpan) -> Sla
     """The resolution clock the desk starts for a ticket opened at `start`."""
     settings = builders.settings(sla={Priority.NORMAL: SlaPolicy(business, resolution=span)})
     ticket = Ticket(1, SUPPORT, ALICE, "s", "b", Status.OPEN, Priority.NORMAL, start, start)
-    return sla.fresh(ticket, ClockKind.RESOLUTION, start, settings)
+    return promises.fresh(ticket, ClockKind.RESOLUTION, start, settings)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +113,7 @@ def test_a_promise_in_working_days_is_due_as_written(
     """The promise, the ticket's clock and its business time agree on the written moment."""
     began, due = local(business, start), local(business, expected)
     clock = clock_for(business, began, span)
-    assert sla.promise_due(business, began, span) == due
+    assert promises.promise_due(business, began, span) == due
     assert clock.due_at == due
     assert clock.target == business.elapsed(began, due)
 
@@ -122,8 +123,8 @@ def test_a_pause_leaves_the_rest_as_business_time() -> None:
     the 3h left run to Monday 12:00."""
     settings = builders.settings(calendars={SHORT_FRIDAY.name: SHORT_FRIDAY})
     clock = clock_for(SHORT_FRIDAY, local(SHORT_FRIDAY, "2026-11-27 09:00"), DAY)
-    paused = sla.pause(clock, local(SHORT_FRIDAY, "2026-11-27 10:00"), settings)
-    resumed = sla.run(paused, local(SHORT_FRIDAY, "2026-11-30 09:00"), settings)
+    paused = promises.pause(clock, local(SHORT_FRIDAY, "2026-11-27 10:00"), settings)
+    resumed = promises.resume(paused, local(SHORT_FRIDAY, "2026-11-30 09:00"), settings)
     assert (paused.used, clock.target) == (HOUR, 4 * HOUR)
     assert resumed.due_at == local(SHORT_FRIDAY, "2026-11-30 12:00")
 
@@ -132,8 +133,8 @@ def test_a_pause_without_business_time_keeps_the_written_moment() -> None:
     """Waiting on the customer over the weekend costs no business time: still Monday 09:00."""
     settings = builders.settings(calendars={SHORT_FRIDAY.name: SHORT_FRIDAY})
     clock = clock_for(SHORT_FRIDAY, local(SHORT_FRIDAY, "2026-11-27 09:00"), DAY)
-    paused = sla.pause(clock, local(SHORT_FRIDAY, "2026-11-28 10:00"), settings)
-    resumed = sla.run(paused, local(SHORT_FRIDAY, "2026-11-29 10:00"), settings)
+    paused = promises.pause(clock, local(SHORT_FRIDAY, "2026-11-28 10:00"), settings)
+    resumed = promises.resume(paused, local(SHORT_FRIDAY, "2026-11-29 10:00"), settings)
     assert resumed.due_at == clock.due_at == local(SHORT_FRIDAY, "2026-11-30 09:00")
 
 
@@ -258,7 +259,7 @@ async def test_digest_judges_a_days_promise_by_its_own_business_time(
         assert ticket is not None
         await post(desk, BOB, "on it", place=ticket.place)
     since = local(SHORT_FRIDAY, "2026-11-27 00:00")
-    made = await digest.build(
+    made = await posting.build(
         store, DigestSettings(), local(SHORT_FRIDAY, "2026-11-30 12:00"), since
     )
     assert made.current.first_response.compliance == Compliance(met=1, missed=1)

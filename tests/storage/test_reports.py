@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from handlers.desk import Desk
-from handlers.reporting import FlowCount, Window
+from handlers.digest.rows import FlowCount, Window
 from storage import reports
 from storage.store import SqliteStore
 from tests.builders import open_ticket

@@ -17,7 +17,7 @@ import discord
 
 from bot.adapters.discord import limits, views
 from bot.adapters.discord.inbound import guild_of
-from bot.delivery import (
+from bot.sending import (
     DeliveryError,
     EditTargetGone,
     PermanentDeliveryError,

@@ -21,7 +21,7 @@ from bot.adapters.slack.client import error_code, is_transient
 from bot.adapters.slack.inbound import PLATFORM
 from bot.adapters.slack.manifest import METHOD_SCOPES
 from bot.config import SlackConfig
-from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
+from bot.sending import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from handlers.models import Notice, Place
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
+from bot.sending import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from handlers.models import Mention, Notice, NoticeKind, Place
 from storage.store import SqliteStore
 from tests.bot.discord.conftest import Deskbot, World, running

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.digest.rows import DigestRecord
 from handlers.ports import Store
-from handlers.reporting import DigestRecord
 from tests.clock import START
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers.digest.rows import FlowCount, Window
 from handlers.models import (
     ACTIVE_STATUSES,
     Author,
@@ -15,7 +16,6 @@ from handlers.models import (
     TicketQuery,
 )
 from handlers.ports import Store
-from handlers.reporting import FlowCount, Window
 from tests.builders import ALICE, BOB, SUPPORT
 from tests.clock import START
 from tests.storage.contract.values import later, new_ticket, opened

@@ -32,10 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from handlers.business_time import ALWAYS_OPEN, BusinessCalendar
 from handlers.models import ClockKind, SlaClock, Status, Ticket
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, SlaPolicy, SlaSpan
+from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 
 _WORKED = frozenset({Status.OPEN, Status.CLAIMED})
 
@@ -96,7 +96,7 @@ def _due(clock: SlaClock, settings: DeskSettings) -> datetime | None:
     return due
 
 
-def run(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
+def resume(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
     """Let a paused clock count again from `now`."""
     if clock.running or clock.stopped_at is not None:
         return clock
@@ -121,7 +121,7 @@ def stop(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
 
 def restart(clock: SlaClock, now: datetime, settings: DeskSettings) -> SlaClock:
     """A stopped clock counts on from where it stopped (a reopened resolution)."""
-    return run(replace(clock, stopped_at=None), now, settings)
+    return resume(replace(clock, stopped_at=None), now, settings)
 
 
 def retarget(clock: SlaClock, policy: SlaPolicy, now: datetime, settings: DeskSettings) -> SlaClock:
@@ -139,7 +139,7 @@ def retarget(clock: SlaClock, policy: SlaPolicy, now: datetime, settings: DeskSe
         promise=span,
         due_at=None,
     )
-    return run(moved, now, settings) if was_running else moved
+    return resume(moved, now, settings) if was_running else moved
 
 
 def fresh(ticket: Ticket, kind: ClockKind, now: datetime, settings: DeskSettings) -> SlaClock:
@@ -218,7 +218,7 @@ def _for_status(clock: SlaClock, status: Status, now: datetime, settings: DeskSe
                 else replace(clock, stopped_at=None)
             )
     if status in _WORKED:
-        return run(clock, now, settings)
+        return resume(clock, now, settings)
     return pause(clock, now, settings)
 
 

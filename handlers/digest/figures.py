@@ -1,6 +1,6 @@
-"""The leads' daily digest: what came and went since the last one, what waits, what is late.
+"""The digest's figures: what came and went since the last one, what waits, what is late.
 
-`build` reads the figures in one consistent snapshot through the reports port; everything
+`gather` reads the figures in one consistent snapshot through the reports port; everything
 else here is a pure function of plain rows, so every figure can be checked by hand:
 
 - **Periods** are half-open, `[start, end)`. A digest covers `[since, now)`, where `since`
@@ -32,21 +32,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import digest_texts
-from handlers.models import EventKind, Notice, NoticeFile, NoticeKind, Place, Priority, Status
-from handlers.ports import Reports, Store, Tx
-from handlers.reporting import (
+from handlers.digest.rows import (
     ActiveGroup,
     ActiveTicket,
     AgentActivity,
     ClockCount,
-    DigestRecord,
     FlowCount,
     RiskCount,
     StoppedClock,
     Window,
 )
-from handlers.settings import DeskSettings, DigestSettings
+from handlers.models import EventKind, Priority, Status
+from handlers.ports import Reports
+from handlers.settings import DigestSettings
 
 DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
@@ -208,63 +206,6 @@ class Digest:
         if self.last is None or name not in self.last:
             return None
         return now - self.last[name]
-
-
-# -- the API the bot wires in ---------------------------------------------------------------
-
-
-async def build(
-    store: Store, settings: DigestSettings, now: datetime, since: datetime | None = None
-) -> Digest:
-    """Read the digest for `[since, now)`; `since` defaults to the end of the last digest."""
-    return await store.report(lambda reports: gather(reports, settings, now, since))
-
-
-def render(digest: Digest) -> str:
-    """The digest as plain text for chat and the console, within Discord's 2,000 characters."""
-    return digest_texts.fit(digest)
-
-
-def should_post(digest: Digest, settings: DigestSettings) -> bool:
-    """Post unless there is nothing to say and the config says to skip then."""
-    return not (settings.skip_when_empty and digest.is_empty)
-
-
-def digest_notices(
-    digest: Digest,
-    settings: DeskSettings,
-    workspaces: Mapping[str, str],
-    chart: bytes | None = None,
-) -> list[Notice]:
-    """The digest for the leads' channel of each platform that has one.
-
-    `workspaces` names the workspace each platform's leads channel is in (a platform name →
-    `<platform>:<workspace id>`); a platform missing from it gets no notice. The chart goes
-    along as a file where the platform's capabilities include files.
-    """
-    text = render(digest)
-    found = []
-    for platform, places in sorted(settings.places.items()):
-        workspace = workspaces.get(platform)
-        if places.leads_channel is None or workspace is None:
-            continue
-        attach = chart is not None and settings.capabilities_of(platform).files
-        file = NoticeFile(chart_name(digest), chart) if attach and chart is not None else None
-        found.append(
-            Notice(NoticeKind.DIGEST, Place(workspace, places.leads_channel), text, file=file)
-        )
-    return found
-
-
-def post(tx: Tx, digest: Digest, notices: Iterable[Notice], now: datetime) -> None:
-    """Queue the digest's notices and remember it was posted, in one transaction."""
-    for notice in notices:
-        tx.enqueue(notice, now)
-    tx.record_digest(DigestRecord(digest.period.start, digest.period.end, now, digest.snapshot()))
-
-
-def chart_name(digest: Digest) -> str:
-    return f"deskbot-digest-{digest.now.astimezone(digest.timezone):%Y-%m-%d}.png"
 
 
 # -- gathering ------------------------------------------------------------------------------

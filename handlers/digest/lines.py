@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from handlers import texts
-from handlers.reporting import ActiveTicket
+from handlers.digest.rows import ActiveTicket
 
 if TYPE_CHECKING:
-    from handlers.digest import AgentLine, Digest, Sla
+    from handlers.digest.figures import AgentLine, Digest, Sla
 
 LIMIT = 2000
 SEPARATOR = " · "
