@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from handlers import changes, lifecycle, notices, sla, texts
@@ -150,10 +151,47 @@ class Call:
         changes.apply(self.tx, change, self.now, self.settings)
 
 
+class Kind(Enum):
+    """What an argument of a verb is; each platform offers it as its own kind of field."""
+
+    TICKET = "ticket"  # a ticket number, left out inside the ticket's thread
+    PERSON = "person"  # a mentioned person
+    TEXT = "text"  # free words
+    CHOICE = "choice"  # one of `Param.choices`
+    FLAG = "flag"  # present or not, written `--name`
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a verb: the usage line and typed platform fields both come from it."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    description: str = ""
+    shown: str = ""  # how the usage line names it, when not after its kind
+
+    @property
+    def usage(self) -> str:
+        """The argument as the usage line writes it: `<id>`, `<@person>`, `[--force]`."""
+        word = self.shown or self._word()
+        return f"<{word}>" if self.required else f"[{word}]"
+
+    def _word(self) -> str:
+        if self.kind is Kind.PERSON:
+            return f"@{self.name}"
+        if self.kind is Kind.FLAG:
+            return f"--{self.name}"
+        if self.kind is Kind.CHOICE:
+            return "|".join(self.choices)
+        return self.name
+
+
 @dataclass(frozen=True)
 class Verb:
     name: str
-    args: str
+    params: tuple[Param, ...]
     summary: str
     role: Role
     run: Callable[[Call], str] = field(repr=False)
@@ -163,7 +201,7 @@ class Verb:
 
     @property
     def usage(self) -> str:
-        return f"{self.name} {self.args}".strip()
+        return " ".join([self.name, *(param.usage for param in self.params)])
 
     def summary_for(self, role: Role) -> str:
         """What the verb does for someone in `role`, as help lists it."""
@@ -377,43 +415,93 @@ def _digest(call: Call) -> str:
     return call.report
 
 
+_TICKET = Param(
+    "id", Kind.TICKET, description="Ticket number (leave it out inside the ticket's thread)"
+)
+_MAYBE_TICKET = replace(_TICKET, required=False)
+_TEXT = Param("text", Kind.TEXT, description="What to write")
+_PRIORITIES = tuple(priority.value for priority in Priority)
+_LIST_PARAMS = (
+    Param(
+        "status",
+        Kind.CHOICE,
+        required=False,
+        choices=tuple(_LIST_STATUSES),
+        description="Which tickets",
+        shown="status|all",
+    ),
+    Param(
+        "whose",
+        Kind.CHOICE,
+        required=False,
+        choices=("mine", "unassigned"),
+        description="Yours, or nobody's",
+    ),
+    Param(
+        "priority",
+        Kind.CHOICE,
+        required=False,
+        choices=_PRIORITIES,
+        description="Only tickets of this priority",
+        shown="priority",
+    ),
+)
+
+
 def _registry(*verbs: Verb) -> dict[str, Verb]:
     return {verb.name: verb for verb in verbs}
 
 
 VERBS = _registry(
-    Verb("help", "", "show these commands", Role.CUSTOMER, _help),
+    Verb("help", (), "show these commands", Role.CUSTOMER, _help),
     Verb(
         "claim",
-        "[id] [--force]",
+        (
+            _MAYBE_TICKET,
+            Param(
+                "force",
+                Kind.FLAG,
+                required=False,
+                description="Leads only: take the ticket over from whoever holds it",
+            ),
+        ),
         "take a ticket (leads: --force takes it over)",
         Role.AGENT,
         _claim,
     ),
-    Verb("unclaim", "[id]", "put your ticket back in the queue", Role.AGENT, _unclaim),
-    Verb("assign", "<id> <@person>", "give a ticket to an agent", Role.AGENT, _assign),
+    Verb("unclaim", (_MAYBE_TICKET,), "put your ticket back in the queue", Role.AGENT, _unclaim),
+    Verb(
+        "assign",
+        (_TICKET, Param("person", Kind.PERSON, description="The agent who should hold the ticket")),
+        "give a ticket to an agent",
+        Role.AGENT,
+        _assign,
+    ),
     Verb(
         "priority",
-        "<id> <urgent|high|normal|low>",
+        (
+            _TICKET,
+            Param("priority", Kind.CHOICE, choices=_PRIORITIES, description="The new priority"),
+        ),
         "change a ticket's priority",
         Role.AGENT,
         _priority,
     ),
-    Verb("note", "<id> <text>", "add an internal note customers never see", Role.AGENT, _note),
-    Verb("waiting", "<id>", "wait on the customer's answer", Role.AGENT, _waiting),
+    Verb("note", (_TICKET, _TEXT), "add an internal note customers never see", Role.AGENT, _note),
+    Verb("waiting", (_TICKET,), "wait on the customer's answer", Role.AGENT, _waiting),
     Verb(
         "resolve",
-        "<id> [text]",
+        (_TICKET, replace(_TEXT, required=False)),
         "mark a ticket solved, with an optional summary",
         Role.AGENT,
         _resolve,
         customers_too=True,
         customer_summary="mark your ticket solved, with an optional summary",
     ),
-    Verb("close", "<id>", "close a resolved ticket for good", Role.AGENT, _close),
+    Verb("close", (_TICKET,), "close a resolved ticket for good", Role.AGENT, _close),
     Verb(
         "reopen",
-        "<id>",
+        (_TICKET,),
         # Discord shows this summary to everyone, so it says who may do what.
         "reopen a resolved ticket, or (agents) a closed one",
         Role.AGENT,
@@ -423,25 +511,25 @@ VERBS = _registry(
     ),
     Verb(
         "status",
-        "<id>",
+        (_TICKET,),
         "show a ticket",
         Role.AGENT,
         _status,
         customers_too=True,
         customer_summary="show your ticket",
     ),
-    Verb("why", "<id>", "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
+    Verb("why", (_TICKET,), "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
     Verb(
         "list",
-        "[status|all] [mine|unassigned] [priority]",
+        _LIST_PARAMS,
         "show the queue",
         Role.AGENT,
         _list,
         customers_too=True,
         customer_summary="show your tickets",
     ),
-    Verb("mine", "", "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
-    Verb("digest", "", "the leads' digest, as of now", Role.LEAD, _digest, reports=True),
+    Verb("mine", (), "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
+    Verb("digest", (), "the leads' digest, as of now", Role.LEAD, _digest, reports=True),
 )
 
 
