@@ -2,19 +2,20 @@
 
 A verb runs inside one transaction: it reads the ticket, describes the change it makes
 (`handlers.changes` writes it, audits it, moves its clocks and timers and queues its
-notices), and returns the answer for the person who asked.
+notices), and returns the answer for the person who asked. A reporting verb (its runner a
+`Report`) instead reads the reports beside the writer, outside any write transaction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from handlers import changes, lifecycle, notices, sla, texts
+from handlers import changes, digest, lifecycle, notices, sla, texts
 from handlers.changes import TicketChange
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
 from handlers.models import (
@@ -32,7 +33,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
 )
-from handlers.ports import Tx
+from handlers.ports import ReportSource, Tx
 from handlers.settings import DeskSettings
 
 _TICKET_ID = re.compile(r"#?(\d{1,18})")
@@ -51,7 +52,6 @@ class Call:
     words: list[str]
     now: datetime
     settings: DeskSettings
-    report: str = ""
 
     @property
     def actor(self) -> Person:
@@ -121,8 +121,7 @@ class Call:
 
     def done(self) -> None:
         if self.words:
-            extra = texts.quote(texts.shorten(self.rest(), 40))
-            raise self.usage(f"I didn't understand {extra!r}.")
+            raise _extra_words(self.verb, self.rest())
 
     @property
     def by_staff(self) -> bool:
@@ -188,15 +187,42 @@ class Param:
         return self.name
 
 
+def _extra_words(verb: Verb, extra: str) -> UsageError:
+    quoted = texts.quote(texts.shorten(extra, 40))
+    return UsageError(texts.usage(verb.usage, f"I didn't understand {quoted!r}."))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reporting verb being run: who asked, the words after the verb, and the reports."""
+
+    command: Command
+    verb: Verb
+    words: tuple[str, ...]
+    now: datetime
+    settings: DeskSettings
+    reports: ReportSource
+
+    def done(self) -> None:
+        if self.words:
+            raise _extra_words(self.verb, " ".join(self.words))
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a reporting verb runs: it reads the reports, outside any write transaction."""
+
+    read: Callable[[Reading], Awaitable[str]] = field(repr=False)
+
+
 @dataclass(frozen=True)
 class Verb:
     name: str
     params: tuple[Param, ...]
     summary: str
     role: Role
-    run: Callable[[Call], str] = field(repr=False)
+    run: Callable[[Call], str] | Report = field(repr=False)
     customers_too: bool = False
-    reports: bool = False  # answers with the digest, read on the reporting connection
     customer_summary: str = ""  # what the verb does for a customer, when that is less
 
     @property
@@ -410,9 +436,12 @@ def _mine_verb(call: Call) -> str:
     return texts.ticket_list(tickets, total, "yours, active")
 
 
-def _digest(call: Call) -> str:
-    call.done()
-    return call.report
+async def _digest(reading: Reading) -> str:
+    reading.done()
+    settings, now = reading.settings.digest, reading.now
+    made = await reading.reports.report(lambda reports: digest.gather(reports, settings, now, None))
+    text: str = digest.render(made)
+    return text
 
 
 _TICKET = Param(
@@ -529,7 +558,7 @@ VERBS = _registry(
         customer_summary="show your tickets",
     ),
     Verb("mine", (), "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
-    Verb("digest", (), "the leads' digest, as of now", Role.LEAD, _digest, reports=True),
+    Verb("digest", (), "the leads' digest, as of now", Role.LEAD, Report(_digest)),
 )
 
 
@@ -541,6 +570,11 @@ class Resolved:
     verb: Verb
     role: Role
     words: tuple[str, ...]
+
+    @property
+    def reports(self) -> bool:
+        """Whether the verb answers from the reports rather than in a write transaction."""
+        return isinstance(self.verb.run, Report)
 
 
 def resolve(command: Command, settings: DeskSettings) -> Resolved:
@@ -557,18 +591,26 @@ def resolve(command: Command, settings: DeskSettings) -> Resolved:
     return Resolved(command, verb, role, tuple(words))
 
 
-def run(
-    tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings, report: str = ""
-) -> Reply:
-    """Run one resolved `/ticket` command; a refusal raises a `DeskError`.
-
-    `report` is the text a reporting verb answers with, read before the transaction.
-    """
-    command = resolved.command
+def run(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Reply:
+    """Run one resolved `/ticket` command; a refusal raises a `DeskError`."""
+    command, runner = resolved.command, resolved.verb.run
+    if isinstance(runner, Report):
+        raise TypeError(f"/ticket {resolved.verb.name} reads reports; run it with `report`")
     # A signed request can be replayed (Slack allows five minutes): its key, remembered with
     # the change it made, makes the replay change nothing.
     if command.dedupe_key is not None and not tx.remember(command.dedupe_key, now):
         return Reply(texts.repeated_command(), repeated=True)
     words = list(resolved.words)
-    call = Call(tx, command, resolved.role, resolved.verb, words, now, settings, report)
-    return Reply(resolved.verb.run(call))
+    call = Call(tx, command, resolved.role, resolved.verb, words, now, settings)
+    return Reply(runner(call))
+
+
+async def report(
+    resolved: Resolved, reports: ReportSource, now: datetime, settings: DeskSettings
+) -> str:
+    """Answer a resolved reporting command from the reports; a refusal raises a `DeskError`."""
+    runner = resolved.verb.run
+    if not isinstance(runner, Report):
+        raise TypeError(f"/ticket {resolved.verb.name} changes tickets; run it with `run`")
+    verb, words = resolved.verb, resolved.words
+    return await runner.read(Reading(resolved.command, verb, words, now, settings, reports))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import commands, digest, home, intake, texts
+from handlers import commands, home, intake, texts
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -62,27 +62,32 @@ class Desk:
         """Run a `/ticket` command and answer the person who ran it."""
         try:
             resolved = commands.resolve(command, self.settings)
-            report = await self._report_for(resolved)
+            if resolved.reports:
+                return await self._report(resolved)
             return await self._transact(
-                lambda tx, now: commands.run(tx, resolved, now, self.settings, report)
+                lambda tx, now: commands.run(tx, resolved, now, self.settings)
             )
         except DeskError as refusal:
             return await self._refused(command, refusal)
 
+    async def _report(self, resolved: commands.Resolved) -> Reply:
+        """Answer a reporting verb from the reports, then remember it against replays."""
+        now = self.clock.now()
+        text = await commands.report(resolved, self.store, now, self.settings)
+        if not await self._first_time(resolved.command, now):
+            return Reply(texts.repeated_command(), repeated=True)
+        return Reply(text)
+
     async def _refused(self, command: Command, refusal: DeskError) -> Reply:
         """Answer a refusal, remembering the command so that a replay cannot succeed later."""
-        key, now = command.dedupe_key, self.clock.now()
-        if key is not None and not await self.store.transact(lambda tx: tx.remember(key, now)):
+        if not await self._first_time(command, self.clock.now()):
             return Reply(texts.repeated_command(), repeated=True)
         return Reply(refusal.message, ok=isinstance(refusal, Unchanged))
 
-    async def _report_for(self, resolved: commands.Resolved) -> str:
-        """The digest text, for the verb that answers with it (its access already checked)."""
-        if not resolved.verb.reports:
-            return ""
-        made = await digest.build(self.store, self.settings.digest, self.clock.now())
-        text: str = digest.render(made)
-        return text
+    async def _first_time(self, command: Command, now: datetime) -> bool:
+        """Remember a signed command's key; False when it was seen before (a replay)."""
+        key = command.dedupe_key
+        return key is None or await self.store.transact(lambda tx: tx.remember(key, now))
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket(ticket_id))
