@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from handlers import changes, digest, lifecycle, notices, sla, texts
@@ -60,9 +61,14 @@ class Call:
     def usage(self, problem: str = "") -> UsageError:
         return UsageError(texts.usage(self.verb.usage, problem))
 
+    @cached_property
+    def in_thread(self) -> Ticket | None:
+        """The ticket whose thread the command came from, read once per command."""
+        return self.tx.ticket_at(self.command.place) if self.command.place.thread else None
+
     def ticket(self, *, free_text_follows: bool = False) -> Ticket:
         """Read the ticket id (or use the ticket whose thread we are in) and check access."""
-        in_thread = self.tx.ticket_at(self.command.place) if self.command.place.thread else None
+        in_thread = self.in_thread
         wanted = self._id_word(in_thread, free_text_follows)
         if wanted is None:
             if in_thread is None and self.words:
@@ -593,15 +599,35 @@ def resolve(command: Command, settings: DeskSettings) -> Resolved:
 
 def run(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Reply:
     """Run one resolved `/ticket` command; a refusal raises a `DeskError`."""
-    command, runner = resolved.command, resolved.verb.run
-    if isinstance(runner, Report):
+    return _run(_call(tx, resolved, now, settings))
+
+
+def react(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Reply | None:
+    """Run a reaction's command; None when it names no ticket and its place is no ticket's.
+
+    The check reads the place's ticket in the command's own transaction, the one read the
+    command then works on.
+    """
+    call = _call(tx, resolved, now, settings)
+    if not call.words and call.in_thread is None:
+        return None
+    return _run(call)
+
+
+def _call(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Call:
+    if isinstance(resolved.verb.run, Report):
         raise TypeError(f"/ticket {resolved.verb.name} reads reports; run it with `report`")
+    words = list(resolved.words)
+    return Call(tx, resolved.command, resolved.role, resolved.verb, words, now, settings)
+
+
+def _run(call: Call) -> Reply:
+    runner, key = call.verb.run, call.command.dedupe_key
+    assert not isinstance(runner, Report)  # `_call` refuses reporting verbs
     # A signed request can be replayed (Slack allows five minutes): its key, remembered with
     # the change it made, makes the replay change nothing.
-    if command.dedupe_key is not None and not tx.remember(command.dedupe_key, now):
+    if key is not None and not call.tx.remember(key, call.now):
         return Reply(texts.repeated_command(), repeated=True)
-    words = list(resolved.words)
-    call = Call(tx, command, resolved.role, resolved.verb, words, now, settings)
     return Reply(runner(call))
 
 

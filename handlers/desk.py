@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from handlers import commands, home, intake, texts
+from handlers.commands import Resolved
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -23,6 +25,8 @@ from handlers.models import (
 )
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
+
+R = TypeVar("R", Reply, Reply | None)
 
 
 class Desk:
@@ -60,13 +64,17 @@ class Desk:
 
     async def execute(self, command: Command) -> Reply:
         """Run a `/ticket` command and answer the person who ran it."""
+        return await self._command(command, commands.run)
+
+    async def _command(
+        self, command: Command, run: Callable[[Tx, Resolved, datetime, DeskSettings], R]
+    ) -> R | Reply:
+        """Resolve the command and run it with `run` in one transaction (a report in none)."""
         try:
             resolved = commands.resolve(command, self.settings)
             if resolved.reports:
                 return await self._report(resolved)
-            return await self._transact(
-                lambda tx, now: commands.run(tx, resolved, now, self.settings)
-            )
+            return await self._transact(lambda tx, now: run(tx, resolved, now, self.settings))
         except DeskError as refusal:
             return await self._refused(command, refusal)
 
@@ -126,12 +134,9 @@ class Desk:
         """Run a reaction's command for staff on a ticket; None when it means nothing here.
 
         👀 and ✅ are everyday emoji: on a message that is no ticket's, or from someone who
-        is not staff, a reaction is just a reaction and gets no answer.
+        is not staff, a reaction is just a reaction and gets no answer. A redelivered
+        reaction's answer says it is `repeated`: it was answered once.
         """
         if not self.works_tickets(command.actor):
             return None
-        names_a_ticket = len(command.text.split()) > 1
-        if not names_a_ticket and await self.ticket_at(command.place) is None:
-            return None
-        reply = await self.execute(command)
-        return None if reply.repeated else reply  # a redelivered reaction was answered once
+        return await self._command(command, commands.react)
