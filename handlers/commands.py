@@ -2,19 +2,23 @@
 
 A verb runs inside one transaction: it reads the ticket, describes the change it makes
 (`handlers.changes` writes it, audits it, moves its clocks and timers and queues its
-notices), and returns the answer for the person who asked.
+notices), and returns the answer for the person who asked. A reporting verb (its runner a
+`Report`) instead reads the reports beside the writer, outside any write transaction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from handlers import changes, lifecycle, notices, texts
 from handlers.changes import TicketChange
+from handlers.digest import posting
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
 from handlers.models import (
     ACTIVE_STATUSES,
@@ -31,7 +35,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
 )
-from handlers.ports import Tx
+from handlers.ports import ReportSource, Tx
 from handlers.settings import DeskSettings
 from handlers.sla import promises
 
@@ -51,7 +55,6 @@ class Call:
     words: list[str]
     now: datetime
     settings: DeskSettings
-    report: str = ""
 
     @property
     def actor(self) -> Person:
@@ -60,9 +63,14 @@ class Call:
     def usage(self, problem: str = "") -> UsageError:
         return UsageError(texts.usage(self.verb.usage, problem))
 
+    @cached_property
+    def in_thread(self) -> Ticket | None:
+        """The ticket whose thread the command came from, read once per command."""
+        return self.tx.ticket_at(self.command.place) if self.command.place.thread else None
+
     def ticket(self, *, free_text_follows: bool = False) -> Ticket:
         """Read the ticket id (or use the ticket whose thread we are in) and check access."""
-        in_thread = self.tx.ticket_at(self.command.place) if self.command.place.thread else None
+        in_thread = self.in_thread
         wanted = self._id_word(in_thread, free_text_follows)
         if wanted is None:
             if in_thread is None and self.words:
@@ -121,8 +129,7 @@ class Call:
 
     def done(self) -> None:
         if self.words:
-            extra = texts.quote(texts.shorten(self.rest(), 40))
-            raise self.usage(f"I didn't understand {extra!r}.")
+            raise _extra_words(self.verb, self.rest())
 
     @property
     def by_staff(self) -> bool:
@@ -151,20 +158,84 @@ class Call:
         changes.apply(self.tx, change, self.now, self.settings)
 
 
+class Kind(Enum):
+    """What an argument of a verb is; each platform offers it as its own kind of field."""
+
+    TICKET = "ticket"  # a ticket number, left out inside the ticket's thread
+    PERSON = "person"  # a mentioned person
+    TEXT = "text"  # free words
+    CHOICE = "choice"  # one of `Param.choices`
+    FLAG = "flag"  # present or not, written `--name`
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a verb: the usage line and typed platform fields both come from it."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    description: str = ""
+    shown: str = ""  # how the usage line names it, when not after its kind
+
+    @property
+    def usage(self) -> str:
+        """The argument as the usage line writes it: `<id>`, `<@person>`, `[--force]`."""
+        word = self.shown or self._word()
+        return f"<{word}>" if self.required else f"[{word}]"
+
+    def _word(self) -> str:
+        if self.kind is Kind.PERSON:
+            return f"@{self.name}"
+        if self.kind is Kind.FLAG:
+            return f"--{self.name}"
+        if self.kind is Kind.CHOICE:
+            return "|".join(self.choices)
+        return self.name
+
+
+def _extra_words(verb: Verb, extra: str) -> UsageError:
+    quoted = texts.quote(texts.shorten(extra, 40))
+    return UsageError(texts.usage(verb.usage, f"I didn't understand {quoted!r}."))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reporting verb being run: who asked, the words after the verb, and the reports."""
+
+    command: Command
+    verb: Verb
+    words: tuple[str, ...]
+    now: datetime
+    settings: DeskSettings
+    reports: ReportSource
+
+    def done(self) -> None:
+        if self.words:
+            raise _extra_words(self.verb, " ".join(self.words))
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a reporting verb runs: it reads the reports, outside any write transaction."""
+
+    read: Callable[[Reading], Awaitable[str]] = field(repr=False)
+
+
 @dataclass(frozen=True)
 class Verb:
     name: str
-    args: str
+    params: tuple[Param, ...]
     summary: str
     role: Role
-    run: Callable[[Call], str] = field(repr=False)
+    run: Callable[[Call], str] | Report = field(repr=False)
     customers_too: bool = False
-    reports: bool = False  # answers with the digest, read on the reporting connection
     customer_summary: str = ""  # what the verb does for a customer, when that is less
 
     @property
     def usage(self) -> str:
-        return f"{self.name} {self.args}".strip()
+        return " ".join([self.name, *(param.usage for param in self.params)])
 
     def summary_for(self, role: Role) -> str:
         """What the verb does for someone in `role`, as help lists it."""
@@ -373,9 +444,43 @@ def _mine_verb(call: Call) -> str:
     return texts.ticket_list(tickets, total, "yours, active")
 
 
-def _digest(call: Call) -> str:
-    call.done()
-    return call.report
+async def _digest(reading: Reading) -> str:
+    reading.done()
+    made = await posting.build(reading.reports, reading.settings.digest, reading.now)
+    return posting.render(made)
+
+
+_TICKET = Param(
+    "id", Kind.TICKET, description="Ticket number (leave it out inside the ticket's thread)"
+)
+_MAYBE_TICKET = replace(_TICKET, required=False)
+_TEXT = Param("text", Kind.TEXT, description="What to write")
+_PRIORITIES = tuple(priority.value for priority in Priority)
+_LIST_PARAMS = (
+    Param(
+        "status",
+        Kind.CHOICE,
+        required=False,
+        choices=tuple(_LIST_STATUSES),
+        description="Which tickets",
+        shown="status|all",
+    ),
+    Param(
+        "whose",
+        Kind.CHOICE,
+        required=False,
+        choices=("mine", "unassigned"),
+        description="Yours, or nobody's",
+    ),
+    Param(
+        "priority",
+        Kind.CHOICE,
+        required=False,
+        choices=_PRIORITIES,
+        description="Only tickets of this priority",
+        shown="priority",
+    ),
+)
 
 
 def _registry(*verbs: Verb) -> dict[str, Verb]:
@@ -383,38 +488,55 @@ def _registry(*verbs: Verb) -> dict[str, Verb]:
 
 
 VERBS = _registry(
-    Verb("help", "", "show these commands", Role.CUSTOMER, _help),
+    Verb("help", (), "show these commands", Role.CUSTOMER, _help),
     Verb(
         "claim",
-        "[id] [--force]",
+        (
+            _MAYBE_TICKET,
+            Param(
+                "force",
+                Kind.FLAG,
+                required=False,
+                description="Leads only: take the ticket over from whoever holds it",
+            ),
+        ),
         "take a ticket (leads: --force takes it over)",
         Role.AGENT,
         _claim,
     ),
-    Verb("unclaim", "[id]", "put your ticket back in the queue", Role.AGENT, _unclaim),
-    Verb("assign", "<id> <@person>", "give a ticket to an agent", Role.AGENT, _assign),
+    Verb("unclaim", (_MAYBE_TICKET,), "put your ticket back in the queue", Role.AGENT, _unclaim),
+    Verb(
+        "assign",
+        (_TICKET, Param("person", Kind.PERSON, description="The agent who should hold the ticket")),
+        "give a ticket to an agent",
+        Role.AGENT,
+        _assign,
+    ),
     Verb(
         "priority",
-        "<id> <urgent|high|normal|low>",
+        (
+            _TICKET,
+            Param("priority", Kind.CHOICE, choices=_PRIORITIES, description="The new priority"),
+        ),
         "change a ticket's priority",
         Role.AGENT,
         _priority,
     ),
-    Verb("note", "<id> <text>", "add an internal note customers never see", Role.AGENT, _note),
-    Verb("waiting", "<id>", "wait on the customer's answer", Role.AGENT, _waiting),
+    Verb("note", (_TICKET, _TEXT), "add an internal note customers never see", Role.AGENT, _note),
+    Verb("waiting", (_TICKET,), "wait on the customer's answer", Role.AGENT, _waiting),
     Verb(
         "resolve",
-        "<id> [text]",
+        (_TICKET, replace(_TEXT, required=False)),
         "mark a ticket solved, with an optional summary",
         Role.AGENT,
         _resolve,
         customers_too=True,
         customer_summary="mark your ticket solved, with an optional summary",
     ),
-    Verb("close", "<id>", "close a resolved ticket for good", Role.AGENT, _close),
+    Verb("close", (_TICKET,), "close a resolved ticket for good", Role.AGENT, _close),
     Verb(
         "reopen",
-        "<id>",
+        (_TICKET,),
         # Discord shows this summary to everyone, so it says who may do what.
         "reopen a resolved ticket, or (agents) a closed one",
         Role.AGENT,
@@ -424,25 +546,25 @@ VERBS = _registry(
     ),
     Verb(
         "status",
-        "<id>",
+        (_TICKET,),
         "show a ticket",
         Role.AGENT,
         _status,
         customers_too=True,
         customer_summary="show your ticket",
     ),
-    Verb("why", "<id>", "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
+    Verb("why", (_TICKET,), "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
     Verb(
         "list",
-        "[status|all] [mine|unassigned] [priority]",
+        _LIST_PARAMS,
         "show the queue",
         Role.AGENT,
         _list,
         customers_too=True,
         customer_summary="show your tickets",
     ),
-    Verb("mine", "", "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
-    Verb("digest", "", "the leads' digest, as of now", Role.LEAD, _digest, reports=True),
+    Verb("mine", (), "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
+    Verb("digest", (), "the leads' digest, as of now", Role.LEAD, Report(_digest)),
 )
 
 
@@ -454,6 +576,11 @@ class Resolved:
     verb: Verb
     role: Role
     words: tuple[str, ...]
+
+    @property
+    def reports(self) -> bool:
+        """Whether the verb answers from the reports rather than in a write transaction."""
+        return isinstance(self.verb.run, Report)
 
 
 def find_verb(command: Command, settings: DeskSettings) -> Resolved:
@@ -470,18 +597,46 @@ def find_verb(command: Command, settings: DeskSettings) -> Resolved:
     return Resolved(command, verb, role, tuple(words))
 
 
-def run(
-    tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings, report: str = ""
-) -> Reply:
-    """Run one resolved `/ticket` command; a refusal raises a `DeskError`.
+def run(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Reply:
+    """Run one resolved `/ticket` command; a refusal raises a `DeskError`."""
+    return _run(_call(tx, resolved, now, settings))
 
-    `report` is the text a reporting verb answers with, read before the transaction.
+
+def react(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Reply | None:
+    """Run a reaction's command; None when it names no ticket and its place is no ticket's.
+
+    The check reads the place's ticket in the command's own transaction, the one read the
+    command then works on.
     """
-    command = resolved.command
+    call = _call(tx, resolved, now, settings)
+    if not call.words and call.in_thread is None:
+        return None
+    return _run(call)
+
+
+def _call(tx: Tx, resolved: Resolved, now: datetime, settings: DeskSettings) -> Call:
+    if isinstance(resolved.verb.run, Report):
+        raise TypeError(f"/ticket {resolved.verb.name} reads reports; run it with `report`")
+    words = list(resolved.words)
+    return Call(tx, resolved.command, resolved.role, resolved.verb, words, now, settings)
+
+
+def _run(call: Call) -> Reply:
+    runner, key = call.verb.run, call.command.dedupe_key
+    assert not isinstance(runner, Report)  # `_call` refuses reporting verbs
     # A signed request can be replayed (Slack allows five minutes): its key, remembered with
     # the change it made, makes the replay change nothing.
-    if command.dedupe_key is not None and not tx.remember(command.dedupe_key, now):
+    if key is not None and not call.tx.remember(key, call.now):
         return Reply(texts.repeated_command(), repeated=True)
-    words = list(resolved.words)
-    call = Call(tx, command, resolved.role, resolved.verb, words, now, settings, report)
-    return Reply(resolved.verb.run(call))
+    return Reply(runner(call))
+
+
+async def report(
+    resolved: Resolved, reports: ReportSource, now: datetime, settings: DeskSettings
+) -> str:
+    """Answer a resolved reporting command from the reports; a refusal raises a `DeskError`."""
+    runner = resolved.verb.run
+    if not isinstance(runner, Report):
+        raise TypeError(f"/ticket {resolved.verb.name} changes tickets; run it with `run`")
+    verb, words = resolved.verb, resolved.words
+    return await runner.read(Reading(resolved.command, verb, words, now, settings, reports))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from handlers import commands, home, intake, texts
-from handlers.digest import posting
+from handlers.commands import Resolved
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
 from handlers.intake import IntakeResult
@@ -24,6 +25,8 @@ from handlers.models import (
 )
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
+
+R = TypeVar("R", Reply, Reply | None)
 
 
 class Desk:
@@ -61,29 +64,38 @@ class Desk:
 
     async def execute(self, command: Command) -> Reply:
         """Run a `/ticket` command and answer the person who ran it."""
+        return await self._command(command, commands.run)
+
+    async def _command(
+        self, command: Command, run: Callable[[Tx, Resolved, datetime, DeskSettings], R]
+    ) -> R | Reply:
+        """Resolve the command and run it with `run` in one transaction (a report in none)."""
         try:
             resolved = commands.find_verb(command, self.settings)
-            report = await self._report_for(resolved)
-            return await self._transact(
-                lambda tx, now: commands.run(tx, resolved, now, self.settings, report)
-            )
+            if resolved.reports:
+                return await self._report(resolved)
+            return await self._transact(lambda tx, now: run(tx, resolved, now, self.settings))
         except DeskError as refusal:
             return await self._refused(command, refusal)
 
+    async def _report(self, resolved: commands.Resolved) -> Reply:
+        """Answer a reporting verb from the reports, then remember it against replays."""
+        now = self.clock.now()
+        text = await commands.report(resolved, self.store, now, self.settings)
+        if not await self._first_time(resolved.command, now):
+            return Reply(texts.repeated_command(), repeated=True)
+        return Reply(text)
+
     async def _refused(self, command: Command, refusal: DeskError) -> Reply:
         """Answer a refusal, remembering the command so that a replay cannot succeed later."""
-        key, now = command.dedupe_key, self.clock.now()
-        if key is not None and not await self.store.transact(lambda tx: tx.remember(key, now)):
+        if not await self._first_time(command, self.clock.now()):
             return Reply(texts.repeated_command(), repeated=True)
         return Reply(refusal.message, ok=isinstance(refusal, Unchanged))
 
-    async def _report_for(self, resolved: commands.Resolved) -> str:
-        """The digest text, for the verb that answers with it (its access already checked)."""
-        if not resolved.verb.reports:
-            return ""
-        made = await posting.build(self.store, self.settings.digest, self.clock.now())
-        text: str = posting.render(made)
-        return text
+    async def _first_time(self, command: Command, now: datetime) -> bool:
+        """Remember a signed command's key; False when it was seen before (a replay)."""
+        key = command.dedupe_key
+        return key is None or await self.store.transact(lambda tx: tx.remember(key, now))
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket(ticket_id))
@@ -122,12 +134,9 @@ class Desk:
         """Run a reaction's command for staff on a ticket; None when it means nothing here.
 
         👀 and ✅ are everyday emoji: on a message that is no ticket's, or from someone who
-        is not staff, a reaction is just a reaction and gets no answer.
+        is not staff, a reaction is just a reaction and gets no answer. A redelivered
+        reaction's answer says it is `repeated`: it was answered once.
         """
         if not self.works_tickets(command.actor):
             return None
-        names_a_ticket = len(command.text.split()) > 1
-        if not names_a_ticket and await self.ticket_at(command.place) is None:
-            return None
-        reply = await self.execute(command)
-        return None if reply.repeated else reply  # a redelivered reaction was answered once
+        return await self._command(command, commands.react)

@@ -204,6 +204,14 @@ class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, Protocol):
     """
 
 
+class ReportSource(Protocol):
+    """The part of a store a reporting verb may use: the reports, read beside the writer."""
+
+    async def report(self, work: Callable[[Reports], T]) -> T:
+        """Run `work` in one read transaction beside the writer (a long report blocks nobody)."""
+        ...
+
+
 class Store(Protocol):
     async def transact(self, work: Callable[[Tx], T]) -> T:
         """Run `work` in one write transaction; commit if it returns, roll back if it raises."""

@@ -12,12 +12,12 @@ from handlers.digest import lines
 from handlers.digest.figures import Digest, gather
 from handlers.digest.rows import DigestRecord
 from handlers.models import Notice, NoticeFile, NoticeKind, Place
-from handlers.ports import Store, Tx
+from handlers.ports import ReportSource, Tx
 from handlers.settings import DeskSettings, DigestSettings
 
 
 async def build(
-    store: Store, settings: DigestSettings, now: datetime, since: datetime | None = None
+    store: ReportSource, settings: DigestSettings, now: datetime, since: datetime | None = None
 ) -> Digest:
     """Read the digest for `[since, now)`; `since` defaults to the end of the last digest."""
     return await store.report(lambda reports: gather(reports, settings, now, since))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -10,6 +11,7 @@ from handlers import commands
 from handlers.commands import VERBS
 from handlers.desk import Desk
 from handlers.models import Command, Priority, Role, Status
+from handlers.ports import Reports, T
 from handlers.settings import DeskSettings
 from storage.store import SqliteStore
 from tests.builders import (
@@ -495,3 +497,38 @@ async def test_a_command_is_resolved_once_and_run_as_resolved(
     assert (resolved.verb, resolved.role, resolved.words) == (VERBS["claim"], Role.AGENT, ("1",))
     reply = await store.transact(lambda tx: commands.run(tx, resolved, clock.now(), settings))
     assert reply.text == "You claimed #1 printer on fire."
+
+
+class ReportsOnly:
+    """A store seen through the reports port alone: no transaction to write in."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    async def report(self, work: Callable[[Reports], T]) -> T:
+        return await self.store.report(work)
+
+
+async def test_digest_verb_reads_through_the_reports_port_alone(
+    desk: Desk, store: SqliteStore, clock: FakeClock, settings: DeskSettings
+) -> None:
+    """`/ticket digest` runs outside any write transaction, reading only the reports."""
+    await open_ticket(desk)
+    clock.advance(minutes=1)
+    resolved = commands.find_verb(Command(CAROL, SUPPORT, "digest"), settings)
+    text = await commands.report(resolved, ReportsOnly(store), clock.now(), settings)
+    assert text.startswith("Digest for ")
+    assert "New 1" in text
+
+
+async def test_replayed_digest_command_is_answered_once(desk: Desk) -> None:
+    """A lead's signed `/ticket digest` replayed gets the repeated-command answer."""
+    first = await run(desk, CAROL, "digest", dedupe_key="trigger-3")
+    again = await run(desk, CAROL, "digest", dedupe_key="trigger-3")
+    assert (first.repeated, again.repeated) == (False, True)
+
+
+async def test_digest_with_extra_words_shows_its_usage(desk: Desk) -> None:
+    """`/ticket digest now` is refused with the verb's usage, like any verb's extra words."""
+    reply = await run(desk, CAROL, "digest now")
+    assert reply.text == "I didn't understand 'now'. Usage: /ticket digest"

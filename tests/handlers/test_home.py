@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from handlers.desk import Desk
-from handlers.models import Command, Person
+from handlers.models import Command, Person, Place, Ticket
+from handlers.ports import Reports, T, Tx
+from handlers.settings import DeskSettings
+from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, DAVE, SUPPORT, WORKSPACE, open_ticket, run
+from tests.clock import FakeClock
 
 
 async def shelves(desk: Desk, viewer: Person) -> list[tuple[str, list[int]]]:
@@ -58,3 +65,50 @@ async def test_reaction_by_a_customer_means_nothing(desk: Desk) -> None:
 async def test_reaction_away_from_any_ticket_means_nothing(desk: Desk) -> None:
     """A staff reaction on a message that is no ticket's gets no answer."""
     assert await desk.react(Command(BOB, SUPPORT.in_thread("m999"), "claim")) is None
+
+
+class PlaceReads:
+    """The SQLite store, noting each read of a place's ticket and the unit it was made in."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.units = 0
+        self.reads: list[int] = []  # the unit of each `ticket_at`
+
+    def _watched(self, tx: Tx) -> Tx:
+        self.units += 1
+        unit, reads, real = self.units, self.reads, tx
+
+        class Watched:
+            def ticket_at(self, place: Place) -> Ticket | None:
+                reads.append(unit)
+                return real.ticket_at(place)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+        return cast(Tx, Watched())
+
+    async def transact(self, work: Callable[[Tx], T]) -> T:
+        return await self.store.transact(lambda tx: work(self._watched(tx)))
+
+    async def read(self, work: Callable[[Tx], T]) -> T:
+        return await self.store.read(lambda tx: work(self._watched(tx)))
+
+    async def report(self, work: Callable[[Reports], T]) -> T:
+        return await self.store.report(work)
+
+    async def outside_changes(self) -> int:
+        return await self.store.outside_changes()
+
+
+async def test_reaction_reads_its_ticket_once_in_the_commands_transaction(
+    desk: Desk, store: SqliteStore, clock: FakeClock, settings: DeskSettings
+) -> None:
+    """Whether the reacted message is a ticket's is read once, in the command's transaction."""
+    ticket = await desk.ticket(await open_ticket(desk))
+    assert ticket is not None
+    watched = PlaceReads(store)
+    reply = await Desk(watched, clock, settings).react(Command(BOB, ticket.place, "claim"))
+    assert reply is not None and reply.text.startswith("You claimed #1")
+    assert (watched.reads, watched.units) == ([1], 1)

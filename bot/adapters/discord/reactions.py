@@ -24,7 +24,7 @@ from bot.adapters.discord.inbound import Location, workspace
 from bot.adapters.discord.intake import MessageIntake
 from bot.adapters.discord.members import Members
 from handlers.desk import Desk
-from handlers.models import Command, Person, Place
+from handlers.models import Command, Person, Place, Reply
 
 log = logging.getLogger(__name__)
 
@@ -95,28 +95,28 @@ class ReactionIntake:
         actor = inbound.person(member)
         if not self.desk.works_tickets(actor):
             return  # everyone else's 👀 is just a reaction: no look-ups, no answer
-        command = await self._command(actor, verb, event, where)
-        reply = await self.desk.react(command) if command is not None else None
-        if reply is not None:
+        if where.thread_id is not None:  # in a ticket's thread (or a post's)
+            reply = await self.desk.react(Command(actor, where.place, verb))
+        else:
+            reply = await self._on_message(actor, verb, event, where)
+        if reply is not None and not reply.repeated:  # a redelivered reaction was answered once
             await self._tell(member, reply.text)
 
-    async def _command(
+    async def _on_message(
         self, actor: Person, verb: str, event: discord.RawReactionActionEvent, where: Location
-    ) -> Command | None:
-        """The command a reaction means, found without a call to Discord when it can be."""
-        if where.thread_id is not None:
-            return Command(actor, where.place, verb)  # in a ticket's thread (or a post's)
+    ) -> Reply | None:
+        """Run what a reaction on a channel's message means, asking Discord only for a card."""
+        # The desk checks the ticket in the command's own transaction.
         root = where.place.in_thread(str(event.message_id))
-        if await self.desk.ticket_at(root) is not None:
-            return Command(actor, root, verb)
-        if event.channel_id != self.triage:
-            return None
+        reply = await self.desk.react(Command(actor, root, verb))
+        if reply is not None or event.channel_id != self.triage:
+            return reply
         card = await self._fetch(event.channel_id, event.message_id)
         ticket_id = self._card_ticket(card) if card is not None else None
         if ticket_id is None:
             return None
         triage = Place(workspace(where.guild_id), str(where.channel_id))
-        return Command(actor, triage, f"{verb} {ticket_id}")
+        return await self.desk.react(Command(actor, triage, f"{verb} {ticket_id}"))
 
     def _card_ticket(self, message: discord.Message) -> str | None:
         """The ticket a card of deskbot's is about, read from its components' custom ids."""

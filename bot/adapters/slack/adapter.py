@@ -357,20 +357,21 @@ class SlackAdapter:
         actor = await self.directory.person(user)
         if not self.desk.works_tickets(actor):
             return  # everyone else's 👀 is just a reaction: no look-ups, no answer
-        command = await self._reacted_command(actor, verb, channel, ts)
-        if command is not None:
-            command = replace(command, dedupe_key=key)
-        reply = await self.desk.react(command) if command is not None else None
-        if reply is not None:
+        root = Place(self.workspace, channel, ts)
+        # The desk checks the ticket in the command's own transaction; Slack is asked about
+        # the message only when it is no ticket's root.
+        reply = await self.desk.react(Command(actor, root, verb, dedupe_key=key))
+        if reply is None:
+            command = await self._reacted_command(actor, verb, channel, ts)
+            command = replace(command, dedupe_key=key) if command is not None else None
+            reply = await self.desk.react(command) if command is not None else None
+        if reply is not None and not reply.repeated:  # a redelivered reaction was answered once
             await self._tell(user, channel, None, reply.text)
 
     async def _reacted_command(
         self, actor: Person, verb: str, channel: str, ts: str
     ) -> Command | None:
-        """The command a reaction on message `ts` means, found without a call when it can be."""
-        root = Place(self.workspace, channel, ts)
-        if await self.desk.ticket_at(root) is not None:
-            return Command(actor, root, verb)
+        """What a reaction on `ts`, no ticket's root, means: its card's or its thread's command."""
         fetched = await self._fetch(channel, ts)
         if fetched is None:
             return None

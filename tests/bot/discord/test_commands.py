@@ -8,8 +8,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from discord import AppCommandOptionType
 
-from handlers.commands import VERBS
+from bot.adapters.discord.commands import ticket_group
+from handlers.commands import VERBS, Kind, Param, Verb
+from handlers.models import Role
 from storage.store import SqliteStore
 from tests.bot.discord.conftest import (
     FAST,
@@ -66,6 +69,39 @@ async def test_subcommand_options_are_typed_for_discord(
     """Options are typed (ticket number, user, choices); the id is never required."""
     found = options_of(world, verb)
     assert {name: (o["type"], o["required"]) for name, o in found.items()} == expected
+
+
+async def test_a_new_verb_gets_its_discord_options_from_its_params(
+    world: World, deskbot: Deskbot
+) -> None:
+    """A verb added to the registry appears as a typed subcommand with no adapter edit."""
+    escalate = Verb(
+        "escalate",
+        (
+            Param("id", Kind.TICKET),
+            Param("tier", Kind.CHOICE, choices=("two", "three"), description="Where to"),
+            Param("to", Kind.PERSON),
+            Param("why", Kind.TEXT, required=False),
+            Param("quietly", Kind.FLAG, required=False),
+        ),
+        "hand a ticket on",
+        Role.AGENT,
+        lambda call: "",
+    )
+    group = ticket_group(deskbot.adapter.interaction_desk, {**VERBS, "escalate": escalate})
+    subcommand = group.get_command("escalate")
+    assert subcommand is not None and subcommand.description == "hand a ticket on"
+    found = {p.name: (p.type, p.required) for p in subcommand.parameters}  # type: ignore[union-attr]
+    assert found == {
+        "id": (AppCommandOptionType.integer, False),
+        "tier": (AppCommandOptionType.string, True),
+        "to": (AppCommandOptionType.user, True),
+        "why": (AppCommandOptionType.string, False),
+        "quietly": (AppCommandOptionType.boolean, False),
+    }
+    [tier] = [p for p in subcommand.parameters if p.name == "tier"]  # type: ignore[union-attr]
+    assert [choice.value for choice in tier.choices] == ["two", "three"]
+    assert escalate.usage == "escalate <id> <two|three> <@to> [why] [--quietly]"
 
 
 async def test_priority_option_offers_the_priorities_as_choices(
