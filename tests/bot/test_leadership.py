@@ -19,6 +19,7 @@ from bot import app
 from bot.config import Config
 from bot.leadership import Leadership
 from storage.store import SqliteStore
+from tests.bot.instances import two_instances
 from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,7 @@ async def test_a_crashed_holders_lease_passes_on_within_ten_seconds(
     db_path: Path, clock: FakeClock
 ) -> None:
     """The survivor of a crash takes over once the lease, renewed for ~10 s at a time, ends."""
-    async with (
-        await SqliteStore.open(db_path) as first_store,
-        await SqliteStore.open(db_path) as second_store,
-    ):
-        first = Leadership(first_store, clock, holder="first")
-        second = Leadership(second_store, clock, holder="second")
+    async with two_instances(db_path, clock) as (_, first, _, second):
         assert await first.renew()
         clock.advance(seconds=9)
         assert not await second.renew()
@@ -51,12 +47,7 @@ async def test_waiting_is_logged_once_and_the_takeover_too(
     db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A process kept waiting says once whose lease it waits for, then that it took it over."""
-    async with (
-        await SqliteStore.open(db_path) as first_store,
-        await SqliteStore.open(db_path) as second_store,
-    ):
-        first = Leadership(first_store, clock, holder="first", ttl=10, renew_every=3)
-        second = Leadership(second_store, clock, holder="second", ttl=10, renew_every=3)
+    async with two_instances(db_path, clock, ttl=10, renew_every=3) as (_, first, _, second):
         with caplog.at_level(logging.INFO, logger="bot.leadership"):
             for _ in range(4):  # both renew every 3 s; the first keeps the lease
                 assert await first.renew()
@@ -76,12 +67,7 @@ async def test_waiting_is_logged_once_and_the_takeover_too(
 
 async def test_released_lease_is_free_at_once(db_path: Path, clock: FakeClock) -> None:
     """A clean shutdown hands the lease over without waiting for it to expire."""
-    async with (
-        await SqliteStore.open(db_path) as first_store,
-        await SqliteStore.open(db_path) as second_store,
-    ):
-        first = Leadership(first_store, clock, holder="first")
-        second = Leadership(second_store, clock, holder="second")
+    async with two_instances(db_path, clock) as (_, first, _, second):
         await first.renew()
         assert not await second.renew()
         await first.release()

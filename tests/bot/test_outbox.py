@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
-from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
 from bot.sending import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from handlers.desk import Desk
@@ -19,6 +18,7 @@ from handlers.settings import DeskSettings
 from storage.rows import from_db
 from storage.store import SqliteStore
 from tests import builders
+from tests.bot.instances import two_instances
 from tests.builders import ALICE, BOB, open_ticket, post, rows, run
 from tests.clock import FakeClock
 
@@ -254,12 +254,12 @@ async def test_holder_delivers_what_the_other_instance_queued_within_seconds(
 ) -> None:
     """Two instances on one file: the ack the non-holder queued goes out through the holder."""
     clock = SystemClock()
-    async with (
-        await SqliteStore.open(db_path) as holder_store,
-        await SqliteStore.open(db_path) as other_store,
+    async with two_instances(db_path, clock, ("holder", "other")) as (
+        holder_store,
+        holder,
+        other_store,
+        other,
     ):
-        holder = Leadership(holder_store, clock, holder="holder")
-        other = Leadership(other_store, clock, holder="other")
         assert await holder.renew()
         assert not await other.renew()
         holder_outbox = OutboxWorker(holder_store, clock, {"console": sender}, leadership=holder)

@@ -22,6 +22,7 @@ from handlers.settings import DeskSettings, EscalationSettings, Reminder
 from storage.rows import from_db
 from storage.store import SqliteStore
 from tests import builders
+from tests.bot.instances import two_instances
 from tests.builders import ALICE, DAVE, post, rows
 from tests.clock import FakeClock
 
@@ -35,12 +36,12 @@ def unclaimed_after(seconds: float) -> DeskSettings:
 async def test_only_the_lease_holder_sweeps(db_path: Path, clock: FakeClock) -> None:
     """Two processes on one database: one reminder is queued, by the lease holder."""
     settings = unclaimed_after(60)
-    async with (
-        await SqliteStore.open(db_path) as first_store,
-        await SqliteStore.open(db_path) as second_store,
+    async with two_instances(db_path, clock) as (
+        first_store,
+        first,
+        second_store,
+        second,
     ):
-        first = Leadership(first_store, clock, holder="first")
-        second = Leadership(second_store, clock, holder="second")
         assert await first.renew()
         assert not await second.renew()
         await post(Desk(first_store, clock, settings), ALICE, "printer on fire")
@@ -158,12 +159,12 @@ async def test_holder_fires_a_reminder_the_other_instance_recorded_on_time(
     """Two instances on one file: the holder fires a step the other recorded within ~2 s."""
     clock = SystemClock()
     settings = unclaimed_after(2)
-    async with (
-        await SqliteStore.open(db_path) as holder_store,
-        await SqliteStore.open(db_path) as other_store,
+    async with two_instances(db_path, clock, ("holder", "other")) as (
+        holder_store,
+        holder,
+        other_store,
+        other,
     ):
-        holder = Leadership(holder_store, clock, holder="holder")
-        other = Leadership(other_store, clock, holder="other")
         assert await holder.renew()
         assert not await other.renew()
         swept = asyncio.Event()
