@@ -87,3 +87,37 @@ def reference_working_days_later(
             day += _DAY
     wall = datetime.combine(day, local.time().replace(fold=0))
     return reference_next_open(business, reference_wall_instant(wall, zone))
+
+
+def reference_add(business: BusinessCalendar, start: datetime, duration: timedelta) -> datetime:
+    """The earliest instant by which `duration` of business time has run from `start`,
+    found by spending it span by span, day by day."""
+    if not duration:
+        return start
+    day = start.astimezone(ZoneInfo(business.timezone)).date() - _DAY
+    remaining = duration
+    while True:
+        for begin, end in reference_spans(business, day):
+            begin = max(begin, start)
+            if end - begin >= remaining:
+                return begin + remaining
+            remaining -= max(timedelta(), end - begin)
+        day += _DAY
+
+
+def reference_due_with_pauses(
+    business: BusinessCalendar,
+    start: datetime,
+    duration: timedelta,
+    pauses: list[tuple[datetime, datetime]],
+) -> datetime:
+    """When `duration` of business time has run from `start` outside the given pauses
+    (sorted, not overlapping, after `start`): the oracle's own model of a paused clock."""
+    remaining, cursor = duration, start
+    for paused_at, resumed_at in pauses:
+        available = reference_elapsed(business, cursor, paused_at)
+        if remaining <= available:
+            return reference_add(business, cursor, remaining)
+        remaining -= available
+        cursor = resumed_at
+    return reference_add(business, cursor, remaining)

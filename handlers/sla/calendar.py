@@ -1,4 +1,6 @@
-"""Business-time arithmetic: opening hours, holidays and the pausable SLA clock.
+"""Business-time arithmetic: opening hours and holidays.
+
+The pausable SLA clock that counts on a calendar is `handlers.sla.promises`.
 
 A `BusinessCalendar` is a week of opening hours in one IANA timezone's local wall time,
 plus holidays (local dates on which it is closed all day). Every datetime going in or out
@@ -52,9 +54,6 @@ __all__ = [
     "DAY_KEYS",
     "BusinessCalendar",
     "OpenInterval",
-    "Pause",
-    "due_at",
-    "used",
 ]
 
 ALWAYS_OPEN = "24x7"
@@ -68,9 +67,6 @@ _WEEK = timedelta(days=7)
 _LATER_MIDNIGHTS = tuple(timedelta(days=k) for k in range(1, 8))
 _INTERVAL_FORMAT = re.compile(r"(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})")
 _DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-Pause = tuple[datetime, datetime | None]
-"""A span in which the SLA clock stands still: (paused_at, resumed_at or None if open)."""
 
 Span = tuple[datetime, datetime]
 
@@ -187,11 +183,6 @@ class BusinessCalendar:
     def always_open(cls) -> BusinessCalendar:
         """Return the built-in `24x7` calendar: UTC, open every instant."""
         return _ALWAYS_OPEN_CALENDAR
-
-    def is_open(self, at: datetime) -> bool:
-        """Tell whether business time runs at the instant `at`."""
-        at = _as_utc(at, "at")
-        return self.next_open(at) == at
 
     def next_open(self, at: datetime) -> datetime:
         """Return the first open instant at or after `at` (`at` itself when open)."""
@@ -382,45 +373,6 @@ class BusinessCalendar:
         )
 
 
-def due_at(
-    calendar: BusinessCalendar,
-    started: datetime,
-    duration: timedelta,
-    pauses: Sequence[Pause] = (),
-) -> datetime | None:
-    """Return when `duration` of unpaused business time will have run, None while paused."""
-    started = _as_utc(started, "started")
-    remaining = _non_negative(duration)
-    cursor = started
-    for paused_at, resumed_at in _valid_pauses(started, pauses):
-        available = calendar.elapsed(cursor, paused_at)
-        if remaining <= available:
-            return calendar.add(cursor, remaining)
-        remaining -= available
-        if resumed_at is None:
-            return None
-        cursor = resumed_at
-    return calendar.add(cursor, remaining)
-
-
-def used(
-    calendar: BusinessCalendar,
-    started: datetime,
-    now: datetime,
-    pauses: Sequence[Pause] = (),
-) -> timedelta:
-    """Return the unpaused business time that has run from `started` until `now`."""
-    started, now = _as_utc(started, "started"), _as_utc(now, "now")
-    total = timedelta()
-    cursor = started
-    for paused_at, resumed_at in _valid_pauses(started, pauses):
-        total += calendar.elapsed(cursor, min(paused_at, now))
-        if resumed_at is None or resumed_at >= now:
-            return total
-        cursor = resumed_at
-    return total + calendar.elapsed(cursor, now)
-
-
 def _as_utc(value: datetime, what: str) -> datetime:
     """Return an aware datetime in UTC; refuse a naive one, whose instant is unknown."""
     if value.utcoffset() is None:
@@ -435,35 +387,6 @@ def _non_negative(duration: timedelta) -> timedelta:
     if duration < _ZERO:
         raise ValueError(f"The duration -{-duration} is negative; business time only runs forward.")
     return duration
-
-
-def _valid_pauses(started: datetime, pauses: Sequence[Pause]) -> list[Pause]:
-    """Return the pauses in UTC, cut to begin no earlier than `started`, after checking them."""
-    valid: list[Pause] = []
-    previous_end: datetime | None = None
-    for index, (paused_at, resumed_at) in enumerate(pauses):
-        paused_at = _as_utc(paused_at, "paused_at")
-        if resumed_at is not None:
-            resumed_at = _as_utc(resumed_at, "resumed_at")
-            if resumed_at < paused_at:
-                raise ValueError(
-                    f"The pause from {paused_at.isoformat()} resumes at "
-                    f"{resumed_at.isoformat()}, before it began."
-                )
-        elif index != len(pauses) - 1:
-            raise ValueError(
-                f"The pause from {paused_at.isoformat()} never resumes, yet more pauses follow it; "
-                "only the last pause may be open."
-            )
-        if previous_end is not None and paused_at < previous_end:
-            raise ValueError(
-                f"The pause from {paused_at.isoformat()} begins before the previous one ended "
-                f"({previous_end.isoformat()}); pauses must be sorted and must not overlap."
-            )
-        previous_end = resumed_at
-        if resumed_at is None or resumed_at > started:
-            valid.append((max(paused_at, started), resumed_at))
-    return valid
 
 
 def _load_zone(key: str) -> ZoneInfo:

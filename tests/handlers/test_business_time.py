@@ -1,4 +1,5 @@
-"""Business-time arithmetic: hand-computed tables, refused configs and properties."""
+"""Business-time arithmetic and the SLA clock that counts it: hand-computed tables,
+refused configs and properties."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.sla.calendar import DAY_KEYS, BusinessCalendar, Pause, due_at, used
+from handlers.models import ClockKind, SlaClock
+from handlers.settings import DeskSettings
+from handlers.sla import promises
+from handlers.sla.calendar import DAY_KEYS, BusinessCalendar
+from tests import builders
 from tests.reference_time import (
     reference_elapsed,
     reference_next_open,
@@ -164,7 +169,7 @@ def test_elapsed_counts_the_hand_computed_business_time(
     assert business.elapsed(utc(start), utc(end)) == hours(business_hours)
 
 
-# --- is_open, next_open, open_periods ----------------------------------------------------
+# --- next_open, open_periods ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -241,11 +246,11 @@ def test_negative_working_days_are_refused() -> None:
         (ALWAYS, "2026-06-01 03:04", True, "24x7"),
     ),
 )
-def test_is_open_tells_open_from_closed(
+def test_next_open_is_the_instant_itself_exactly_when_open(
     business: BusinessCalendar, at: str, expected: bool
 ) -> None:
     """An instant is open from a span's start up to, not including, its end."""
-    assert business.is_open(utc(at)) is expected
+    assert (business.next_open(utc(at)) == utc(at)) is expected
 
 
 @pytest.mark.parametrize(
@@ -408,12 +413,11 @@ AWARE = utc("2026-03-03 09:00")
     [
         pytest.param(lambda: OFFICE.add(NAIVE, hours(1)), id="add"),
         pytest.param(lambda: OFFICE.elapsed(AWARE, NAIVE), id="elapsed"),
-        pytest.param(lambda: OFFICE.is_open(NAIVE), id="is_open"),
         pytest.param(lambda: OFFICE.next_open(NAIVE), id="next_open"),
         pytest.param(lambda: OFFICE.open_periods(NAIVE, AWARE), id="open_periods"),
-        pytest.param(lambda: due_at(OFFICE, NAIVE, hours(1), []), id="due_at"),
-        pytest.param(lambda: used(OFFICE, AWARE, NAIVE, []), id="used"),
-        pytest.param(lambda: used(OFFICE, AWARE, AWARE, [(NAIVE, None)]), id="pause"),
+        pytest.param(lambda: run_clock(OFFICE, NAIVE, hours(1), []), id="clock-start"),
+        pytest.param(lambda: clock_used(OFFICE, AWARE, NAIVE, []), id="clock-used"),
+        pytest.param(lambda: run_clock(OFFICE, AWARE, None, [(NAIVE, None)]), id="clock-pause"),
     ],
 )
 def test_naive_datetimes_are_refused(call: Callable[[], object]) -> None:
@@ -434,31 +438,50 @@ def test_negative_durations_are_refused() -> None:
         OFFICE.add(AWARE, hours(-1))
 
 
-@pytest.mark.parametrize(
-    ("pauses", "message"),
-    [
-        ([(utc("2026-03-03 11:00"), utc("2026-03-03 10:00"))], "before it began"),
-        (
-            [
-                (utc("2026-03-03 10:00"), utc("2026-03-03 12:00")),
-                (utc("2026-03-03 11:00"), utc("2026-03-03 13:00")),
-            ],
-            "must be sorted and must not overlap",
-        ),
-        (
-            [(utc("2026-03-03 10:00"), None), (utc("2026-03-03 11:00"), utc("2026-03-03 12:00"))],
-            "only the last pause may be open",
-        ),
-    ],
-    ids=["resumes-first", "overlap", "open-not-last"],
-)
-def test_bad_pauses_are_refused(pauses: list[Pause], message: str) -> None:
-    """Pauses must each end after they begin, be sorted, and only the last may be open."""
-    with pytest.raises(ValueError, match=message):
-        due_at(OFFICE, AWARE, hours(4), pauses)
+# --- the pausable SLA clock (handlers.sla.promises) ---------------------------------------
+
+Pause = tuple[datetime, datetime | None]  # (paused at, resumed at or None while paused)
 
 
-# --- the pausable SLA clock --------------------------------------------------------------
+def desk_for(business: BusinessCalendar) -> DeskSettings:
+    """Return desk settings whose clocks can count on `business`, by its name."""
+    return builders.settings(calendars={business.name: business})
+
+
+def run_clock(
+    business: BusinessCalendar,
+    started: datetime,
+    target: timedelta | None,
+    pauses: Sequence[Pause],
+    until: datetime | None = None,
+) -> SlaClock:
+    """Start a clock at `started`, then pause and resume it at each pause's ends to `until`."""
+    desk = desk_for(business)
+    clock = SlaClock(1, ClockKind.RESOLUTION, business.name, target, started)
+    clock = promises.resume(clock, started, desk)
+    for paused_at, resumed_at in pauses:
+        for at, step in ((paused_at, promises.pause), (resumed_at, promises.resume)):
+            if at is None or (until is not None and at > until):
+                return clock
+            clock = step(clock, at, desk)
+    return clock
+
+
+def clock_used(
+    business: BusinessCalendar, started: datetime, now: datetime, pauses: Sequence[Pause]
+) -> timedelta:
+    """Return the business time a clock paused and resumed so has used by `now`."""
+    clock = run_clock(business, started, None, pauses, until=now)
+    return promises.used(clock, now, desk_for(business))
+
+
+def test_a_paused_clock_stays_paused_and_a_running_one_running() -> None:
+    """Pausing a paused clock or resuming a running one changes nothing: pauses never overlap."""
+    desk = desk_for(OFFICE)
+    running = run_clock(OFFICE, utc("2026-03-02 08:00"), hours(4), [])
+    paused = promises.pause(running, utc("2026-03-02 09:00"), desk)
+    assert promises.resume(running, utc("2026-03-02 09:00"), desk) == running
+    assert promises.pause(paused, utc("2026-03-02 10:00"), desk) == paused
 
 
 @pytest.mark.parametrize(
@@ -472,7 +495,7 @@ def test_bad_pauses_are_refused(pauses: list[Pause], message: str) -> None:
             [(utc("2026-03-02 17:00"), utc("2026-03-02 23:00"))], "2026-03-02 13:00", id="after-due"
         ),
         pytest.param(
-            [(utc("2026-03-01 09:00"), utc("2026-03-02 09:00"))], "2026-03-02 14:00", id="pre-start"
+            [(utc("2026-03-02 08:00"), utc("2026-03-02 09:00"))], "2026-03-02 14:00", id="at-start"
         ),
         pytest.param(
             [
@@ -485,10 +508,10 @@ def test_bad_pauses_are_refused(pauses: list[Pause], message: str) -> None:
         pytest.param([(utc("2026-03-02 10:00"), None)], None, id="still-paused"),
     ],
 )
-def test_due_at_skips_paused_time(pauses: list[Pause], expected: str | None) -> None:
+def test_the_clock_skips_paused_time(pauses: list[Pause], expected: str | None) -> None:
     """Time inside pauses does not count toward the SLA; an open pause has no due time."""
     started = utc("2026-03-02 08:00")  # Monday 09:00 in Berlin
-    due = due_at(OFFICE, started, hours(4), pauses)
+    due = run_clock(OFFICE, started, hours(4), pauses).due_at
     assert due == (None if expected is None else utc(expected))
 
 
@@ -501,10 +524,10 @@ def test_due_at_skips_paused_time(pauses: list[Pause], expected: str | None) -> 
     ],
     ids=["before-pause", "during-pause", "after-resume"],
 )
-def test_used_counts_unpaused_business_time(now: str, expected: timedelta) -> None:
+def test_the_clock_counts_unpaused_business_time(now: str, expected: timedelta) -> None:
     """The clock runs in open hours outside pauses, and stands still while paused."""
     pauses: list[Pause] = [(utc("2026-03-02 09:00"), utc("2026-03-02 14:00"))]
-    assert used(OFFICE, utc("2026-03-02 08:00"), utc(now), pauses) == expected
+    assert clock_used(OFFICE, utc("2026-03-02 08:00"), utc(now), pauses) == expected
 
 
 # --- properties --------------------------------------------------------------------------
@@ -574,7 +597,7 @@ calendars = st.one_of(
 
 
 Scene = tuple[BusinessCalendar, datetime]
-SlaClock = tuple[BusinessCalendar, datetime, list[Pause]]
+PausedScene = tuple[BusinessCalendar, datetime, list[Pause]]
 
 
 @st.composite
@@ -590,12 +613,10 @@ def scenes(draw: st.DrawFn) -> Scene:
 
 
 @st.composite
-def clocks(draw: st.DrawFn) -> SlaClock:
-    """Draw a scene and sorted, non-overlapping pauses around it, the last maybe open."""
+def clocks(draw: st.DrawFn) -> PausedScene:
+    """Draw a scene and sorted, non-overlapping pauses from it on, the last maybe open."""
     business, started = draw(scenes())
-    shifts = draw(
-        st.lists(st.timedeltas(-timedelta(days=2), timedelta(days=10)), unique=True, max_size=7)
-    )
+    shifts = draw(st.lists(st.timedeltas(timedelta(), timedelta(days=10)), unique=True, max_size=7))
     points = [started + shift for shift in sorted(shifts)]
     pauses: list[Pause] = list(pairs(points))
     if len(points) % 2 and draw(st.booleans()):
@@ -671,7 +692,7 @@ def test_next_open_is_open_with_no_business_time_before_it(
     """The next opening is open, and no business time runs between the instant and it."""
     business, at = scene
     opening = business.next_open(at)
-    assert business.is_open(opening)
+    assert business.next_open(opening) == opening
     assert business.elapsed(at, opening) == timedelta()
 
 
@@ -703,16 +724,16 @@ def test_next_open_matches_a_day_by_day_reference(scene: Scene) -> None:
 
 @PROPERTY
 @given(clocks(), durations, st.data())
-def test_a_pause_never_makes_due_at_earlier(
-    sla: SlaClock, duration: timedelta, data: st.DataObject
+def test_a_pause_never_makes_the_due_time_earlier(
+    sla: PausedScene, duration: timedelta, data: st.DataObject
 ) -> None:
     """Adding a pause can only delay the due time, or remove it while it lasts."""
     business, started, pauses = sla
     dropped = data.draw(st.integers(0, len(pauses)))
     fewer = pauses[:dropped] + pauses[dropped + 1 :]
-    due_with_all = due_at(business, started, duration, pauses)
+    due_with_all = run_clock(business, started, duration, pauses).due_at
     if due_with_all is not None:
-        due_with_fewer = due_at(business, started, duration, fewer)
+        due_with_fewer = run_clock(business, started, duration, fewer).due_at
         assert due_with_fewer is not None
         assert due_with_fewer <= due_with_all
 
@@ -720,23 +741,24 @@ def test_a_pause_never_makes_due_at_earlier(
 @PROPERTY
 @given(clocks(), short_spans, short_spans)
 def test_used_grows_with_now_and_stays_within_elapsed(
-    sla: SlaClock, earlier: timedelta, later: timedelta
+    sla: PausedScene, earlier: timedelta, later: timedelta
 ) -> None:
     """Used time never shrinks as now moves on, and never exceeds the business time."""
     business, started, pauses = sla
     now = started + earlier
-    assert used(business, started, now, pauses) <= used(business, started, now + later, pauses)
-    assert used(business, started, now, pauses) <= business.elapsed(started, now)
+    used_now = clock_used(business, started, now, pauses)
+    assert used_now <= clock_used(business, started, now + later, pauses)
+    assert used_now <= business.elapsed(started, now)
 
 
 @PROPERTY
 @given(clocks(), durations)
-def test_used_at_the_due_time_is_the_duration(sla: SlaClock, duration: timedelta) -> None:
+def test_used_at_the_due_time_is_the_duration(sla: PausedScene, duration: timedelta) -> None:
     """At the due time exactly the SLA's duration has been used."""
     business, started, pauses = sla
-    due = due_at(business, started, duration, pauses)
+    due = run_clock(business, started, duration, pauses).due_at
     if due is not None:
-        assert used(business, started, due, pauses) == duration
+        assert clock_used(business, started, due, pauses) == duration
 
 
 def test_no_zone_changes_its_offset_twice_within_a_day() -> None:
