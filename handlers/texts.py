@@ -50,7 +50,8 @@ def duration(span: timedelta) -> str:
 
 def business_time(span: timedelta) -> str:
     """Write business time in hours, never days (a working day is not 24h): `80h`, `1h 30m`."""
-    seconds = int(span.total_seconds())
+    # To the nearest second: clocks keep microseconds, and used + left must read as the whole.
+    seconds = round(span.total_seconds())
     parts = []
     for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
         amount, seconds = divmod(seconds, size)
