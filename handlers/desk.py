@@ -82,20 +82,19 @@ class Desk:
         """Answer a reporting verb from the reports, then remember it against replays."""
         now = self.clock.now()
         text = await commands.report(resolved, self.store, now, self.settings)
-        if not await self._first_time(resolved.command, now):
-            return Reply(texts.repeated_command(), repeated=True)
-        return Reply(text)
+        return await self._once(resolved.command, now, Reply(text))
 
     async def _refused(self, command: Command, refusal: DeskError) -> Reply:
         """Answer a refusal, remembering the command so that a replay cannot succeed later."""
-        if not await self._first_time(command, self.clock.now()):
-            return Reply(texts.repeated_command(), repeated=True)
-        return Reply(refusal.message, ok=isinstance(refusal, Unchanged))
+        reply = Reply(refusal.message, ok=isinstance(refusal, Unchanged))
+        return await self._once(command, self.clock.now(), reply)
 
-    async def _first_time(self, command: Command, now: datetime) -> bool:
-        """Remember a signed command's key; False when it was seen before (a replay)."""
+    async def _once(self, command: Command, now: datetime, reply: Reply) -> Reply:
+        """Remember a signed command's key and answer `reply`; a replay gets told so instead."""
         key = command.dedupe_key
-        return key is None or await self.store.transact(lambda tx: tx.remember(key, now))
+        if key is None or await self.store.transact(lambda tx: tx.remember(key, now)):
+            return reply
+        return Reply(texts.repeated_command(), repeated=True)
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         return await self.store.read(lambda tx: tx.ticket(ticket_id))
