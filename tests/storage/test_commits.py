@@ -82,8 +82,11 @@ def remember_when(key: str, started: threading.Event, go_on: threading.Event):  
     return unit
 
 
-async def test_a_cancelled_flush_answers_every_waiting_caller(store: SqliteStore) -> None:
-    """Cancelling a group's flush mid-commit fails each waiter at once and writes none."""
+async def a_group_midway(store: SqliteStore) -> tuple[list[asyncio.Task[bool]], threading.Event]:
+    """Commit unit `a` alone, then hold a group of `b` and `c` inside its commit.
+
+    Returns the group's callers and the event that lets the held unit go on.
+    """
     first_started, first_go_on = threading.Event(), threading.Event()
     group_started, group_go_on = threading.Event(), threading.Event()
     first = asyncio.create_task(store.transact(remember_when("a", first_started, first_go_on)))
@@ -96,6 +99,12 @@ async def test_a_cancelled_flush_answers_every_waiting_caller(store: SqliteStore
     first_go_on.set()
     assert await first
     await asyncio.to_thread(group_started.wait, 10)
+    return waiters, group_go_on
+
+
+async def test_a_cancelled_flush_answers_every_waiting_caller(store: SqliteStore) -> None:
+    """Cancelling a group's flush mid-commit fails each waiter at once and writes none."""
+    waiters, group_go_on = await a_group_midway(store)
     waiters.append(asyncio.create_task(store.transact(remember("d"))))  # the next group
     await asyncio.sleep(0)
     (flush,) = [task for task in asyncio.all_tasks() if task.get_name() == FLUSH_TASK]
@@ -114,18 +123,7 @@ async def test_a_flush_cancelled_twice_still_answers_every_waiting_caller(
     store: SqliteStore,
 ) -> None:
     """A second cancel while the commit settles still fails each waiter, saying so."""
-    first_started, first_go_on = threading.Event(), threading.Event()
-    group_started, group_go_on = threading.Event(), threading.Event()
-    first = asyncio.create_task(store.transact(remember_when("a", first_started, first_go_on)))
-    await asyncio.to_thread(first_started.wait, 10)
-    waiters = [
-        asyncio.create_task(store.transact(remember_when("b", group_started, group_go_on))),
-        asyncio.create_task(store.transact(remember("c"))),
-    ]
-    await asyncio.sleep(0)
-    first_go_on.set()
-    assert await first
-    await asyncio.to_thread(group_started.wait, 10)
+    waiters, group_go_on = await a_group_midway(store)
     (flush,) = [task for task in asyncio.all_tasks() if task.get_name() == FLUSH_TASK]
     flush.cancel()
     await asyncio.sleep(0)
