@@ -28,6 +28,7 @@ from handlers import texts
 from handlers.digest import posting
 from handlers.settings import SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
+from handlers.texts import ENGLISH, texts_in
 from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.store import SqliteStore
 
@@ -295,7 +296,7 @@ def _digest(config: Config, args: argparse.Namespace) -> int:
 async def _read_digest(config: Config, with_chart: bool) -> tuple[str, bytes | None]:
     async with await SqliteStore.open(config.storage.path) as store:
         found = await posting.build(store, config.digest.settings(), SystemClock().now())
-    return posting.render(found), chart_png(found) if with_chart else None
+    return posting.render(found, texts_in(config.locale)), chart_png(found) if with_chart else None
 
 
 def _check_config(config: Config, args: argparse.Namespace) -> int:
@@ -410,7 +411,7 @@ def _reminder_lines(config: Config) -> list[str]:
 def _promise(span: SlaSpan, calendar: BusinessCalendar) -> str:
     """An SLA span in words, as business time on its calendar."""
     business = calendar.name != ALWAYS_OPEN
-    words = texts.span(span.days, span.rest, business=business)
+    words = ENGLISH.span(span.days, span.rest, business=business)
     if business and span.days:
         days = f"{span.days} open day{'s' if span.days != 1 else ''}"
         then = ", then the business hours" if span.rest else ""

@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from handlers import language
 from handlers.models import Priority
 from handlers.settings import DigestSettings, SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
@@ -139,6 +140,16 @@ DiscordUserId = Annotated[str, _discord_id("user")]
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
 
 
+def _locale(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a language is a name such as en or zh_CN, not {value!r}")
+    return language.normalise(value)
+
+
+# A language deskbot speaks; `zh-CN` and `zh_cn` are read as `zh_CN`.
+LocaleName = Annotated[str, BeforeValidator(_locale)]
+
+
 def _known_calendar(name: str, info: ValidationInfo) -> str:
     written = _loading(info).calendars
     if written is not None and name != ALWAYS_OPEN and name not in written:
@@ -233,6 +244,7 @@ class SlackConfig(Section):
     triage_channel: ChannelId | None = None
     leads_channel: ChannelId | None = None
     command: str = "/ticket"
+    locale: LocaleName | None = None  # the language on Slack, when not the desk's `locale`
     reactions: SlackReactionsConfig = SlackReactionsConfig()
     # Bots whose messages open tickets like a person's: their member id (U…), or for an old
     # integration that posts without a bot user, its bot id (B…).
@@ -275,6 +287,7 @@ class DiscordConfig(Section):
     support_channels: list[DiscordChannelId] = []
     triage_channel: DiscordChannelId | None = None
     leads_channel: DiscordChannelId | None = None
+    locale: LocaleName | None = None  # the language on Discord, when not the desk's `locale`
 
     @field_validator("token")
     @classmethod
@@ -286,6 +299,7 @@ class DiscordConfig(Section):
 
 class ConsoleConfig(Section):
     enabled: bool | Literal["auto"] = "auto"
+    locale: LocaleName | None = None  # the language in the console, when not the desk's
 
     @field_validator("enabled")
     @classmethod
@@ -447,6 +461,7 @@ class TicketsConfig(Section):
 class Config(Section):
     storage: StorageConfig = StorageConfig()
     timezone: TimeZoneName = "UTC"
+    locale: LocaleName = "en"
     roles: RolesConfig = RolesConfig()
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig = DiscordConfig()

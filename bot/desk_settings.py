@@ -62,6 +62,12 @@ def allowed_bots(config: Config, platforms: Platforms = PLATFORMS) -> frozenset[
     )
 
 
+def locales(config: Config, platforms: Platforms = PLATFORMS) -> dict[str, str]:
+    """The platforms that speak a language of their own, by name."""
+    found = {platform.name: platform.locale(config) for platform in platforms}
+    return {name: locale for name, locale in found.items() if locale is not None}
+
+
 def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSettings:
     """The desk's settings, each platform contributing its own part of the config."""
     calendars = config.calendars()
@@ -88,4 +94,6 @@ def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSetti
         followup=FollowupSettings(config.followup.nudge_after, config.followup.resolve_after),
         calendars=calendars,
         digest=config.digest.settings(),
+        locale=config.locale,
+        locales=locales(config, platforms),
     )

@@ -72,6 +72,11 @@ class Platform(Protocol):
         ...
 
     @classmethod
+    def locale(cls, config: Config) -> str | None:
+        """The language spoken on this platform, when its config sets its own."""
+        ...
+
+    @classmethod
     def from_config(cls, config: Config, desk: Desk, services: Services) -> Platform | None:
         """Build the running platform; None when the config leaves it off."""
         ...

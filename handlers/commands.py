@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
-from handlers import changes, lifecycle, notices, texts
+from handlers import changes, lifecycle, notices
 from handlers.changes import TicketChange
 from handlers.digest import posting
-from handlers.errors import NotAllowed, TicketNotFound, UsageError
+from handlers.errors import NotAllowed, Say, TicketNotFound, UsageError
 from handlers.models import (
     ACTIVE_STATUSES,
     Author,
@@ -38,6 +38,7 @@ from handlers.models import (
 from handlers.ports import ReportSource, Tx
 from handlers.settings import DeskSettings
 from handlers.sla import promises
+from handlers.texts import N_, Texts
 
 _TICKET_ID = re.compile(r"#?(\d{1,18})")
 _MENTION = re.compile(r"<@([^>|]+)(?:\|[^>]*)?>|@(\S+)")
@@ -60,8 +61,13 @@ class Call:
     def actor(self) -> Person:
         return self.command.actor
 
-    def usage(self, problem: str = "") -> UsageError:
-        return UsageError(texts.usage(self.verb.usage, problem))
+    @cached_property
+    def texts(self) -> Texts:
+        """The desk's sentences in the language of the platform the command came from."""
+        return self.settings.texts_for(self.command.place.platform)
+
+    def usage(self, problem: Say | None = None) -> UsageError:
+        return _usage(self.verb, problem)
 
     @cached_property
     def in_thread(self) -> Ticket | None:
@@ -74,10 +80,10 @@ class Call:
         wanted = self._id_word(in_thread, free_text_follows)
         if wanted is None:
             if in_thread is None and self.words:
-                word = texts.quote(texts.shorten(self.words[0], 40))
-                raise self.usage(f"{word!r} isn't a ticket number.")
+                word = self.words[0]
+                raise self.usage(lambda texts: texts.not_a_ticket_number(word))
             if in_thread is None:
-                raise self.usage("Which ticket?")
+                raise self.usage(Texts.which_ticket)
             return self._visible(in_thread, in_thread.id)
         return self._visible(self.tx.ticket(wanted), wanted)
 
@@ -108,19 +114,19 @@ class Call:
         for word in found:
             self.words.remove(word)
         if found and self.role is not Role.LEAD:
-            raise NotAllowed(texts.force_needs_lead())
+            raise NotAllowed(Texts.force_needs_lead)
         return bool(found)
 
     def person(self) -> Person:
         """Read a `<@id>` or `@name` argument and return the mentioned person."""
         if not self.words:
-            raise self.usage("Who?")
+            raise self.usage(Texts.who)
         match = _MENTION.fullmatch(self.words.pop(0))
         wanted = (match.group(1) or match.group(2)) if match else None
         for person in self.command.mentions:
             if person.id == wanted or person.name == wanted:
                 return person
-        raise self.usage("Mention the person, like @name.")
+        raise self.usage(Texts.mention_the_person)
 
     def rest(self) -> str:
         text = " ".join(self.words)
@@ -195,9 +201,15 @@ class Param:
         return self.name
 
 
+def _usage(verb: Verb, problem: Say | None = None) -> UsageError:
+    """A usage error for `verb`, saying first what was wrong when that is known."""
+    if problem is None:
+        return UsageError(lambda texts: texts.usage(verb.usage))
+    return UsageError(lambda texts: texts.usage(verb.usage, problem(texts)))
+
+
 def _extra_words(verb: Verb, extra: str) -> UsageError:
-    quoted = texts.quote(texts.shorten(extra, 40))
-    return UsageError(texts.usage(verb.usage, f"I didn't understand {quoted!r}."))
+    return _usage(verb, lambda texts: texts.not_understood(extra))
 
 
 @dataclass(frozen=True)
@@ -210,6 +222,11 @@ class Reading:
     now: datetime
     settings: DeskSettings
     reports: ReportSource
+
+    @property
+    def texts(self) -> Texts:
+        """The desk's sentences in the language of the platform the command came from."""
+        return self.settings.texts_for(self.command.place.platform)
 
     def done(self) -> None:
         if self.words:
@@ -249,10 +266,11 @@ class Verb:
 
 def _help(call: Call) -> str:
     call.rest()
-    lines = ["/ticket commands (in a ticket's thread you can leave out the id):"]
+    lines = [call.texts.help_heading()]
     for verb in VERBS.values():
         if verb.allows(call.role):
-            lines.append(f"  /ticket {verb.usage} — {verb.summary_for(call.role)}")
+            summary = call.texts.gettext(verb.summary_for(call.role))
+            lines.append(f"  /ticket {verb.usage} — {summary}")
     return "\n".join(lines)
 
 
@@ -263,9 +281,9 @@ def _claim(call: Call) -> str:
     claimed = lifecycle.claim(ticket, call.actor, call.now, force=force)
     previous = ticket.assignee
     data = {"force": force, "previous": _key(previous)}
-    picked_up = None if previous else texts.picked_up(claimed)
+    picked_up = None if previous else call.texts.picked_up(claimed)
     call.change(ticket, claimed, EventKind.CLAIMED, data, thread=picked_up)
-    return texts.claimed(claimed, previous.name if previous else None)
+    return call.texts.claimed(claimed, previous.name if previous else None)
 
 
 def _key(person: Person | None) -> str | None:
@@ -277,7 +295,7 @@ def _unclaim(call: Call) -> str:
     call.done()
     unclaimed = lifecycle.unclaim(ticket, call.actor, call.now, may_force=call.role is Role.LEAD)
     call.change(ticket, unclaimed, EventKind.UNCLAIMED, {"previous": _key(ticket.assignee)})
-    return texts.unclaimed(unclaimed)
+    return call.texts.unclaimed(unclaimed)
 
 
 def _assign(call: Call) -> str:
@@ -285,37 +303,37 @@ def _assign(call: Call) -> str:
     target = call.person()
     call.done()
     if not call.settings.role_of(target).at_least(Role.AGENT):
-        raise NotAllowed(texts.not_an_agent(target.name))
+        raise NotAllowed(lambda texts: texts.not_an_agent(target.name))
     assigned = lifecycle.assign(
         ticket, target, call.actor, call.now, may_force=call.role is Role.LEAD
     )
     previous = ticket.assignee
     data = {"to": target.key, "previous": _key(previous)}
-    picked_up = None if previous else texts.picked_up(assigned)
+    picked_up = None if previous else call.texts.picked_up(assigned)
     call.change(ticket, assigned, EventKind.ASSIGNED, data, thread=picked_up)
-    return texts.assigned(assigned)
+    return call.texts.assigned(assigned)
 
 
 def _priority(call: Call) -> str:
     ticket = call.ticket()
     choices = "|".join(priority.value for priority in Priority)
     if not call.words:
-        raise call.usage(f"Which priority ({choices})?")
+        raise call.usage(lambda texts: texts.which_priority(choices))
     word = call.words.pop(0).lower()
     call.done()
     if word not in Priority.__members__.values():
-        raise call.usage(f"Priority must be one of {choices}.")
+        raise call.usage(lambda texts: texts.priority_must_be(choices))
     changed = lifecycle.set_priority(ticket, Priority(word), call.now)
     data = {"previous": str(ticket.priority), "priority": word}
     call.change(ticket, changed, EventKind.PRIORITY, data)
-    return texts.prioritised(changed)
+    return call.texts.prioritised(changed)
 
 
 def _note(call: Call) -> str:
     ticket = call.ticket(free_text_follows=True)
     text = call.rest()
     if not text.strip():
-        raise call.usage("The note is empty.")
+        raise call.usage(Texts.empty_note)
     note_id = f"note:{call.now.isoformat()}"
     note = Message(ticket.id, note_id, call.actor, Author.AGENT, text, call.now, internal=True)
     call.tx.add_message(note)
@@ -329,7 +347,7 @@ def _note(call: Call) -> str:
         answered=changes.is_answer(note),  # an internal note never is an answer
     )
     call.apply(change)
-    return texts.noted(ticket)
+    return call.texts.noted(ticket)
 
 
 def _waiting(call: Call) -> str:
@@ -337,34 +355,34 @@ def _waiting(call: Call) -> str:
     call.done()
     changed = lifecycle.wait_on_customer(ticket, call.now)
     call.change(ticket, changed, EventKind.WAITING)
-    return texts.waiting(changed)
+    return call.texts.waiting(changed)
 
 
 def _resolve(call: Call) -> str:
     ticket = call.ticket(free_text_follows=True)
     summary = call.rest()
     resolved = lifecycle.resolve(ticket, call.now)
-    note = texts.resolved_note(resolved, call.actor.name, summary, call.settings.reopen_window)
+    note = call.texts.resolved_note(resolved, call.actor.name, summary, call.settings.reopen_window)
     call.change(ticket, resolved, EventKind.RESOLVED, {"summary": summary}, thread=note)
-    return texts.resolved(resolved)
+    return call.texts.resolved(resolved)
 
 
 def _close(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     closed = lifecycle.close(ticket, call.now)
-    call.change(ticket, closed, EventKind.CLOSED, thread=texts.closed_note(closed))
-    return texts.closed(closed)
+    call.change(ticket, closed, EventKind.CLOSED, thread=call.texts.closed_note(closed))
+    return call.texts.closed(closed)
 
 
 def _reopen(call: Call) -> str:
     ticket = call.ticket()
     call.done()
     if call.role is Role.CUSTOMER and ticket.status is not Status.RESOLVED:
-        raise NotAllowed(texts.customers_reopen_resolved_only(ticket))
+        raise NotAllowed(lambda texts: texts.customers_reopen_resolved_only(ticket))
     reopened = lifecycle.reopen(ticket, call.now)
-    call.change(ticket, reopened, EventKind.REOPENED, thread=texts.reopened_note(reopened))
-    return texts.reopened(reopened)
+    call.change(ticket, reopened, EventKind.REOPENED, thread=call.texts.reopened_note(reopened))
+    return call.texts.reopened(reopened)
 
 
 def _status(call: Call) -> str:
@@ -372,7 +390,7 @@ def _status(call: Call) -> str:
     call.done()
     internal = call.role is not Role.CUSTOMER
     count = len(call.tx.messages(ticket.id, include_internal=internal))
-    return texts.status(ticket, count, call.settings.timezone)
+    return call.texts.status(ticket, count, call.settings.timezone)
 
 
 def _why(call: Call) -> str:
@@ -380,7 +398,7 @@ def _why(call: Call) -> str:
     call.done()
     settings = call.settings
     clocks = call.tx.clocks(ticket.id)
-    lines = [texts.why_header(ticket)]
+    lines = [call.texts.why_header(ticket)]
     for kind in ClockKind:
         clock = clocks.get(kind)
         if clock is not None:
@@ -388,9 +406,9 @@ def _why(call: Call) -> str:
             answered = ticket.first_response_at is not None
             # Times in the calendar's own zone: the one its opening hours are written in.
             zone = ZoneInfo(settings.calendar(clock.calendar).timezone)
-            lines.append(texts.clock_line(clock, used, zone, ticket.status, answered))
+            lines.append(call.texts.clock_line(clock, used, zone, ticket.status, answered))
     for name in sorted({clock.calendar for clock in clocks.values()}):
-        lines.append(texts.calendar_line(name, settings.calendar(name).describe()))
+        lines.append(call.texts.calendar_line(name, settings.calendar(name).describe()))
     return "\n".join(lines)
 
 
@@ -417,12 +435,14 @@ def _list(call: Call) -> str:
         elif word in Priority.__members__.values():
             query = _with(query, priority=Priority(word))
         else:
-            raise call.usage(f"I can't filter by {texts.quote(texts.shorten(word, 40))!r}.")
+            raise call.usage(partial(Texts.cannot_filter_by, word=word))
         description.append(word)
     if call.role is Role.CUSTOMER:
         query = _with(query, customer_key=call.actor.key)
     tickets, total = call.tx.tickets(query)
-    return texts.ticket_list(tickets, total, " ".join(description) or "active")
+    return call.texts.ticket_list(
+        tickets, total, " ".join(description) or call.texts.active_tickets()
+    )
 
 
 def _mine(query: TicketQuery, call: Call) -> TicketQuery:
@@ -440,21 +460,21 @@ def _mine_verb(call: Call) -> str:
     query = _mine(TicketQuery(call.command.place.workspace, ACTIVE_STATUSES), call)
     tickets, total = call.tx.tickets(query)
     if not total:
-        return texts.none_of_yours()
-    return texts.ticket_list(tickets, total, "yours, active")
+        return call.texts.none_of_yours()
+    return call.texts.ticket_list(tickets, total, call.texts.yours_active())
 
 
 async def _digest(reading: Reading) -> str:
     reading.done()
     made = await posting.build(reading.reports, reading.settings.digest, reading.now)
-    return posting.render(made)
+    return posting.render(made, reading.texts)
 
 
 _TICKET = Param(
-    "id", Kind.TICKET, description="Ticket number (leave it out inside the ticket's thread)"
+    "id", Kind.TICKET, description=N_("Ticket number (leave it out inside the ticket's thread)")
 )
 _MAYBE_TICKET = replace(_TICKET, required=False)
-_TEXT = Param("text", Kind.TEXT, description="What to write")
+_TEXT = Param("text", Kind.TEXT, description=N_("What to write"))
 _PRIORITIES = tuple(priority.value for priority in Priority)
 _LIST_PARAMS = (
     Param(
@@ -462,7 +482,7 @@ _LIST_PARAMS = (
         Kind.CHOICE,
         required=False,
         choices=tuple(_LIST_STATUSES),
-        description="Which tickets",
+        description=N_("Which tickets"),
         shown="status|all",
     ),
     Param(
@@ -470,14 +490,14 @@ _LIST_PARAMS = (
         Kind.CHOICE,
         required=False,
         choices=("mine", "unassigned"),
-        description="Yours, or nobody's",
+        description=N_("Yours, or nobody's"),
     ),
     Param(
         "priority",
         Kind.CHOICE,
         required=False,
         choices=_PRIORITIES,
-        description="Only tickets of this priority",
+        description=N_("Only tickets of this priority"),
         shown="priority",
     ),
 )
@@ -488,7 +508,7 @@ def _registry(*verbs: Verb) -> dict[str, Verb]:
 
 
 VERBS = _registry(
-    Verb("help", (), "show these commands", Role.CUSTOMER, _help),
+    Verb("help", (), N_("show these commands"), Role.CUSTOMER, _help),
     Verb(
         "claim",
         (
@@ -497,18 +517,23 @@ VERBS = _registry(
                 "force",
                 Kind.FLAG,
                 required=False,
-                description="Leads only: take the ticket over from whoever holds it",
+                description=N_("Leads only: take the ticket over from whoever holds it"),
             ),
         ),
-        "take a ticket (leads: --force takes it over)",
+        N_("take a ticket (leads: --force takes it over)"),
         Role.AGENT,
         _claim,
     ),
-    Verb("unclaim", (_MAYBE_TICKET,), "put your ticket back in the queue", Role.AGENT, _unclaim),
+    Verb(
+        "unclaim", (_MAYBE_TICKET,), N_("put your ticket back in the queue"), Role.AGENT, _unclaim
+    ),
     Verb(
         "assign",
-        (_TICKET, Param("person", Kind.PERSON, description="The agent who should hold the ticket")),
-        "give a ticket to an agent",
+        (
+            _TICKET,
+            Param("person", Kind.PERSON, description=N_("The agent who should hold the ticket")),
+        ),
+        N_("give a ticket to an agent"),
         Role.AGENT,
         _assign,
     ),
@@ -516,55 +541,57 @@ VERBS = _registry(
         "priority",
         (
             _TICKET,
-            Param("priority", Kind.CHOICE, choices=_PRIORITIES, description="The new priority"),
+            Param("priority", Kind.CHOICE, choices=_PRIORITIES, description=N_("The new priority")),
         ),
-        "change a ticket's priority",
+        N_("change a ticket's priority"),
         Role.AGENT,
         _priority,
     ),
-    Verb("note", (_TICKET, _TEXT), "add an internal note customers never see", Role.AGENT, _note),
-    Verb("waiting", (_TICKET,), "wait on the customer's answer", Role.AGENT, _waiting),
+    Verb(
+        "note", (_TICKET, _TEXT), N_("add an internal note customers never see"), Role.AGENT, _note
+    ),
+    Verb("waiting", (_TICKET,), N_("wait on the customer's answer"), Role.AGENT, _waiting),
     Verb(
         "resolve",
         (_TICKET, replace(_TEXT, required=False)),
-        "mark a ticket solved, with an optional summary",
+        N_("mark a ticket solved, with an optional summary"),
         Role.AGENT,
         _resolve,
         customers_too=True,
-        customer_summary="mark your ticket solved, with an optional summary",
+        customer_summary=N_("mark your ticket solved, with an optional summary"),
     ),
-    Verb("close", (_TICKET,), "close a resolved ticket for good", Role.AGENT, _close),
+    Verb("close", (_TICKET,), N_("close a resolved ticket for good"), Role.AGENT, _close),
     Verb(
         "reopen",
         (_TICKET,),
         # Discord shows this summary to everyone, so it says who may do what.
-        "reopen a resolved ticket, or (agents) a closed one",
+        N_("reopen a resolved ticket, or (agents) a closed one"),
         Role.AGENT,
         _reopen,
         customers_too=True,
-        customer_summary="reopen your resolved ticket",
+        customer_summary=N_("reopen your resolved ticket"),
     ),
     Verb(
         "status",
         (_TICKET,),
-        "show a ticket",
+        N_("show a ticket"),
         Role.AGENT,
         _status,
         customers_too=True,
-        customer_summary="show your ticket",
+        customer_summary=N_("show your ticket"),
     ),
-    Verb("why", (_TICKET,), "explain a ticket's SLA clocks and due times", Role.AGENT, _why),
+    Verb("why", (_TICKET,), N_("explain a ticket's SLA clocks and due times"), Role.AGENT, _why),
     Verb(
         "list",
         _LIST_PARAMS,
-        "show the queue",
+        N_("show the queue"),
         Role.AGENT,
         _list,
         customers_too=True,
-        customer_summary="show your tickets",
+        customer_summary=N_("show your tickets"),
     ),
-    Verb("mine", (), "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
-    Verb("digest", (), "the leads' digest, as of now", Role.LEAD, Report(_digest)),
+    Verb("mine", (), N_("show your active tickets"), Role.AGENT, _mine_verb, customers_too=True),
+    Verb("digest", (), N_("the leads' digest, as of now"), Role.LEAD, Report(_digest)),
 )
 
 
@@ -589,11 +616,11 @@ def find_verb(command: Command, settings: DeskSettings) -> Resolved:
     name = words.pop(0).lower() if words else "help"
     verb = VERBS.get(name)
     if verb is None:
-        raise UsageError(texts.unknown_verb(name))
+        raise UsageError(lambda texts: texts.unknown_verb(name))
     role = settings.role_of(command.actor)
     if not verb.allows(role):
-        refusal = texts.leads_only if verb.role is Role.LEAD else texts.agents_only
-        raise NotAllowed(refusal(verb.name))
+        refusal = Texts.leads_only if verb.role is Role.LEAD else Texts.agents_only
+        raise NotAllowed(lambda texts: refusal(texts, verb.name))
     return Resolved(command, verb, role, tuple(words))
 
 
@@ -627,7 +654,7 @@ def _run(call: Call) -> Reply:
     # A signed request can be replayed (Slack allows five minutes): its key, remembered with
     # the change it made, makes the replay change nothing.
     if key is not None and not call.tx.remember(key, call.now):
-        return Reply(texts.repeated_command(), repeated=True)
+        return Reply(call.texts.repeated_command(), repeated=True)
     return Reply(runner(call))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from handlers import commands, home, intake, texts
+from handlers import commands, home, intake
 from handlers.commands import Resolved
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
@@ -86,7 +86,8 @@ class Desk:
 
     async def _refused(self, command: Command, refusal: DeskError) -> Reply:
         """Answer a refusal, remembering the command so that a replay cannot succeed later."""
-        reply = Reply(refusal.message, ok=isinstance(refusal, Unchanged))
+        texts = self.settings.texts_for(command.place.platform)
+        reply = Reply(refusal.message(texts), ok=isinstance(refusal, Unchanged))
         return await self._once(command, self.clock.now(), reply)
 
     async def _once(self, command: Command, now: datetime, reply: Reply) -> Reply:
@@ -94,6 +95,7 @@ class Desk:
         key = command.dedupe_key
         if key is None or await self.store.transact(lambda tx: tx.remember(key, now)):
             return reply
+        texts = self.settings.texts_for(command.place.platform)
         return Reply(texts.repeated_command(), repeated=True)
 
     async def ticket(self, ticket_id: int) -> Ticket | None:

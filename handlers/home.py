@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from handlers import texts
-from handlers.models import ACTIVE_STATUSES, Person, Role, Status, Ticket, TicketQuery
+from handlers.models import ACTIVE_STATUSES, Person, Role, Status, TicketQuery
 from handlers.ports import Tx
 from handlers.settings import DeskSettings
+from handlers.texts import Texts
 
 SHELF_LIMIT = 15
 
@@ -26,16 +26,13 @@ class HomeItem:
 
 @dataclass(frozen=True)
 class Shelf:
-    """A titled list of tickets; `more` counts those left off."""
+    """A titled list of tickets; `more` counts those left off, and `more_text` says so."""
 
     title: str
     items: tuple[HomeItem, ...]
     more: int
     empty: str
-
-    @property
-    def more_text(self) -> str | None:
-        return texts.home_more(self.more) if self.more else None
+    more_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,7 @@ class Home:
 def build(tx: Tx, viewer: Person, workspace: str, settings: DeskSettings) -> Home:
     """Lay out `viewer`'s dashboard: agents see what they hold and the unclaimed queue."""
     active = TicketQuery(workspace, ACTIVE_STATUSES, limit=SHELF_LIMIT)
+    texts = settings.texts_for(viewer.platform)
     if settings.role_of(viewer).at_least(Role.AGENT):
         unclaimed = replace(active, statuses=frozenset({Status.OPEN}), unassigned=True)
         wanted = [
@@ -56,15 +54,15 @@ def build(tx: Tx, viewer: Person, workspace: str, settings: DeskSettings) -> Hom
         ]
     else:
         wanted = [(texts.home_requests(), replace(active, customer_key=viewer.key))]
-    shelves = tuple(_shelf(tx, title, query) for title, query in wanted)
+    shelves = tuple(_shelf(tx, texts, title, query) for title, query in wanted)
     return Home(texts.home_heading(viewer.name), texts.home_hint(), shelves)
 
 
-def _shelf(tx: Tx, title: str, query: TicketQuery) -> Shelf:
+def _shelf(tx: Tx, texts: Texts, title: str, query: TicketQuery) -> Shelf:
     tickets, total = tx.tickets(query)
-    items = tuple(_item(ticket) for ticket in tickets)
-    return Shelf(title, items, total - len(items), texts.home_empty(title))
-
-
-def _item(ticket: Ticket) -> HomeItem:
-    return HomeItem(ticket.id, texts.ticket_line(ticket), ticket.permalink)
+    items = tuple(
+        HomeItem(ticket.id, texts.ticket_line(ticket), ticket.permalink) for ticket in tickets
+    )
+    more = total - len(items)
+    more_text = texts.home_more(more) if more else None
+    return Shelf(title, items, more, texts.home_empty(title), more_text)

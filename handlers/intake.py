@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from handlers import changes, lifecycle, notices, texts
+from handlers import changes, lifecycle, notices
 from handlers.changes import TicketChange
 from handlers.models import (
     Author,
@@ -30,6 +30,7 @@ from handlers.models import (
 )
 from handlers.ports import Tx
 from handlers.settings import DeskSettings
+from handlers.texts import SUBJECT_LIMIT, Texts, shorten, subject_of
 
 MAX_MESSAGE_LENGTH = 100_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -68,7 +69,7 @@ def receive(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
     if author.is_bot and author.key not in settings.allowed_bots:
         return IGNORED
     if inbound.kind is InboundKind.POSTED:
-        refusal = _refusal(inbound)
+        refusal = _refusal(inbound, settings.texts_for(inbound.place.platform))
         if refusal is not None:
             return refusal
     if inbound.kind is InboundKind.POSTED:
@@ -80,7 +81,7 @@ def receive(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
     return _deleted(tx, inbound, now)
 
 
-def _refusal(inbound: Inbound) -> IntakeResult | None:
+def _refusal(inbound: Inbound, texts: Texts) -> IntakeResult | None:
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         reply = texts.message_too_long(len(inbound.text), MAX_MESSAGE_LENGTH)
         return IntakeResult(Outcome.REFUSED, reply=reply)
@@ -102,14 +103,16 @@ def _posted(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
     if ticket is None:
         return _open(tx, inbound, now, settings)
     if inbound.requested_by is not None:
-        return IntakeResult(Outcome.IGNORED, ticket.id, texts.already_a_ticket(ticket))
+        already = settings.texts_for(place.platform).already_a_ticket(ticket)
+        return IntakeResult(Outcome.IGNORED, ticket.id, already)
     return _append(tx, ticket, inbound, now, settings)
 
 
 def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
     root = inbound.place.in_thread(inbound.place.thread or inbound.message_id)
     text = clean(inbound.text)
-    subject = texts.subject_of(text) or _attachment_subject(inbound)
+    texts = settings.texts_for(root.platform)
+    subject = subject_of(text) or _attachment_subject(inbound, texts)
     ticket = tx.insert_ticket(
         NewTicket(
             root, inbound.author, subject, text, settings.default_priority, now, inbound.permalink
@@ -132,9 +135,9 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
     return IntakeResult(Outcome.OPENED, ticket.id)
 
 
-def _attachment_subject(inbound: Inbound) -> str:
+def _attachment_subject(inbound: Inbound, texts: Texts) -> str:
     names = ", ".join(attachment.name for attachment in inbound.attachments)
-    return texts.shorten(f"(attachment: {names})", texts.SUBJECT_LIMIT)
+    return shorten(texts.attachment_subject(names), SUBJECT_LIMIT)
 
 
 def _message(ticket: Ticket, inbound: Inbound, role: Author, text: str, now: datetime) -> Message:
@@ -186,6 +189,7 @@ def _customer_replied(
 ) -> TicketChange:
     """The customer wrote in the thread: waiting ends, a resolved ticket may reopen."""
     changed = lifecycle.customer_replied(ticket, now, settings.reopen_window)
+    texts = settings.texts_for(ticket.place.platform)
     event: EventKind | None = None
     data: dict[str, object] = {}
     said = None
@@ -227,7 +231,7 @@ def _edited(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
     ticket = tx.ticket(message.ticket_id)
     if ticket is not None and ticket.place.thread == message.message_id:
         # The ticket's first message is its body and names its subject (which the card shows).
-        subject = texts.subject_of(text) or ticket.subject
+        subject = subject_of(text) or ticket.subject
         changed = replace(ticket, body=text, subject=subject, updated_at=now)
         changes.apply(tx, TicketChange(ticket, changed, inbound.author), now, settings)
     return IntakeResult(Outcome.EDITED, message.ticket_id)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers import texts
 from handlers.errors import AlreadyClaimed, IllegalTransition, NotAllowed, Unchanged
 from handlers.models import Person, Priority, Status, Ticket
+from handlers.texts import Refused
 
 _FINISHED = frozenset({Status.RESOLVED, Status.CLOSED})
 
@@ -28,41 +28,41 @@ def _worked(ticket: Ticket) -> Status:
     return Status.CLAIMED if ticket.assignee else Status.OPEN
 
 
-def _refuse_finished(ticket: Ticket, doing: str) -> None:
+def _refuse_finished(ticket: Ticket, action: Refused) -> None:
     if ticket.status in _FINISHED:
-        raise IllegalTransition(texts.finished_ticket(ticket, doing))
+        raise IllegalTransition(lambda texts: texts.finished_ticket(ticket, action))
 
 
 def claim(ticket: Ticket, who: Person, now: datetime, *, force: bool) -> Ticket:
     """Give the ticket to `who`; taking it from someone else needs `force`."""
-    _refuse_finished(ticket, "claiming")
+    _refuse_finished(ticket, "claim")
     if who.same_as(ticket.assignee):
-        raise Unchanged(texts.already_yours(ticket))
+        raise Unchanged(lambda texts: texts.already_yours(ticket))
     if ticket.assignee and not force:
-        raise AlreadyClaimed(texts.claimed_by_other(ticket))
+        raise AlreadyClaimed(lambda texts: texts.claimed_by_other(ticket))
     status = Status.WAITING if ticket.status is Status.WAITING else Status.CLAIMED
     return _to(ticket, status, now, assignee=who)
 
 
 def unclaim(ticket: Ticket, who: Person, now: datetime, *, may_force: bool) -> Ticket:
     """Put the ticket back in the queue; only its holder or a lead may."""
-    _refuse_finished(ticket, "unclaiming")
+    _refuse_finished(ticket, "unclaim")
     if ticket.assignee is None:
-        raise Unchanged(texts.not_claimed(ticket))
+        raise Unchanged(lambda texts: texts.not_claimed(ticket))
     if not who.same_as(ticket.assignee) and not may_force:
-        raise NotAllowed(texts.only_holder_or_lead(ticket, "unclaim"))
+        raise NotAllowed(lambda texts: texts.only_holder_or_lead_unclaims(ticket))
     status = Status.WAITING if ticket.status is Status.WAITING else Status.OPEN
     return _to(ticket, status, now, assignee=None)
 
 
 def assign(ticket: Ticket, to: Person, by: Person, now: datetime, *, may_force: bool) -> Ticket:
     """Give the ticket to `to`; only its holder or a lead may take it from its holder."""
-    _refuse_finished(ticket, "assigning")
+    _refuse_finished(ticket, "assign")
     if to.same_as(ticket.assignee):
-        raise Unchanged(texts.already_assigned(ticket))
+        raise Unchanged(lambda texts: texts.already_assigned(ticket))
     holder = ticket.assignee
     if holder and not by.same_as(holder) and not may_force:
-        raise AlreadyClaimed(texts.claimed_by_other(ticket, reassigning=True))
+        raise AlreadyClaimed(lambda texts: texts.claimed_by_other(ticket, reassigning=True))
     status = Status.WAITING if ticket.status is Status.WAITING else Status.CLAIMED
     return _to(ticket, status, now, assignee=to)
 
@@ -70,42 +70,42 @@ def assign(ticket: Ticket, to: Person, by: Person, now: datetime, *, may_force: 
 def set_priority(ticket: Ticket, priority: Priority, now: datetime) -> Ticket:
     """Change the ticket's priority (its SLA clocks follow)."""
     if ticket.status is Status.CLOSED:
-        raise IllegalTransition(texts.finished_ticket(ticket, "changing the priority of"))
+        raise IllegalTransition(lambda texts: texts.finished_ticket(ticket, "priority"))
     if ticket.priority is priority:
-        raise Unchanged(texts.priority_unchanged(ticket))
+        raise Unchanged(lambda texts: texts.priority_unchanged(ticket))
     return replace(ticket, priority=priority, updated_at=now)
 
 
 def wait_on_customer(ticket: Ticket, now: datetime) -> Ticket:
     """Pause the ticket until the customer answers."""
-    _refuse_finished(ticket, "waiting on")
+    _refuse_finished(ticket, "wait")
     if ticket.status is Status.WAITING:
-        raise Unchanged(texts.already_status(ticket))
+        raise Unchanged(lambda texts: texts.already_status(ticket))
     return _to(ticket, Status.WAITING, now)
 
 
 def resolve(ticket: Ticket, now: datetime) -> Ticket:
     """Mark the ticket solved; the customer may still reopen it by replying."""
     if ticket.status is Status.RESOLVED:
-        raise Unchanged(texts.already_status(ticket))
+        raise Unchanged(lambda texts: texts.already_status(ticket))
     if ticket.status is Status.CLOSED:
-        raise IllegalTransition(texts.finished_ticket(ticket, "resolving"))
+        raise IllegalTransition(lambda texts: texts.finished_ticket(ticket, "resolve"))
     return _to(ticket, Status.RESOLVED, now, resolved_at=now)
 
 
 def close(ticket: Ticket, now: datetime) -> Ticket:
     """Close a resolved ticket for good."""
     if ticket.status is Status.CLOSED:
-        raise Unchanged(texts.already_status(ticket))
+        raise Unchanged(lambda texts: texts.already_status(ticket))
     if ticket.status is not Status.RESOLVED:
-        raise IllegalTransition(texts.resolve_before_closing(ticket))
+        raise IllegalTransition(lambda texts: texts.resolve_before_closing(ticket))
     return _to(ticket, Status.CLOSED, now, closed_at=now)
 
 
 def reopen(ticket: Ticket, now: datetime) -> Ticket:
     """Bring a resolved or closed ticket back to whoever held it, or to the queue."""
     if ticket.status not in _FINISHED:
-        raise IllegalTransition(texts.only_finished_reopen(ticket))
+        raise IllegalTransition(lambda texts: texts.only_finished_reopen(ticket))
     return _to(ticket, _worked(ticket), now, resolved_at=None, closed_at=None)
 
 

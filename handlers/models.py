@@ -350,10 +350,6 @@ class ClockKind(StrEnum):
     NEXT_RESPONSE = "next_response"
     RESOLUTION = "resolution"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
 
 @dataclass(frozen=True)
 class SlaSpan:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers import texts
 from handlers.models import Card, Notice, NoticeKind, Place, Status, Ticket
 from handlers.ports import OutboxTx
 from handlers.settings import DeskSettings
 from handlers.sla import promises
+from handlers.texts import shorten
 
 
 def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
     """The first answer in the customer's thread: the ticket number and when to expect a reply."""
     promise = promises.first_response_promise(ticket, settings)
+    texts = settings.texts_for(ticket.place.platform)
     if promise is None:
         text = texts.ack(ticket, None, "", settings.timezone)
     else:
@@ -26,7 +27,7 @@ def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
         ticket.place,
         text,
         ticket_id=ticket.id,
-        thread_title=texts.shorten(texts.thread_title(ticket), 100),
+        thread_title=shorten(texts.thread_title(ticket), 100),
     )
 
 
@@ -48,7 +49,8 @@ def card(ticket: Ticket, settings: DeskSettings) -> Notice | None:
         first_response_at=ticket.first_response_at,
     )
     place = Place(ticket.place.workspace, triage)
-    return Notice(NoticeKind.CARD, place, texts.card_text(ticket), ticket_id=ticket.id, card=view)
+    text = settings.texts_for(ticket.place.platform).card_text(ticket)
+    return Notice(NoticeKind.CARD, place, text, ticket_id=ticket.id, card=view)
 
 
 def card_actions(ticket: Ticket) -> tuple[str, ...]:

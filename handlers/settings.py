@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from handlers.models import Mention, Person, Priority, Role
 from handlers.models import SlaSpan as SlaSpan  # config and tests build policies from here
 from handlers.sla.calendar import BusinessCalendar
+from handlers.texts import Texts, texts_in
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class DeskSettings:
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    locale: str = "en"  # the language the desk speaks (a shipped locale)
+    locales: Mapping[str, str] = field(default_factory=dict)  # a platform's own, by name
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.
@@ -146,6 +149,10 @@ class DeskSettings:
     def capabilities_of(self, platform: str) -> Capabilities:
         """What a platform can do; one the config does not describe can do nothing extra."""
         return self.capabilities.get(platform, Capabilities())
+
+    def texts_for(self, platform: str) -> Texts:
+        """The desk's sentences in the language spoken on `platform`."""
+        return texts_in(self.locales.get(platform, self.locale))
 
     def is_support_channel(self, platform: str, channel: str) -> bool:
         return channel in self.places_of(platform).support_channels

@@ -1,21 +1,34 @@
-"""Every sentence the desk says to people, in one place to read, test and change.
+"""Every sentence the desk says to people, in one place to read, test, change and translate.
+
+`Texts` speaks one language: each sentence is a whole gettext message with named
+placeholders (`say("Ticket #{id} is closed.", id=…)`), so a translator sees the sentence, not
+fragments. `texts_in(locale)` gives the desk's texts in a shipped language;
+`handlers/language.py` reads the catalogs.
 
 Text that came from a person is passed through `quote()` before it is echoed, so a
-customer's `@everyone` never pings anyone on any platform.
+customer's `@everyone` never pings anyone on any platform, in any language.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from handlers.models import ClockKind, SlaClock, Status, Ticket
+from handlers.language import Language, language
+from handlers.models import ClockKind, Priority, SlaClock, Status, Ticket
 from handlers.sla.calendar import ALWAYS_OPEN
 
 SUBJECT_LIMIT = 80
 ZERO_WIDTH_SPACE = "\u200b"
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+
+
+def N_(message: str) -> str:  # gettext's own name for "translate this later"
+    """Mark a text for translation where it is defined; `Texts.gettext` translates it."""
+    return message
 
 
 def quote(text: str) -> str:
@@ -38,7 +51,7 @@ def subject_of(text: str) -> str:
 
 
 def duration(span: timedelta) -> str:
-    """Write a duration the way config does: `4h`, `1h 30m`, `3d`."""
+    """Write a duration the way config does, in every language: `4h`, `1h 30m`, `3d`."""
     seconds = int(span.total_seconds())
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
@@ -60,449 +73,717 @@ def business_time(span: timedelta) -> str:
     return " ".join(parts) or "0s"
 
 
-def span(days: int, rest: timedelta, *, business: bool) -> str:
-    """An SLA span for people: `3 working days`, `4 business hours`, `15 minutes`."""
-    seconds = int(rest.total_seconds())
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    units = (
-        ("working day" if business else "day", days),
-        ("business hour" if business else "hour", hours),
-        ("minute", minutes),
-        ("second", seconds),
-    )
-    parts = [f"{amount} {unit}{'s' if amount != 1 else ''}" for unit, amount in units if amount]
-    return " ".join(parts) or "no time"
-
-
-def when(at: datetime, zone: ZoneInfo) -> str:
-    """A moment for people: `Tue 24 Nov 14:00 UTC` in the desk's timezone."""
-    local = at.astimezone(zone)
-    return local.strftime("%a %d %b %H:%M ") + (local.tzname() or zone.key)
-
-
 def ticket_ref(ticket: Ticket) -> str:
     return f"#{ticket.id} {quote(ticket.subject)}"
 
 
-def holder(ticket: Ticket) -> str:
-    return ticket.assignee.name if ticket.assignee else "nobody"
-
-
-# -- intake ---------------------------------------------------------------------------------
-
-
-def ack(ticket: Ticket, due: datetime | None, within: str, zone: ZoneInfo) -> str:
-    greeting = f"Thanks, {quote(ticket.customer.name)}! This is ticket #{ticket.id}."
-    if due is None:
-        return f"{greeting} An agent will answer here as soon as possible."
-    return f"{greeting} An agent will answer here within {within} (by {when(due, zone)})."
-
-
-def thread_title(ticket: Ticket) -> str:
-    return ticket_ref(ticket)
-
-
-def card_text(ticket: Ticket) -> str:
-    answered = " · answered" if ticket.first_response_at else ""
-    return (
-        f"#{ticket.id} · {quote(ticket.subject)} · {ticket.status} · {ticket.priority}"
-        f" · from {quote(ticket.customer.name)} · {assignee_phrase(ticket)}{answered}"
-    )
-
-
-def assignee_phrase(ticket: Ticket) -> str:
-    return f"claimed by {ticket.assignee.name}" if ticket.assignee else "unclaimed"
-
-
-def empty_message() -> str:
-    return "That message is empty, so there is nothing to open a ticket with."
-
-
-def message_too_long(length: int, limit: int) -> str:
-    return f"That message is too long ({length:,} characters; the limit is {limit:,})."
-
-
-def reopened_by_reply(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is open again; an agent will be with you soon."
-
-
-def reply_to_finished(ticket: Ticket) -> str:
-    return (
-        f"Ticket #{ticket.id} is {ticket.status}, so this reply won't reach an agent. "
-        "Please post a new message in the support channel to open a new ticket."
-    )
-
-
-def already_a_ticket(ticket: Ticket) -> str:
-    return f"That message is already ticket #{ticket.id}."
-
-
-# -- lifecycle ------------------------------------------------------------------------------
-
-
-_PARTICIPLE = {
-    "claiming": "claimed",
-    "unclaiming": "unclaimed",
-    "assigning": "assigned",
-    "changing the priority of": "reprioritised",
-    "waiting on": "put on hold",
-    "resolving": "resolved",
+_STATUSES = {
+    Status.OPEN: N_("open"),
+    Status.CLAIMED: N_("claimed"),
+    Status.WAITING: N_("waiting"),
+    Status.RESOLVED: N_("resolved"),
+    Status.CLOSED: N_("closed"),
 }
-
-
-def finished_ticket(ticket: Ticket, doing: str) -> str:
-    return (
-        f"Ticket #{ticket.id} is {ticket.status}, so it can't be {_PARTICIPLE[doing]}. "
-        f"Reopen it first with /ticket reopen {ticket.id}."
-    )
-
-
-def already_yours(ticket: Ticket) -> str:
-    return f"You already hold ticket #{ticket.id}."
-
-
-def claimed_by_other(ticket: Ticket, *, reassigning: bool = False) -> str:
-    name = holder(ticket)
-    if reassigning:
-        return f"Ticket #{ticket.id} is held by {name}; only {name} or a lead can reassign it."
-    return (
-        f"Ticket #{ticket.id} is already claimed by {name}. "
-        f"A lead can take it over with /ticket claim {ticket.id} --force."
-    )
-
-
-def not_claimed(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} isn't claimed by anyone."
-
-
-def only_holder_or_lead(ticket: Ticket, verb: str) -> str:
-    return f"Only {holder(ticket)} or a lead can {verb} ticket #{ticket.id}."
-
-
-def already_assigned(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is already assigned to {holder(ticket)}."
-
-
-def priority_unchanged(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is already {ticket.priority} priority."
-
-
-def already_status(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is already {ticket.status}."
-
-
-def resolve_before_closing(ticket: Ticket) -> str:
-    return (
-        f"Ticket #{ticket.id} is {ticket.status}; resolve it before closing it "
-        f"(/ticket resolve {ticket.id})."
-    )
-
-
-def only_finished_reopen(ticket: Ticket) -> str:
-    state = f"Ticket #{ticket.id} is {ticket.status}"
-    return f"{state}; only resolved or closed tickets can be reopened."
-
-
-# -- commands: answers to the actor -----------------------------------------------------------
-
-
-def claimed(ticket: Ticket, took_from: str | None) -> str:
-    taken = f" (taken over from {took_from})" if took_from else ""
-    return f"You claimed {ticket_ref(ticket)}{taken}."
-
-
-def unclaimed(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is back in the queue."
-
-
-def assigned(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is now assigned to {holder(ticket)}."
-
-
-def prioritised(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is now {ticket.priority} priority."
-
-
-def noted(ticket: Ticket) -> str:
-    return f"Internal note added to ticket #{ticket.id} (customers don't see it)."
-
-
-def waiting(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is waiting on the customer; their next reply resumes it."
-
-
-def resolved(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is resolved."
-
-
-def closed(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is closed."
-
-
-def reopened(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is open again ({ticket.status})."
-
-
-def not_an_agent(name: str) -> str:
-    return f"{quote(name)} is not an agent; only agents and leads can hold tickets."
-
-
-def agents_only(verb: str) -> str:
-    return f"/ticket {verb} is for agents."
-
-
-def leads_only(verb: str) -> str:
-    return f"/ticket {verb} is for leads."
-
-
-def customers_reopen_resolved_only(ticket: Ticket) -> str:
-    return (
-        f"Ticket #{ticket.id} is {ticket.status}; please post a new message in the support "
-        "channel to open a new ticket."
-    )
-
-
-def force_needs_lead() -> str:
-    return "Only a lead can use --force."
-
-
-# -- thread notes: what the customer sees -----------------------------------------------------
-
-
-def picked_up(ticket: Ticket) -> str:
-    return f"{holder(ticket)} has picked up ticket #{ticket.id}."
-
-
-def resolved_note(ticket: Ticket, by: str, text: str, reopen_window: timedelta) -> str:
-    summary = f": {quote(text)}" if text else "."
-    return (
-        f"Ticket #{ticket.id} was resolved by {quote(by)}{summary}\n"
-        f"Not fixed? Reply in this thread within {duration(reopen_window)} to reopen it."
-    )
-
-
-def closed_note(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is closed. Thanks for reaching out!"
-
-
-def reopened_note(ticket: Ticket) -> str:
-    return f"Ticket #{ticket.id} is open again."
-
-
-# -- reminders and escalations -------------------------------------------------------------
-
-
-def unclaimed_reminder(ticket: Ticket, waited: timedelta) -> str:
-    return (
-        f"Ticket {ticket_ref(ticket)} ({ticket.priority}) has waited {duration(waited)}"
-        f" with nobody on it. Claim it with /ticket claim {ticket.id}."
-    )
-
-
-def breach_warning(ticket: Ticket, promise: str, due: datetime, zone: ZoneInfo) -> str:
-    return f"Ticket {ticket_ref(ticket)} will break its {promise} promise at {when(due, zone)}."
-
-
-def breached(ticket: Ticket, promise: str, due: datetime, zone: ZoneInfo, round_: int) -> str:
-    again = " (still)" if round_ else ""
-    return (
-        f"Ticket {ticket_ref(ticket)} broke its {promise} promise{again}: it was due"
-        f" {when(due, zone)}. Priority {ticket.priority}, {assignee_phrase(ticket)}."
-    )
-
-
-def idle_nudge(ticket: Ticket, idle: timedelta) -> str:
-    return (
-        f"You hold ticket {ticket_ref(ticket)} and nothing has happened on it for {duration(idle)}."
-    )
-
-
-def customer_nudge(ticket: Ticket) -> str:
-    return (
-        f"Hi {quote(ticket.customer.name)}, we're waiting for your reply on ticket"
-        f" #{ticket.id}. Just answer in this thread when you can."
-    )
-
-
-def auto_resolved(ticket: Ticket, reopen_window: timedelta) -> str:
-    return (
-        f"Ticket #{ticket.id} was resolved because we haven't heard back. Still need"
-        f" help? Reply in this thread within {duration(reopen_window)} to reopen it."
-    )
-
-
-# -- /ticket why: the clocks in words ---------------------------------------------------------
-
-
-def why_header(ticket: Ticket) -> str:
-    return f"{ticket_ref(ticket)}: {ticket.priority} priority, {ticket.status}"
-
-
-def clock_line(
-    clock: SlaClock, used: timedelta, zone: ZoneInfo, status: Status, answered: bool
-) -> str:
-    """One clock: what it promises, where it stands, and why."""
-    head = f"{clock.kind.label.capitalize()} ({promise(clock)}, counting on {clock.calendar}):"
-    spent = _spent(clock, used)
-    started = f"started {when(clock.started_at, zone)}"
-    if clock.stopped_at is not None:
+_PRIORITIES = {
+    Priority.URGENT: N_("urgent"),
+    Priority.HIGH: N_("high"),
+    Priority.NORMAL: N_("normal"),
+    Priority.LOW: N_("low"),
+}
+_CLOCKS = {
+    ClockKind.FIRST_RESPONSE: (N_("first response"), N_("First response")),
+    ClockKind.NEXT_RESPONSE: (N_("next response"), N_("Next response")),
+    ClockKind.RESOLUTION: (N_("resolution"), N_("Resolution")),
+}
+# What a finished ticket refuses, each refusal a sentence of its own.
+Refused = Literal["claim", "unclaim", "assign", "priority", "wait", "resolve"]
+_ACTION_LABELS = {"claim": N_("Claim"), "resolve": N_("Resolve"), "reopen": N_("Reopen")}
+# Translators: a date and time in a CLDR pattern (EEE weekday, dd day, MMM month, HH:mm
+# time), e.g. `Tue 24 Nov 14:00`; the timezone's abbreviation follows it.
+_MOMENT = N_("EEE dd MMM HH:mm")
+
+
+class Texts:
+    """The desk's sentences in one language."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+
+    # -- the machinery: a whole sentence, translated, then its placeholders filled ----------
+
+    def gettext(self, message: str) -> str:
+        """`message` in this language (for texts marked with `N_` where they are defined)."""
+        return self.language.gettext(message)
+
+    def say(self, message: str, **values: object) -> str:
+        """The sentence `message` in this language, its `{placeholders}` filled in."""
+        return self.language.gettext(message).format(**values)
+
+    def say_plural(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The sentence for `n` things in this language; `{n}` is written with grouping."""
+        return self.language.ngettext(singular, plural, n).format(n=self.number(n), **values)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.language.pgettext(context, message)
+
+    def number(self, value: float) -> str:
+        return self.language.number(value)
+
+    # -- words for values --------------------------------------------------------------------
+
+    def status_name(self, status: Status) -> str:
+        return self.pgettext("status", _STATUSES[status])
+
+    def priority_name(self, priority: Priority) -> str:
+        return self.pgettext("priority", _PRIORITIES[priority])
+
+    def clock_name(self, kind: ClockKind) -> str:
+        """`first response`, as a sentence names the promise."""
+        return self.gettext(_CLOCKS[kind][0])
+
+    def clock_title(self, kind: ClockKind) -> str:
+        """`First response`, as a line begins with it."""
+        return self.gettext(_CLOCKS[kind][1])
+
+    def when(self, at: datetime, zone: ZoneInfo) -> str:
+        """A moment for people: `Tue 24 Nov 14:00 UTC` in the desk's timezone."""
+        local = at.astimezone(zone)
+        written = self.language.moment(local, self.gettext(_MOMENT))
+        return f"{written} {local.tzname() or zone.key}"
+
+    def span(self, days: int, rest: timedelta, *, business: bool) -> str:
+        """An SLA span for people: `3 working days`, `4 business hours`, `15 minutes`."""
+        seconds = int(rest.total_seconds())
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        parts = []
+        if days:
+            if business:
+                parts.append(self.say_plural("{n} working day", "{n} working days", days))
+            else:
+                parts.append(self.say_plural("{n} day", "{n} days", days))
+        if hours:
+            if business:
+                parts.append(self.say_plural("{n} business hour", "{n} business hours", hours))
+            else:
+                parts.append(self.say_plural("{n} hour", "{n} hours", hours))
+        if minutes:
+            parts.append(self.say_plural("{n} minute", "{n} minutes", minutes))
+        if seconds:
+            parts.append(self.say_plural("{n} second", "{n} seconds", seconds))
+        return " ".join(parts) or self.say("no time")
+
+    def holder(self, ticket: Ticket) -> str:
+        return ticket.assignee.name if ticket.assignee else self.say("nobody")
+
+    def assignee_phrase(self, ticket: Ticket) -> str:
+        if ticket.assignee:
+            return self.say("claimed by {name}", name=ticket.assignee.name)
+        return self.say("unclaimed")
+
+    # -- intake ------------------------------------------------------------------------------
+
+    def ack(self, ticket: Ticket, due: datetime | None, within: str, zone: ZoneInfo) -> str:
+        name = quote(ticket.customer.name)
+        if due is None:
+            return self.say(
+                "Thanks, {name}! This is ticket #{id}. An agent will answer here as soon as"
+                " possible.",
+                name=name,
+                id=ticket.id,
+            )
+        return self.say(
+            "Thanks, {name}! This is ticket #{id}. An agent will answer here within {within}"
+            " (by {due}).",
+            name=name,
+            id=ticket.id,
+            within=within,
+            due=self.when(due, zone),
+        )
+
+    def thread_title(self, ticket: Ticket) -> str:
+        return ticket_ref(ticket)
+
+    def card_text(self, ticket: Ticket) -> str:
+        parts = [
+            f"#{ticket.id}",
+            quote(ticket.subject),
+            self.status_name(ticket.status),
+            self.priority_name(ticket.priority),
+            self.say("from {name}", name=quote(ticket.customer.name)),
+            self.assignee_phrase(ticket),
+        ]
+        if ticket.first_response_at:
+            parts.append(self.say("answered"))
+        return " · ".join(parts)
+
+    def empty_message(self) -> str:
+        return self.say("That message is empty, so there is nothing to open a ticket with.")
+
+    def message_too_long(self, length: int, limit: int) -> str:
+        return self.say(
+            "That message is too long ({length} characters; the limit is {limit}).",
+            length=self.number(length),
+            limit=self.number(limit),
+        )
+
+    def attachment_subject(self, names: str) -> str:
+        """The subject of a ticket opened with files and no words."""
+        return self.say("(attachment: {names})", names=names)
+
+    def reopened_by_reply(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} is open again; an agent will be with you soon.", id=ticket.id)
+
+    def reply_to_finished(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is {status}, so this reply won't reach an agent. Please post a new"
+            " message in the support channel to open a new ticket.",
+            id=ticket.id,
+            status=self.status_name(ticket.status),
+        )
+
+    def already_a_ticket(self, ticket: Ticket) -> str:
+        return self.say("That message is already ticket #{id}.", id=ticket.id)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def finished_ticket(self, ticket: Ticket, action: Refused) -> str:
+        """Refuse `action` on a resolved or closed ticket, saying how to go on."""
+        values = {"id": ticket.id, "status": self.status_name(ticket.status)}
+        sentences: dict[Refused, str] = {
+            "claim": N_(
+                "Ticket #{id} is {status}, so it can't be claimed. Reopen it first with"
+                " /ticket reopen {id}."
+            ),
+            "unclaim": N_(
+                "Ticket #{id} is {status}, so it can't be unclaimed. Reopen it first with"
+                " /ticket reopen {id}."
+            ),
+            "assign": N_(
+                "Ticket #{id} is {status}, so it can't be assigned. Reopen it first with"
+                " /ticket reopen {id}."
+            ),
+            "priority": N_(
+                "Ticket #{id} is {status}, so it can't be reprioritised. Reopen it first with"
+                " /ticket reopen {id}."
+            ),
+            "wait": N_(
+                "Ticket #{id} is {status}, so it can't be put on hold. Reopen it first with"
+                " /ticket reopen {id}."
+            ),
+            "resolve": N_(
+                "Ticket #{id} is {status}, so it can't be resolved. Reopen it first with"
+                " /ticket reopen {id}."
+            ),
+        }
+        return self.say(sentences[action], **values)
+
+    def already_yours(self, ticket: Ticket) -> str:
+        return self.say("You already hold ticket #{id}.", id=ticket.id)
+
+    def claimed_by_other(self, ticket: Ticket, *, reassigning: bool = False) -> str:
+        name = self.holder(ticket)
+        if reassigning:
+            return self.say(
+                "Ticket #{id} is held by {name}; only {name} or a lead can reassign it.",
+                id=ticket.id,
+                name=name,
+            )
+        return self.say(
+            "Ticket #{id} is already claimed by {name}. A lead can take it over with"
+            " /ticket claim {id} --force.",
+            id=ticket.id,
+            name=name,
+        )
+
+    def not_claimed(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} isn't claimed by anyone.", id=ticket.id)
+
+    def only_holder_or_lead_unclaims(self, ticket: Ticket) -> str:
+        return self.say(
+            "Only {name} or a lead can unclaim ticket #{id}.",
+            name=self.holder(ticket),
+            id=ticket.id,
+        )
+
+    def already_assigned(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is already assigned to {name}.", id=ticket.id, name=self.holder(ticket)
+        )
+
+    def priority_unchanged(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is already {priority} priority.",
+            id=ticket.id,
+            priority=self.priority_name(ticket.priority),
+        )
+
+    def already_status(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is already {status}.",
+            id=ticket.id,
+            status=self.status_name(ticket.status),
+        )
+
+    def resolve_before_closing(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is {status}; resolve it before closing it (/ticket resolve {id}).",
+            id=ticket.id,
+            status=self.status_name(ticket.status),
+        )
+
+    def only_finished_reopen(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is {status}; only resolved or closed tickets can be reopened.",
+            id=ticket.id,
+            status=self.status_name(ticket.status),
+        )
+
+    def no_such_ticket(self, ticket_id: int) -> str:
+        return self.say("No ticket #{id} in this workspace.", id=ticket_id)
+
+    # -- commands: answers to the actor ------------------------------------------------------
+
+    def claimed(self, ticket: Ticket, took_from: str | None) -> str:
+        if took_from:
+            return self.say(
+                "You claimed {ticket} (taken over from {name}).",
+                ticket=ticket_ref(ticket),
+                name=took_from,
+            )
+        return self.say("You claimed {ticket}.", ticket=ticket_ref(ticket))
+
+    def unclaimed(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} is back in the queue.", id=ticket.id)
+
+    def assigned(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is now assigned to {name}.", id=ticket.id, name=self.holder(ticket)
+        )
+
+    def prioritised(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is now {priority} priority.",
+            id=ticket.id,
+            priority=self.priority_name(ticket.priority),
+        )
+
+    def noted(self, ticket: Ticket) -> str:
+        return self.say(
+            "Internal note added to ticket #{id} (customers don't see it).", id=ticket.id
+        )
+
+    def waiting(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is waiting on the customer; their next reply resumes it.", id=ticket.id
+        )
+
+    def resolved(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} is resolved.", id=ticket.id)
+
+    def closed(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} is closed.", id=ticket.id)
+
+    def reopened(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is open again ({status}).",
+            id=ticket.id,
+            status=self.status_name(ticket.status),
+        )
+
+    def not_an_agent(self, name: str) -> str:
+        return self.say(
+            "{name} is not an agent; only agents and leads can hold tickets.", name=quote(name)
+        )
+
+    def agents_only(self, verb: str) -> str:
+        return self.say("/ticket {verb} is for agents.", verb=verb)
+
+    def leads_only(self, verb: str) -> str:
+        return self.say("/ticket {verb} is for leads.", verb=verb)
+
+    def customers_reopen_resolved_only(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} is {status}; please post a new message in the support channel to"
+            " open a new ticket.",
+            id=ticket.id,
+            status=self.status_name(ticket.status),
+        )
+
+    def force_needs_lead(self) -> str:
+        return self.say("Only a lead can use --force.")
+
+    # -- what was wrong with a command's words -------------------------------------------------
+
+    def usage(self, line: str, problem: str = "") -> str:
+        if problem:
+            return self.say("{problem} Usage: /ticket {line}", problem=problem, line=line)
+        return self.say("Usage: /ticket {line}", line=line)
+
+    def not_a_ticket_number(self, word: str) -> str:
+        return self.say("{word} isn't a ticket number.", word=_shown(word))
+
+    def which_ticket(self) -> str:
+        return self.say("Which ticket?")
+
+    def who(self) -> str:
+        return self.say("Who?")
+
+    def mention_the_person(self) -> str:
+        return self.say("Mention the person, like @name.")
+
+    def which_priority(self, choices: str) -> str:
+        return self.say("Which priority ({choices})?", choices=choices)
+
+    def priority_must_be(self, choices: str) -> str:
+        return self.say("Priority must be one of {choices}.", choices=choices)
+
+    def empty_note(self) -> str:
+        return self.say("The note is empty.")
+
+    def not_understood(self, words: str) -> str:
+        return self.say("I didn't understand {words}.", words=_shown(words))
+
+    def cannot_filter_by(self, word: str) -> str:
+        return self.say("I can't filter by {word}.", word=_shown(word))
+
+    def unknown_verb(self, verb: str) -> str:
+        return self.say(
+            "I don't know /ticket {verb}. Try /ticket help.", verb=quote(shorten(verb, 40))
+        )
+
+    def help_heading(self) -> str:
+        return self.say("/ticket commands (in a ticket's thread you can leave out the id):")
+
+    # -- thread notes: what the customer sees --------------------------------------------------
+
+    def picked_up(self, ticket: Ticket) -> str:
+        return self.say(
+            "{name} has picked up ticket #{id}.", name=self.holder(ticket), id=ticket.id
+        )
+
+    def resolved_note(self, ticket: Ticket, by: str, text: str, reopen_window: timedelta) -> str:
+        window = duration(reopen_window)
+        if text:
+            return self.say(
+                "Ticket #{id} was resolved by {name}: {summary}\nNot fixed? Reply in this thread"
+                " within {window} to reopen it.",
+                id=ticket.id,
+                name=quote(by),
+                summary=quote(text),
+                window=window,
+            )
+        return self.say(
+            "Ticket #{id} was resolved by {name}.\nNot fixed? Reply in this thread within"
+            " {window} to reopen it.",
+            id=ticket.id,
+            name=quote(by),
+            window=window,
+        )
+
+    def closed_note(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} is closed. Thanks for reaching out!", id=ticket.id)
+
+    def reopened_note(self, ticket: Ticket) -> str:
+        return self.say("Ticket #{id} is open again.", id=ticket.id)
+
+    # -- reminders and escalations -----------------------------------------------------------
+
+    def unclaimed_reminder(self, ticket: Ticket, waited: timedelta) -> str:
+        return self.say(
+            "Ticket {ticket} ({priority}) has waited {waited} with nobody on it. Claim it with"
+            " /ticket claim {id}.",
+            ticket=ticket_ref(ticket),
+            priority=self.priority_name(ticket.priority),
+            waited=duration(waited),
+            id=ticket.id,
+        )
+
+    def breach_warning(self, ticket: Ticket, kind: ClockKind, due: datetime, zone: ZoneInfo) -> str:
+        return self.say(
+            "Ticket {ticket} will break its {promise} promise at {due}.",
+            ticket=ticket_ref(ticket),
+            promise=self.clock_name(kind),
+            due=self.when(due, zone),
+        )
+
+    def breached(
+        self, ticket: Ticket, kind: ClockKind, due: datetime, zone: ZoneInfo, round_: int
+    ) -> str:
+        values = {
+            "ticket": ticket_ref(ticket),
+            "promise": self.clock_name(kind),
+            "due": self.when(due, zone),
+            "priority": self.priority_name(ticket.priority),
+            "holder": self.assignee_phrase(ticket),
+        }
+        if round_:
+            return self.say(
+                "Ticket {ticket} broke its {promise} promise (still): it was due {due}."
+                " Priority {priority}, {holder}.",
+                **values,
+            )
+        return self.say(
+            "Ticket {ticket} broke its {promise} promise: it was due {due}. Priority {priority},"
+            " {holder}.",
+            **values,
+        )
+
+    def idle_nudge(self, ticket: Ticket, idle: timedelta) -> str:
+        return self.say(
+            "You hold ticket {ticket} and nothing has happened on it for {idle}.",
+            ticket=ticket_ref(ticket),
+            idle=duration(idle),
+        )
+
+    def customer_nudge(self, ticket: Ticket) -> str:
+        return self.say(
+            "Hi {name}, we're waiting for your reply on ticket #{id}. Just answer in this thread"
+            " when you can.",
+            name=quote(ticket.customer.name),
+            id=ticket.id,
+        )
+
+    def auto_resolved(self, ticket: Ticket, reopen_window: timedelta) -> str:
+        return self.say(
+            "Ticket #{id} was resolved because we haven't heard back. Still need help? Reply in"
+            " this thread within {window} to reopen it.",
+            id=ticket.id,
+            window=duration(reopen_window),
+        )
+
+    # -- /ticket why: the clocks in words ----------------------------------------------------
+
+    def why_header(self, ticket: Ticket) -> str:
+        return self.say(
+            "{ticket}: {priority} priority, {status}",
+            ticket=ticket_ref(ticket),
+            priority=self.priority_name(ticket.priority),
+            status=self.status_name(ticket.status),
+        )
+
+    def clock_line(
+        self, clock: SlaClock, used: timedelta, zone: ZoneInfo, status: Status, answered: bool
+    ) -> str:
+        """One clock: what it promises, where it stands, and why."""
+        head = self.say(
+            "{clock} ({promise}, counting on {calendar}):",
+            clock=self.clock_title(clock.kind),
+            promise=self.promise(clock),
+            calendar=clock.calendar,
+        )
+        spent = self._spent(clock, used)
+        if clock.stopped_at is not None:
+            return self._stopped(clock, head, spent, used, zone)
+        started = self.when(clock.started_at, zone)
+        if clock.running_since is None:
+            return self.say(
+                "{head} started {started}; paused because {reason}; {spent}.",
+                head=head,
+                started=started,
+                reason=self._paused_because(clock, status, answered),
+                spent=spent,
+            )
+        due = self.say("; due {at}", at=self.when(clock.due_at, zone)) if clock.due_at else ""
+        return self.say(
+            "{head} started {started}; running since {since}; {spent}{due}{late}.",
+            head=head,
+            started=started,
+            since=self.when(clock.running_since, zone),
+            spent=spent,
+            due=due,
+            late=self.say(" (already broken)") if clock.breached_at else "",
+        )
+
+    def _stopped(
+        self, clock: SlaClock, head: str, spent: str, used: timedelta, zone: ZoneInfo
+    ) -> str:
+        assert clock.stopped_at is not None
         verdict = ""
         if clock.target is not None:
-            verdict = "; kept" if used <= clock.target else "; broken"
-        reason = "answered" if clock.kind is not ClockKind.RESOLUTION else "resolved"
-        return f"{head} {reason} {when(clock.stopped_at, zone)}, {spent}{verdict}."
-    if clock.running_since is None:
-        reason = (
-            "the ticket waits on the customer"
-            if status is Status.WAITING
-            else (f"the ticket is {status}")
+            verdict = self.say("; kept") if used <= clock.target else self.say("; broken")
+        at = self.when(clock.stopped_at, zone)
+        if clock.kind is ClockKind.RESOLUTION:
+            stopped = self.say("resolved {at}", at=at)
+        else:
+            stopped = self.say("answered {at}", at=at)
+        return self.say(
+            "{head} {stopped}, {spent}{verdict}.",
+            head=head,
+            stopped=stopped,
+            spent=spent,
+            verdict=verdict,
         )
+
+    def _paused_because(self, clock: SlaClock, status: Status, answered: bool) -> str:
         if answered and clock.kind is ClockKind.FIRST_RESPONSE:
-            reason = "answered"
-        return f"{head} {started}; paused because {reason}; {spent}."
-    due = f"; due {when(clock.due_at, zone)}" if clock.due_at else ""
-    late = " (already broken)" if clock.breached_at else ""
-    return f"{head} {started}; running since {when(clock.running_since, zone)}; {spent}{due}{late}."
+            return self.say("answered")
+        if status is Status.WAITING:
+            return self.say("the ticket waits on the customer")
+        return self.say("the ticket is {status}", status=self.status_name(status))
 
-
-def _spent(clock: SlaClock, used: timedelta) -> str:
-    """Business time used and, while the promise stands, how much is left (or over)."""
-    spent = f"{business_time(used)} of business time used"
-    if clock.target is None or clock.stopped_at is not None:
-        return spent
-    over = used - clock.target
-    if over > timedelta():
-        return f"{spent}, {business_time(over)} over"
-    return f"{spent}, {business_time(-over)} left"
-
-
-def promise(clock: SlaClock) -> str:
-    """A clock's promise in the units it was written in: `promise 3 working days`."""
-    if clock.target is None:
-        return "no promise"
-    if clock.promise is None or not clock.promise.days:
-        return f"promise {business_time(clock.target)} of business time"
-    business = clock.calendar != ALWAYS_OPEN
-    written = f"promise {span(clock.promise.days, clock.promise.rest, business=business)}"
-    if not business:
-        return written
-    return f"{written}, {business_time(clock.target)} of business time from its start"
-
-
-def calendar_line(name: str, description: str) -> str:
-    if description == name:
-        return f"Calendar {name}: always open, so business time is plain time."
-    return f"Calendar {name}: {description}. Business time counts only while it is open."
-
-
-# -- status and lists -----------------------------------------------------------------------
-
-
-def status(ticket: Ticket, messages: int, zone: ZoneInfo) -> str:
-    lines = [
-        ticket_ref(ticket),
-        f"Status: {ticket.status} · {assignee_phrase(ticket)} · priority {ticket.priority}",
-        f"Customer: {quote(ticket.customer.name)} · opened {when(ticket.created_at, zone)}"
-        f" · {messages} message{'s' if messages != 1 else ''}",
-    ]
-    if ticket.first_response_at:
-        lines.append(f"First response: {when(ticket.first_response_at, zone)}")
-    if ticket.permalink:
-        lines.append(f"Link: {ticket.permalink}")
-    return "\n".join(lines)
-
-
-def ticket_line(ticket: Ticket) -> str:
-    return (
-        f"#{ticket.id} · {ticket.status} · {ticket.priority} · {quote(ticket.customer.name)}"
-        f" · {assignee_phrase(ticket)} · {quote(ticket.subject)}"
-    )
-
-
-def ticket_list(tickets: list[Ticket], total: int, description: str) -> str:
-    """A queue: `description` says which tickets (`active`, `all`, `mine urgent`)."""
-    if not tickets:
-        return f"No tickets ({description})."
-    lines = [f"{total} ticket{'s' if total != 1 else ''} ({description}):"]
-    lines += [ticket_line(ticket) for ticket in tickets]
-    if total > len(tickets):
-        lines.append(
-            f"…and {total - len(tickets)} more. Narrow it down: /ticket list "
-            "<status|mine|unassigned|priority>."
+    def _spent(self, clock: SlaClock, used: timedelta) -> str:
+        """Business time used and, while the promise stands, how much is left (or over)."""
+        written = business_time(used)
+        if clock.target is None or clock.stopped_at is not None:
+            return self.say("{used} of business time used", used=written)
+        over = used - clock.target
+        if over > timedelta():
+            return self.say(
+                "{used} of business time used, {over} over", used=written, over=business_time(over)
+            )
+        return self.say(
+            "{used} of business time used, {left} left", used=written, left=business_time(-over)
         )
-    return "\n".join(lines)
+
+    def promise(self, clock: SlaClock) -> str:
+        """A clock's promise in the units it was written in: `promise 3 working days`."""
+        if clock.target is None:
+            return self.say("no promise")
+        target = business_time(clock.target)
+        if clock.promise is None or not clock.promise.days:
+            return self.say("promise {time} of business time", time=target)
+        business = clock.calendar != ALWAYS_OPEN
+        written = self.span(clock.promise.days, clock.promise.rest, business=business)
+        if not business:
+            return self.say("promise {span}", span=written)
+        return self.say(
+            "promise {span}, {time} of business time from its start", span=written, time=target
+        )
+
+    def calendar_line(self, name: str, description: str) -> str:
+        if description == name:
+            return self.say(
+                "Calendar {name}: always open, so business time is plain time.", name=name
+            )
+        return self.say(
+            "Calendar {name}: {description}. Business time counts only while it is open.",
+            name=name,
+            description=description,
+        )
+
+    # -- status and lists --------------------------------------------------------------------
+
+    def status(self, ticket: Ticket, messages: int, zone: ZoneInfo) -> str:
+        lines = [
+            ticket_ref(ticket),
+            self.say(
+                "Status: {status} · {holder} · priority {priority}",
+                status=self.status_name(ticket.status),
+                holder=self.assignee_phrase(ticket),
+                priority=self.priority_name(ticket.priority),
+            ),
+            self.say(
+                "Customer: {name} · opened {opened} · {messages}",
+                name=quote(ticket.customer.name),
+                opened=self.when(ticket.created_at, zone),
+                messages=self.say_plural("{n} message", "{n} messages", messages),
+            ),
+        ]
+        if ticket.first_response_at:
+            at = self.when(ticket.first_response_at, zone)
+            lines.append(self.say("First response: {at}", at=at))
+        if ticket.permalink:
+            lines.append(self.say("Link: {link}", link=ticket.permalink))
+        return "\n".join(lines)
+
+    def ticket_line(self, ticket: Ticket) -> str:
+        parts = (
+            f"#{ticket.id}",
+            self.status_name(ticket.status),
+            self.priority_name(ticket.priority),
+            quote(ticket.customer.name),
+            self.assignee_phrase(ticket),
+            quote(ticket.subject),
+        )
+        return " · ".join(parts)
+
+    def ticket_list(self, tickets: list[Ticket], total: int, description: str) -> str:
+        """A queue: `description` says which tickets (`active`, `all`, `mine urgent`)."""
+        if not tickets:
+            return self.say("No tickets ({description}).", description=description)
+        heading = self.say_plural(
+            "{n} ticket ({description}):",
+            "{n} tickets ({description}):",
+            total,
+            description=description,
+        )
+        lines = [heading, *(self.ticket_line(ticket) for ticket in tickets)]
+        if total > len(tickets):
+            lines.append(
+                self.say(
+                    "…and {more} more. Narrow it down: /ticket list"
+                    " <status|mine|unassigned|priority>.",
+                    more=self.number(total - len(tickets)),
+                )
+            )
+        return "\n".join(lines)
+
+    def active_tickets(self) -> str:
+        """What `/ticket list` shows when not told otherwise."""
+        return self.say("active")
+
+    def yours_active(self) -> str:
+        return self.say("yours, active")
+
+    def none_of_yours(self) -> str:
+        return self.say("You have no active tickets.")
+
+    # -- a person's own dashboard (Slack's App Home) -----------------------------------------
+
+    def home_heading(self, name: str) -> str:
+        return self.say("deskbot · {name}", name=quote(name))
+
+    def home_hint(self) -> str:
+        return self.say(
+            "Post in a support channel to open a ticket; an agent answers in its thread."
+            " /ticket help lists what you can do."
+        )
+
+    def home_requests(self) -> str:
+        return self.say("Your open requests")
+
+    def home_assigned(self) -> str:
+        return self.say("Tickets you hold")
+
+    def home_unclaimed(self) -> str:
+        return self.say("Unclaimed tickets")
+
+    def home_empty(self, title: str) -> str:
+        return self.say("{title}: none right now.", title=title)
+
+    def home_more(self, count: int) -> str:
+        return self.say("…and {more} more. /ticket list shows them all.", more=self.number(count))
+
+    # -- chat surfaces: what buttons say, and the answer when something breaks ---------------
+
+    def action_label(self, action: str) -> str:
+        """The label of a triage card's button for one of `notices.card_actions`."""
+        label = _ACTION_LABELS.get(action)
+        return self.gettext(label) if label else action.capitalize()
+
+    def priority_placeholder(self) -> str:
+        return self.say("Set priority…")
+
+    def open_thread_label(self) -> str:
+        return self.say("Open thread")
+
+    def repeated_command(self) -> str:
+        return self.say("That /ticket command was run already; it was not run again.")
+
+    def unexpected_failure(self) -> str:
+        return self.say("Something went wrong on deskbot's side. Please try again in a moment.")
 
 
-def none_of_yours() -> str:
-    return "You have no active tickets."
+def _shown(words: str) -> str:
+    """Someone's words echoed in an answer: cut short, quoted, pinging nobody."""
+    return repr(quote(shorten(words, 40)))
 
 
-def usage(line: str, problem: str = "") -> str:
-    lead = f"{problem} " if problem else ""
-    return f"{lead}Usage: /ticket {line}"
+@cache
+def texts_in(locale: str) -> Texts:
+    """The desk's texts in a shipped locale (`en`, `zh_CN`)."""
+    return Texts(language(locale))
 
 
-def unknown_verb(verb: str) -> str:
-    return f"I don't know /ticket {quote(shorten(verb, 40))}. Try /ticket help."
-
-
-# -- a person's own dashboard (Slack's App Home) ----------------------------------------------
-
-
-def home_heading(name: str) -> str:
-    return f"deskbot · {quote(name)}"
-
-
-def home_hint() -> str:
-    return (
-        "Post in a support channel to open a ticket; an agent answers in its thread. "
-        "/ticket help lists what you can do."
-    )
-
-
-def home_requests() -> str:
-    return "Your open requests"
-
-
-def home_assigned() -> str:
-    return "Tickets you hold"
-
-
-def home_unclaimed() -> str:
-    return "Unclaimed tickets"
-
-
-def home_empty(title: str) -> str:
-    return f"{title}: none right now."
-
-
-def home_more(count: int) -> str:
-    return f"…and {count} more. /ticket list shows them all."
-
-
-# -- chat surfaces: what buttons say, and the answer when something breaks --------------------
-
-
-_ACTION_LABELS = {"claim": "Claim", "resolve": "Resolve", "reopen": "Reopen"}
-
-
-def action_label(action: str) -> str:
-    """The label of a triage card's button for one of `notices.card_actions`."""
-    return _ACTION_LABELS.get(action, action.capitalize())
-
-
-def priority_placeholder() -> str:
-    return "Set priority…"
-
-
-def open_thread_label() -> str:
-    return "Open thread"
-
-
-def repeated_command() -> str:
-    return "That /ticket command was run already; it was not run again."
-
-
-def unexpected_failure() -> str:
-    return "Something went wrong on deskbot's side. Please try again in a moment."
+ENGLISH = texts_in("en")

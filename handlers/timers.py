@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers import changes, lifecycle, notices, texts
+from handlers import changes, lifecycle, notices
 from handlers.models import (
     ClockKind,
     Condition,
@@ -103,13 +103,16 @@ def _remind(
 ) -> None:
     """Queue the step's reminder or escalation."""
     kind, clock = timer.step.kind, timer.step.clock
+    texts = settings.texts_for(ticket.place.platform)
     if kind is StepKind.UNCLAIMED:
-        text = texts.unclaimed_reminder(ticket, now - (ticket.status_since or ticket.created_at))
+        waited = now - (ticket.status_since or ticket.created_at)
+        text = texts.unclaimed_reminder(ticket, waited)
         _tell_staff(tx, ticket, Role.AGENT, text, Guard(Condition.UNCLAIMED), now, settings)
     elif kind is StepKind.IDLE:
         idle = settings.escalation.idle or timedelta()
         guard = Guard(Condition.IDLE, fired_at=now)
-        _tell_holder(tx, ticket, texts.idle_nudge(ticket, idle), guard, now, settings)
+        text = texts.idle_nudge(ticket, idle)
+        _tell_holder(tx, ticket, text, guard, now, settings)
     elif kind is StepKind.NUDGE:
         text = texts.customer_nudge(ticket)
         notice = replace(
@@ -133,20 +136,21 @@ def _clock_step(
     settings: DeskSettings,
 ) -> None:
     assert clock.due_at is not None
-    promise, guard = clock.kind.label, Guard(Condition.CLOCK, clock.kind)
+    texts, guard = settings.texts_for(ticket.place.platform), Guard(Condition.CLOCK, clock.kind)
     if timer.step.kind is StepKind.WARN:
-        text = texts.breach_warning(ticket, promise, clock.due_at, settings.timezone)
+        text = texts.breach_warning(ticket, clock.kind, clock.due_at, settings.timezone)
         _tell_holder(tx, ticket, text, guard, now, settings)
         return
     if clock.breached_at is None:
         tx.save_clock(replace(clock, breached_at=now))
-    text = texts.breached(ticket, promise, clock.due_at, settings.timezone, timer.round)
+    text = texts.breached(ticket, clock.kind, clock.due_at, settings.timezone, timer.round)
     _tell_staff(tx, ticket, Role.LEAD, text, guard, now, settings, kind=NoticeKind.ESCALATION)
 
 
 def _auto_resolve(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> None:
     """Resolve a ticket that waited too long on its customer, saying how to reopen it."""
     resolved = lifecycle.resolve(ticket, now)
+    texts = settings.texts_for(ticket.place.platform)
     said = notices.in_thread(resolved, texts.auto_resolved(resolved, settings.reopen_window))
     audit = changes.status_data(ticket, resolved, auto=True)
     change = changes.TicketChange(

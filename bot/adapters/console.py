@@ -32,11 +32,11 @@ from typing import ClassVar, TextIO
 
 from bot.config import Config
 from bot.platform import RoleKeys, Services
-from handlers import texts
 from handlers.desk import Desk
 from handlers.intake import Outcome
 from handlers.models import Command, Inbound, InboundKind, Notice, NoticeKind, Person, Place
 from handlers.settings import Capabilities, PlatformPlaces
+from handlers.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +52,45 @@ _THREAD = re.compile(r"#(\d{1,18})(?:\s+(.*))?")
 _MENTION = re.compile(r"@([A-Za-z][\w.-]{0,31})")
 QUIT, HELP_COMMAND, AS = ("/quit", "/exit"), "/help", "/as"
 
-HELP = """\
-deskbot console: you are in #support, typing as several people.
-Start a line with who speaks, a lowercase name and a colon:
-  alice: my printer is on fire  a customer posts: a new ticket
-  bob: /ticket claim 1          an agent's command (/ticket help lists them)
-  bob: #1 try the other tray    a reply in ticket 1's thread
-("Update: still broken" is text: Update is not a lowercase name.)
-  /as carol   lines without a name are carol's (the prompt shows who)
-  /help       this text
-  /quit       leave (end of input works too)"""
-WHO_SPEAKS = (
-    'Who is speaking? Start the line with a lowercase name, like "alice: hello",'
-    " or choose a speaker with /as alice."
-)
-AS_USAGE = "Usage: /as <name>, a lowercase name like /as carol."
+
+# -- what the console itself says, in the desk's language ---------------------------------
 
 
-def unknown_console_command(word: str) -> str:
+def console_help(t: Texts) -> str:
+    return t.say(
+        "deskbot console: you are in #support, typing as several people.\n"
+        "Start a line with who speaks, a lowercase name and a colon:\n"
+        "  alice: my printer is on fire  a customer posts: a new ticket\n"
+        "  bob: /ticket claim 1          an agent's command (/ticket help lists them)\n"
+        "  bob: #1 try the other tray    a reply in ticket 1's thread\n"
+        '("Update: still broken" is text: Update is not a lowercase name.)\n'
+        "  /as carol   lines without a name are carol's (the prompt shows who)\n"
+        "  /help       this text\n"
+        "  /quit       leave (end of input works too)"
+    )
+
+
+def who_speaks(t: Texts) -> str:
+    return t.say(
+        'Who is speaking? Start the line with a lowercase name, like "alice: hello",'
+        " or choose a speaker with /as alice."
+    )
+
+
+def as_usage(t: Texts) -> str:
+    return t.say("Usage: /as <name>, a lowercase name like /as carol.")
+
+
+def unknown_console_command(t: Texts, word: str) -> str:
     """Refuse a line that starts with a /command the console does not have."""
-    return f"Unknown console command {word}; /help lists them."
+    return t.say("Unknown console command {word}; /help lists them.", word=word)
 
 
-def unknown_command(word: str) -> str:
+def unknown_command(t: Texts, word: str) -> str:
     """Refuse a /command after a name or a ticket number: only /ticket works there."""
-    return (
-        f"Unknown command {word}; only {COMMAND} … runs here ({COMMAND} help lists its commands)."
+    return t.say(
+        "Unknown command {word}; only /ticket … runs here (/ticket help lists its commands).",
+        word=word,
     )
 
 
@@ -90,7 +103,7 @@ class Line:
     text: str
 
 
-def parse_line(line: str, speaker: str | None) -> Line | str | None:
+def parse_line(line: str, speaker: str | None, t: Texts) -> Line | str | None:
     """Read a typed line; a string is a hint for the typist, None means nothing to do.
 
     `speaker` is the one chosen with /as: a line without a name of its own is theirs.
@@ -102,14 +115,14 @@ def parse_line(line: str, speaker: str | None) -> Line | str | None:
     if match:
         speaker, text = match.group(1), (match.group(2) or "").strip()
     elif speaker is None:
-        return WHO_SPEAKS
+        return who_speaks(t)
     ticket = None
     thread = _THREAD.fullmatch(text)
     if thread:
         ticket, text = int(thread.group(1)), (thread.group(2) or "").strip()
     word = text.split(maxsplit=1)[0] if text else ""
     if word.startswith("/") and word != COMMAND:
-        return unknown_command(word)
+        return unknown_command(t, word)
     return Line(speaker, ticket, text)
 
 
@@ -148,6 +161,7 @@ class ConsoleAdapter:
         wrap: bool = False,
     ) -> None:
         self.desk = desk
+        self.texts = desk.settings.texts_for(PLATFORM)
         self.out = out
         self.speaker: str | None = None
         # In a terminal, what a line causes should print before the next line is read.
@@ -181,7 +195,7 @@ class ConsoleAdapter:
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         """Serve typed lines until /quit or the end of input."""
-        self.say(HELP)
+        self.say(console_help(self.texts))
         self._prompt()
         async for raw in lines:
             self._prompting = False  # the typist's Enter ended the prompt's line
@@ -191,7 +205,7 @@ class ConsoleAdapter:
             except Exception:
                 # One line's failure is ours to fix, not a reason to end the session.
                 log.exception("The console could not handle %r", raw.strip())
-                self.say(texts.unexpected_failure())
+                self.say(self.texts.unexpected_failure())
             await self._settle()
             self._prompt()
         if self._prompting:  # end of input typed at the prompt: leave the shell a clean line
@@ -212,13 +226,13 @@ class ConsoleAdapter:
         if word in QUIT:
             return False
         if word == HELP_COMMAND:
-            self.say(HELP)
+            self.say(console_help(self.texts))
         elif word == AS:
             self._switch(rest.strip())
         elif word.startswith("/") and word != COMMAND:
-            self.say(unknown_console_command(word))
+            self.say(unknown_console_command(self.texts, word))
         else:
-            parsed = parse_line(text, self.speaker)
+            parsed = parse_line(text, self.speaker, self.texts)
             if isinstance(parsed, str):
                 self.say(parsed)
             elif parsed is not None:
@@ -227,15 +241,15 @@ class ConsoleAdapter:
 
     def _switch(self, name: str) -> None:
         if not _NAME.fullmatch(name):
-            self.say(AS_USAGE)
+            self.say(as_usage(self.texts))
             return
         self.speaker = name
-        self.say(f"(you are now {name})")
+        self.say(self.texts.say("(you are now {name})", name=name))
 
     async def _speak(self, line: Line) -> None:
         place = await self._place(line)
         if place is None:
-            self._private(line.speaker, f"No ticket #{line.ticket} here.")
+            self._private(line.speaker, self.texts.say("No ticket #{id} here.", id=line.ticket))
             return
         if line.text == COMMAND or line.text.startswith(COMMAND + " "):
             await self._command(line, place)
@@ -272,10 +286,13 @@ class ConsoleAdapter:
             self._private(line.speaker, result.reply)
         elif result.outcome is Outcome.APPENDED:
             # In a chat the message would show in the thread; here, say where it went.
-            self.say(f"({line.speaker}'s message added to ticket #{result.ticket_id})")
+            added = self.texts.say(
+                "({name}'s message added to ticket #{id})", name=line.speaker, id=result.ticket_id
+            )
+            self.say(added)
 
     def _private(self, speaker: str, text: str) -> None:
-        self.say(text, head=f"(only {speaker} sees) ")
+        self.say(text, head=self.texts.say("(only {name} sees) ", name=speaker))
 
     def leads_workspace(self) -> str:
         return CONSOLE_WORKSPACE
@@ -283,7 +300,8 @@ class ConsoleAdapter:
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Print a notice where it would appear; return its console message id."""
         message_id = edit_of or f"bot-{uuid.uuid4().hex[:12]}"
-        self._print(render(notice, edited=edit_of is not None, width=self._width()))
+        printed = render(notice, self.texts, edited=edit_of is not None, width=self._width())
+        self._print(printed)
         return message_id
 
 
@@ -308,6 +326,10 @@ class ConsolePlatform:
     @classmethod
     def places(cls, config: Config) -> PlatformPlaces:
         return PlatformPlaces(frozenset({CONSOLE_SUPPORT}), CONSOLE_TRIAGE, CONSOLE_LEADS)
+
+    @classmethod
+    def locale(cls, config: Config) -> str | None:
+        return config.console.locale
 
     @classmethod
     def allowed_bots(cls, config: Config) -> frozenset[str]:
@@ -365,15 +387,19 @@ def block(head: str, text: str, width: int | None = None) -> str:
 _CHANNEL_NAMES = {CONSOLE_SUPPORT: "#support", CONSOLE_TRIAGE: "#triage", CONSOLE_LEADS: "#leads"}
 
 
-def render(notice: Notice, *, edited: bool, width: int | None = None) -> str:
+def render(notice: Notice, t: Texts, *, edited: bool, width: int | None = None) -> str:
     """A notice as printed lines, labelled with where it appears."""
     channel = _CHANNEL_NAMES.get(notice.place.channel, f"#{notice.place.channel}")
     mentions = " ".join(f"@{mention.id}" for mention in notice.mentions)
     text = f"{mentions} {notice.text}" if mentions else notice.text
     if notice.kind is NoticeKind.CARD:
-        label = "card updated" if edited else "new card"
+        label = t.say("card updated") if edited else t.say("new card")
         return block(f"  [{channel}] {label}: ", text, width)
     if notice.direct_to is not None:
-        return block(f"  [direct message to {notice.direct_to}] deskbot: ", notice.text, width)
-    where = f"{channel} › ticket #{notice.ticket_id}" if notice.place.thread else channel
+        to = t.say("direct message to {name}", name=notice.direct_to)
+        return block(f"  [{to}] deskbot: ", notice.text, width)
+    if notice.place.thread:
+        where = t.say("{channel} › ticket #{id}", channel=channel, id=notice.ticket_id)
+    else:
+        where = channel
     return block(f"  [{where}] deskbot: ", text, width)

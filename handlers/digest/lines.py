@@ -1,7 +1,9 @@
 """The digest's sentences: plain text that reads the same in Slack, Discord and a terminal.
 
 No markup and no column alignment (chat fonts are proportional): one fact per line, parts
-joined by ` · `. Subjects and names pass through `texts.quote`. The whole digest fits in
+joined by ` · `. Each sentence is a message of the desk's `Texts`, so the digest speaks the
+language of the platform it is posted on. Subjects and names pass through `quote`. The
+whole digest fits in
 Discord's 2,000 characters: `fit` drops agent and ticket lines from the end of their lists
 ("…and N more") and shortens subjects until it does.
 """
@@ -9,11 +11,12 @@ Discord's 2,000 characters: `fit` drops agent and ticket lines from the end of t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from handlers import texts
 from handlers.digest.rows import ActiveTicket
+from handlers.models import ClockKind, Priority, Status
+from handlers.texts import Texts, quote, shorten
 
 if TYPE_CHECKING:
     from handlers.digest.figures import AgentLine, Digest, Sla
@@ -22,18 +25,9 @@ LIMIT = 2000
 SEPARATOR = " · "
 AGENT_LINES = 8
 SUBJECT_WIDTHS = (60, 36, 20)
-_KIND_NAMES = {
-    "first_response": "first response",
-    "next_response": "next response",
-    "resolution": "resolution",
-}
 
 
 # -- numbers ----------------------------------------------------------------------------------
-
-
-def count(number: int) -> str:
-    return f"{number:,}"
 
 
 def signed(delta: int, unit: str = "") -> str:
@@ -53,13 +47,6 @@ def percent(rate: float) -> str:
 def whole_percent(rate: float) -> int:
     # Round down, so that 100% means every promise was kept (99.6% is not 100%).
     return int(rate * 100 + 1e-9)
-
-
-def points(now: float | None, before: float | None) -> str:
-    """The change of a rate in percentage points: ` (-5 pts)`."""
-    if now is None or before is None:
-        return ""
-    return signed(whole_percent(now) - whole_percent(before), " pts")
 
 
 def business(seconds: float) -> str:
@@ -84,10 +71,6 @@ def age(span: timedelta) -> str:
     return " ".join(shown) or "0m"
 
 
-def when(at: datetime, digest: Digest) -> str:
-    return texts.when(at, digest.timezone)
-
-
 # -- sections -------------------------------------------------------------------------------
 
 
@@ -98,140 +81,200 @@ def period_length(span: timedelta) -> str:
     return age(span)
 
 
-def heading(digest: Digest) -> str:
+def heading(t: Texts, digest: Digest) -> str:
     length = period_length(digest.period.length)
+    now = t.when(digest.now, digest.timezone)
     if digest.since_last_digest:
-        since = f"since the last digest ({when(digest.period.start, digest)}, {length} ago)"
-    else:
-        since = f"the last {length}"
-    return f"Digest for {when(digest.now, digest)}: {since}."
-
-
-def flow_line(digest: Digest) -> str:
-    now, before = digest.current.flow, digest.previous.flow
-    return SEPARATOR.join(
-        (
-            f"New {count(now.opened)}{change(now.opened - before.opened)}",
-            f"resolved {count(now.resolved)}{change(now.resolved - before.resolved)}",
-            f"reopened {count(now.reopened)}{change(now.reopened - before.reopened)}",
+        return t.say(
+            "Digest for {now}: since the last digest ({start}, {length} ago).",
+            now=now,
+            start=t.when(digest.period.start, digest.timezone),
+            length=length,
         )
+    return t.say("Digest for {now}: the last {length}.", now=now, length=length)
+
+
+def flow_line(t: Texts, digest: Digest) -> str:
+    now, before = digest.current.flow, digest.previous.flow
+    return t.say(
+        "New {opened}{opened_change} · resolved {resolved}{resolved_change}"
+        " · reopened {reopened}{reopened_change}",
+        opened=t.number(now.opened),
+        opened_change=change(now.opened - before.opened),
+        resolved=t.number(now.resolved),
+        resolved_change=change(now.resolved - before.resolved),
+        reopened=t.number(now.reopened),
+        reopened_change=change(now.reopened - before.reopened),
     )
 
 
-def backlog_lines(digest: Digest) -> list[str]:
+def backlog_lines(t: Texts, digest: Digest) -> list[str]:
     backlog = digest.backlog
     moved = change(backlog.total - digest.backlog_at_start)
     if not backlog.total:
-        return [f"Backlog 0{moved}: nothing open."]
-    statuses = SEPARATOR.join(f"{status} {count(n)}" for status, n in backlog.by_status)
-    priorities = SEPARATOR.join(f"{priority} {count(n)}" for priority, n in backlog.by_priority)
-    lines = [f"Backlog {count(backlog.total)}{moved}: {statuses}", f"By priority: {priorities}"]
-    unclaimed = f"Unclaimed {count(backlog.unclaimed)}"
-    unclaimed += change(digest.change("unclaimed", backlog.unclaimed))
-    if backlog.oldest_unclaimed is not None:
-        unclaimed += f", the oldest for {age(digest.now - backlog.oldest_unclaimed)}"
-    return [*lines, unclaimed]
+        return [t.say("Backlog 0{change}: nothing open.", change=moved)]
+    statuses = SEPARATOR.join(
+        f"{t.status_name(Status(status))} {t.number(n)}" for status, n in backlog.by_status
+    )
+    priorities = SEPARATOR.join(
+        f"{t.priority_name(Priority(priority))} {t.number(n)}"
+        for priority, n in backlog.by_priority
+    )
+    total = t.number(backlog.total)
+    lines = [
+        t.say("Backlog {total}{change}: {statuses}", total=total, change=moved, statuses=statuses),
+        t.say("By priority: {priorities}", priorities=priorities),
+    ]
+    return [*lines, unclaimed_line(t, digest)]
 
 
-def risk_lines(digest: Digest) -> list[str]:
+def unclaimed_line(t: Texts, digest: Digest) -> str:
+    backlog = digest.backlog
+    values = {
+        "count": t.number(backlog.unclaimed),
+        "change": change(digest.change("unclaimed", backlog.unclaimed)),
+    }
+    if backlog.oldest_unclaimed is None:
+        return t.say("Unclaimed {count}{change}", **values)
+    oldest = age(digest.now - backlog.oldest_unclaimed)
+    return t.say("Unclaimed {count}{change}, the oldest for {age}", age=oldest, **values)
+
+
+def risk_lines(t: Texts, digest: Digest) -> list[str]:
     risk = digest.risk
-    breached = f"SLA breached now: {count(risk.breached)}"
-    breached += change(digest.change("breached", risk.breached))
+    values = {
+        "count": t.number(risk.breached),
+        "change": change(digest.change("breached", risk.breached)),
+    }
     if risk.breached_by_kind:
-        breached += ": " + SEPARATOR.join(
-            f"{_KIND_NAMES.get(kind, kind)} {count(n)}" for kind, n in risk.breached_by_kind
+        kinds = SEPARATOR.join(
+            f"{t.clock_name(ClockKind(kind))} {t.number(n)}" for kind, n in risk.breached_by_kind
         )
-    at_risk = f"At risk of breaching within {age(risk.within)}: {count(risk.at_risk)}"
-    return [breached, at_risk + change(digest.change("at_risk", risk.at_risk))]
+        breached = t.say("SLA breached now: {count}{change}: {kinds}", kinds=kinds, **values)
+    else:
+        breached = t.say("SLA breached now: {count}{change}", **values)
+    at_risk = t.say(
+        "At risk of breaching within {within}: {count}{change}",
+        within=age(risk.within),
+        count=t.number(risk.at_risk),
+        change=change(digest.change("at_risk", risk.at_risk)),
+    )
+    return [breached, at_risk]
 
 
-def sla_line(name: str, now: Sla, before: Sla) -> str:
+def sla_line(t: Texts, name: str, now: Sla, before: Sla) -> str:
     kept, times = now.compliance, now.times
     if not kept.decided and not times.count:
-        return f"{name}: nothing answered or due in the period."
+        return t.say("{name}: nothing answered or due in the period.", name=name)
     parts = []
     if kept.rate is not None:
         parts.append(
-            f"{percent(kept.rate)} on time, {count(kept.met)} of {count(kept.decided)}"
-            + points(kept.rate, before.compliance.rate)
+            t.say(
+                "{percent} on time, {met} of {decided}{change}",
+                percent=percent(kept.rate),
+                met=t.number(kept.met),
+                decided=t.number(kept.decided),
+                change=points(t, kept.rate, before.compliance.rate),
+            )
         )
     else:
-        parts.append("no promise decided")
+        parts.append(t.say("no promise decided"))
     if times.median is not None and times.p90 is not None:
-        parts.append(f"median {business(times.median)}{was(before.times.median)}")
-        parts.append(f"p90 {business(times.p90)}{was(before.times.p90)}")
+        parts.append(
+            t.say(
+                "median {time}{was}", time=business(times.median), was=was(t, before.times.median)
+            )
+        )
+        parts.append(
+            t.say("p90 {time}{was}", time=business(times.p90), was=was(t, before.times.p90))
+        )
     return f"{name}: {SEPARATOR.join(parts)}"
 
 
-def was(seconds: float | None) -> str:
-    return "" if seconds is None else f" (was {business(seconds)})"
+def points(t: Texts, now: float | None, before: float | None) -> str:
+    """The change of a rate in percentage points: ` (-5 pts)`."""
+    if now is None or before is None:
+        return ""
+    # Translators: the unit of a change in percentage points, as in "(-5 pts)".
+    return signed(whole_percent(now) - whole_percent(before), t.say(" pts"))
 
 
-def sla_lines(digest: Digest) -> list[str]:
+def was(t: Texts, seconds: float | None) -> str:
+    return "" if seconds is None else t.say(" (was {time})", time=business(seconds))
+
+
+def sla_lines(t: Texts, digest: Digest) -> list[str]:
     now, before = digest.current, digest.previous
     return [
-        sla_line("First response", now.first_response, before.first_response),
-        sla_line("Resolution", now.resolution, before.resolution),
+        sla_line(
+            t, t.clock_title(ClockKind.FIRST_RESPONSE), now.first_response, before.first_response
+        ),
+        sla_line(t, t.clock_title(ClockKind.RESOLUTION), now.resolution, before.resolution),
     ]
 
 
-def legend(digest: Digest) -> str:
-    return (
-        "Times are business time; (±n) is the change against the"
-        f" {period_length(digest.period.length)}"
-        " before."
+def legend(t: Texts, digest: Digest) -> str:
+    return t.say(
+        "Times are business time; (±n) is the change against the {length} before.",
+        length=period_length(digest.period.length),
     )
 
 
-def agent_line(line: AgentLine) -> str:
+def agent_line(t: Texts, line: AgentLine) -> str:
     answered = "–" if line.first_response_median is None else business(line.first_response_median)
-    return (
-        f"  {texts.quote(texts.shorten(line.name, 32))}: {count(line.claimed)}{SEPARATOR}"
-        f"{count(line.resolved)}{SEPARATOR}{answered}{SEPARATOR}{count(line.open)}"
-    )
+    figures = (t.number(line.claimed), t.number(line.resolved), answered, t.number(line.open))
+    return f"  {quote(shorten(line.name, 32))}: {SEPARATOR.join(figures)}"
 
 
-def agent_lines(digest: Digest, shown: int) -> list[str]:
+def agent_lines(t: Texts, digest: Digest, shown: int) -> list[str]:
     if not digest.agents:
         return []
-    lines = ["Agents: claimed · resolved · median first response · open now"]
-    lines += [agent_line(line) for line in digest.agents[:shown]]
-    return lines + more(len(digest.agents) - shown, "agent")
+    lines = [t.say("Agents: claimed · resolved · median first response · open now")]
+    lines += [agent_line(t, line) for line in digest.agents[:shown]]
+    hidden = len(digest.agents) - shown
+    if hidden > 0:
+        lines.append(t.say_plural("  …and {n} more agent", "  …and {n} more agents", hidden))
+    return lines
 
 
-def ticket_line(ticket: ActiveTicket, digest: Digest, width: int) -> str:
+def ticket_line(t: Texts, ticket: ActiveTicket, digest: Digest, width: int) -> str:
+    holder = quote(ticket.assignee_name) if ticket.assignee_name else t.say("unclaimed")
     parts = [
         f"  #{ticket.id} {age(digest.now - ticket.created_at)}",
-        str(ticket.priority),
-        texts.quote(ticket.assignee_name) if ticket.assignee_name else "unclaimed",
-        *(["waiting"] if ticket.status == "waiting" else []),
-        texts.quote(texts.shorten(ticket.subject, width)),
+        t.priority_name(Priority(ticket.priority)),
+        holder,
+        *([t.status_name(Status.WAITING)] if ticket.status == "waiting" else []),
+        quote(shorten(ticket.subject, width)),
     ]
     line = SEPARATOR.join(parts)
     return f"{line} {ticket.permalink}" if ticket.permalink else line
 
 
-def oldest_lines(digest: Digest, shown: int, width: int) -> list[str]:
+def oldest_lines(t: Texts, digest: Digest, shown: int, width: int) -> list[str]:
     if not digest.oldest:
         return []
-    lines = ["Oldest open:"]
-    lines += [ticket_line(ticket, digest, width) for ticket in digest.oldest[:shown]]
-    return lines + more(digest.backlog.total - min(shown, len(digest.oldest)), "open ticket")
+    lines = [t.say("Oldest open:")]
+    lines += [ticket_line(t, ticket, digest, width) for ticket in digest.oldest[:shown]]
+    hidden = digest.backlog.total - min(shown, len(digest.oldest))
+    if hidden > 0:
+        lines.append(
+            t.say_plural("  …and {n} more open ticket", "  …and {n} more open tickets", hidden)
+        )
+    return lines
 
 
-def more(hidden: int, what: str) -> list[str]:
-    if hidden <= 0:
-        return []
-    return [f"  …and {count(hidden)} more {what}{'' if hidden == 1 else 's'}"]
-
-
-def text(digest: Digest, agents: int, oldest: int, width: int) -> str:
+def text(t: Texts, digest: Digest, agents: int, oldest: int, width: int) -> str:
     """The digest with at most `agents` agent lines, `oldest` tickets, subjects of `width`."""
     blocks = [
-        [heading(digest), flow_line(digest), *backlog_lines(digest), *risk_lines(digest)],
-        [*sla_lines(digest), legend(digest)],
-        agent_lines(digest, agents),
-        oldest_lines(digest, oldest, width),
+        [
+            heading(t, digest),
+            flow_line(t, digest),
+            *backlog_lines(t, digest),
+            *risk_lines(t, digest),
+        ],
+        [*sla_lines(t, digest), legend(t, digest)],
+        agent_lines(t, digest, agents),
+        oldest_lines(t, digest, oldest, width),
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block)
 
@@ -253,10 +296,10 @@ def layouts(digest: Digest) -> Iterator[tuple[int, int, int]]:
         yield agents, oldest, width
 
 
-def fit(digest: Digest, limit: int = LIMIT) -> str:
-    """The fullest digest text within `limit` characters."""
+def fit(t: Texts, digest: Digest, limit: int = LIMIT) -> str:
+    """The fullest digest text within `limit` characters, in the language of `t`."""
     for agents, oldest, width in layouts(digest):
-        found = text(digest, agents, oldest, width)
+        found = text(t, digest, agents, oldest, width)
         if len(found) <= limit:
             return found
-    return texts.shorten(found, limit)
+    return shorten(found, limit)

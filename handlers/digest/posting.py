@@ -14,6 +14,7 @@ from handlers.digest.rows import DigestRecord
 from handlers.models import Notice, NoticeFile, NoticeKind, Place
 from handlers.ports import ReportSource, Tx
 from handlers.settings import DeskSettings, DigestSettings
+from handlers.texts import Texts
 
 
 async def build(
@@ -23,9 +24,9 @@ async def build(
     return await store.report(lambda reports: gather(reports, settings, now, since))
 
 
-def render(digest: Digest) -> str:
+def render(digest: Digest, texts: Texts) -> str:
     """The digest as plain text for chat and the console, within Discord's 2,000 characters."""
-    return lines.fit(digest)
+    return lines.fit(texts, digest)
 
 
 def should_post(digest: Digest, settings: DigestSettings) -> bool:
@@ -45,7 +46,6 @@ def digest_notices(
     `<platform>:<workspace id>`); a platform missing from it gets no notice. The chart goes
     along as a file where the platform's capabilities include files.
     """
-    text = render(digest)
     found = []
     for platform, places in sorted(settings.places.items()):
         workspace = workspaces.get(platform)
@@ -53,6 +53,7 @@ def digest_notices(
             continue
         attach = chart is not None and settings.capabilities_of(platform).files
         file = NoticeFile(chart_name(digest), chart) if attach and chart is not None else None
+        text = render(digest, settings.texts_for(platform))
         found.append(
             Notice(NoticeKind.DIGEST, Place(workspace, places.leads_channel), text, file=file)
         )

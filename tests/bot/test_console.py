@@ -17,11 +17,12 @@ from bot.adapters import console
 from bot.adapters.console import CONSOLE_WORKSPACE, ConsoleAdapter, Line, parse_line
 from handlers.desk import Desk
 from handlers.models import Notice, NoticeKind, Place
+from handlers.texts import ENGLISH
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-WHO = console.WHO_SPEAKS
+WHO = console.who_speaks(ENGLISH)
 
 
 @pytest.mark.parametrize(
@@ -42,13 +43,13 @@ WHO = console.WHO_SPEAKS
         ("hello", None, WHO),
         ("Update: still broken", None, WHO),
         ("#1 thanks", None, WHO),
-        ("alice: /foo bar", None, console.unknown_command("/foo")),
-        ("#1 /tickets", "carol", console.unknown_command("/tickets")),
+        ("alice: /foo bar", None, console.unknown_command(ENGLISH, "/foo")),
+        ("#1 /tickets", "carol", console.unknown_command(ENGLISH, "/tickets")),
     ],
 )
 def test_lines_are_understood(typed: str, speaker: str | None, expected: Line | str | None) -> None:
     """A lowercase `name: text` speaks as name; other lines are the /as speaker's, or a hint."""
-    assert parse_line(typed, speaker) == expected
+    assert parse_line(typed, speaker, ENGLISH) == expected
 
 
 class Typed:
@@ -82,7 +83,7 @@ async def session(desk: Desk, *lines: str, **options: bool) -> str:
     typed.type(*lines)
     typed.end()
     await ConsoleAdapter(desk, out, **options).run(aiter(typed))
-    return out.getvalue().removeprefix(console.HELP + "\n")
+    return out.getvalue().removeprefix(console.console_help(ENGLISH) + "\n")
 
 
 async def test_a_line_without_a_name_is_never_guessed(desk: Desk) -> None:
@@ -113,7 +114,7 @@ async def test_unknown_console_commands_are_refused(desk: Desk, typed: str) -> N
 async def test_as_without_a_lowercase_name_shows_its_usage(desk: Desk, typed: str) -> None:
     """`/as` needs one lowercase name; anything else is answered with the usage."""
     out = await session(desk, typed, "hello", prompt=True)
-    assert console.AS_USAGE in out
+    assert console.as_usage(ENGLISH) in out
     assert WHO in out
 
 
@@ -183,7 +184,7 @@ async def test_output_wraps_to_the_terminal_width(
     wrapped = await session(desk, "bob: /ticket help", wrap=True)
     assert max(len(line) for line in wide.splitlines()) > 59
     assert max(len(line) for line in wrapped.splitlines()) <= 59
-    assert wrapped.split() == console.HELP.split() + wide.split()
+    assert wrapped.split() == console.console_help(ENGLISH).split() + wide.split()
 
 
 def write_config(tmp_path: Path) -> Path:

@@ -50,6 +50,10 @@ class TerminalPlatform:
         return frozenset({"cron"})
 
     @classmethod
+    def locale(cls, config: Config) -> str | None:
+        return None
+
+    @classmethod
     def from_config(cls, config: Config, desk: Desk, services: Services) -> TerminalPlatform | None:
         return cls() if cls.enabled(config) else None
 

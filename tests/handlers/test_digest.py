@@ -15,6 +15,7 @@ from handlers.digest.posting import chart_name
 from handlers.digest.rows import ActiveGroup, ActiveTicket, DigestRecord, StoppedClock
 from handlers.models import Notice, NoticeFile, NoticeKind, Place, Priority, Status
 from handlers.settings import Capabilities, DigestSettings, PlatformPlaces
+from handlers.texts import ENGLISH
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, open_ticket, post, run, settings
 from tests.clock import FakeClock
@@ -295,7 +296,7 @@ async def test_stock_figures_compare_with_the_last_digest(made: Digest) -> None:
 
 async def test_rendered_digest_reads_the_figures(made: Digest) -> None:
     """The text says each figure with its change, in plain lines."""
-    text = posting.render(made)
+    text = posting.render(made, ENGLISH)
     expected = [
         "Digest for Tue 24 Nov 09:00 UTC: since the last digest (Mon 23 Nov 09:00 UTC, 24h ago).",
         "New 6 (+2) · resolved 4 (+2) · reopened 1 (+1)",
@@ -416,7 +417,7 @@ def test_notices_go_to_each_leads_channel_with_the_chart_where_files_go(
     assert console.file is None
     assert slack.file is not None and slack.file.content == b"\x89PNG"
     assert slack.file.name == "deskbot-digest-2026-11-24.png"
-    assert console.text == slack.text == posting.render(made_offline)
+    assert console.text == slack.text == posting.render(made_offline, ENGLISH)
 
 
 def test_chart_goes_where_the_platform_takes_files_whatever_its_name(
@@ -602,7 +603,7 @@ def test_long_digest_fits_discord_with_and_n_more() -> None:
     made = offline(
         agents=many_agents(40), oldest=many_tickets(20), backlog=figures.backlog_of([group])
     )
-    text = posting.render(made)
+    text = posting.render(made, ENGLISH)
     assert len(text) <= lines.LIMIT
     shown_agents = text.count("agent number")
     shown_tickets = text.count("https://")
@@ -615,7 +616,7 @@ def test_long_digest_fits_discord_with_and_n_more() -> None:
 def test_short_digest_is_not_cut() -> None:
     """Three agents and two tickets fit whole: no "…and N more"."""
     made = offline(agents=many_agents(3), oldest=many_tickets(2))
-    text = posting.render(made)
+    text = posting.render(made, ENGLISH)
     assert "more" not in text
     assert text.count("agent number") == 3
 
@@ -624,7 +625,7 @@ def test_agent_names_and_subjects_are_quoted() -> None:
     """Customer-supplied subjects and names never ping anyone."""
     agent = AgentLine("slack:U1", "@everyone", 1, 1, None, 1)
     made = offline(agents=(agent,), oldest=many_tickets(1))
-    text = posting.render(made)
+    text = posting.render(made, ENGLISH)
     assert "@everyone" not in text and "@here" not in text
     assert "  @\u200beveryone: 1 · 1 · – · 1" in text
 

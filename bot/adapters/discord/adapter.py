@@ -131,6 +131,7 @@ class DiscordAdapter:
             self.client,
             Channels(support, config.triage_channel, config.leads_channel),
             self.connected,
+            self.interaction_desk.texts,
         )
         self.intake = MessageIntake(
             self.client, desk, cursors, clock, frozenset(int(c) for c in support)

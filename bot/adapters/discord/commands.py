@@ -20,9 +20,10 @@ from bot.adapters.discord.inbound import person
 from bot.adapters.discord.replies import InteractionDesk
 from handlers.commands import VERBS, Kind, Param, Verb
 from handlers.models import Person
+from handlers.texts import N_
 
 COMMAND = "ticket"
-DESCRIPTION = "Work support tickets"
+DESCRIPTION = N_("Work support tickets")
 # Discord's integer options stop at 2^53; ticket numbers never get near it.
 _TICKET_ID = app_commands.Range[int, 1, 2**53]
 _PARAMETER = inspect.Parameter
@@ -87,19 +88,25 @@ def subcommand(verb: Verb, desk: InteractionDesk) -> app_commands.Command[Any, A
     first = _PARAMETER("interaction", _PARAMETER.POSITIONAL_OR_KEYWORD)
     parameters = [_parameter(param) for param in verb.params]
     run.__signature__ = inspect.Signature([first, *parameters])  # type: ignore[attr-defined]
-    descriptions = {param.name: param.description or param.name for param in verb.params}
+    texts = desk.texts
+    descriptions = {
+        param.name: texts.gettext(param.description) if param.description else param.name
+        for param in verb.params
+    }
     run.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
     run.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
         param.name: [app_commands.Choice(name=value, value=value) for value in param.choices]
         for param in verb.params
         if param.choices
     }
-    return app_commands.Command(name=verb.name, description=verb.summary, callback=run)
+    summary = texts.gettext(verb.summary)
+    return app_commands.Command(name=verb.name, description=summary, callback=run)
 
 
 def ticket_group(desk: InteractionDesk, verbs: Mapping[str, Verb] = VERBS) -> app_commands.Group:
     """`/ticket` with one subcommand per verb of the core."""
-    group = app_commands.Group(name=COMMAND, description=DESCRIPTION, guild_only=True)
+    description = desk.texts.gettext(DESCRIPTION)
+    group = app_commands.Group(name=COMMAND, description=description, guild_only=True)
     for verb in verbs.values():
         group.add_command(subcommand(verb, desk))
     return group

@@ -24,6 +24,7 @@ from bot.sending import (
     TransientDeliveryError,
 )
 from handlers.models import Mention, Notice, NoticeKind, Place
+from handlers.texts import Texts
 
 # Discord's JSON error codes (opcodes and status codes › JSON error codes).
 UNKNOWN_CHANNEL = 10003
@@ -72,11 +73,12 @@ class DiscordSender:
     platform = "discord"
 
     def __init__(
-        self, client: discord.Client, channels: Channels, connected: asyncio.Event
+        self, client: discord.Client, channels: Channels, connected: asyncio.Event, texts: Texts
     ) -> None:
         self.client = client
         self.channels = channels
         self.connected = connected
+        self.texts = texts  # for the card's buttons
 
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Post the notice (or edit message `edit_of`) and return the Discord message id."""
@@ -106,7 +108,7 @@ class DiscordSender:
         pieces = limits.chunks(content(notice))
         mentions = allowed_mentions(notice.mentions)
         if notice.card is not None:  # one message, carrying the card's components
-            card = views.card_view(notice.card)
+            card = views.card_view(notice.card, self.texts)
             sent = await target.send(pieces[0], view=card, allowed_mentions=mentions)
             return str(sent.id)
         if notice.file is not None:  # the file (the digest's chart) rides on the first piece
@@ -132,7 +134,11 @@ class DiscordSender:
     async def _edit(self, notice: Notice, message_id: int) -> str:
         channel = self._messageable(notice.place, int(notice.place.thread or notice.place.channel))
         text = limits.chunks(content(notice))[0]
-        view = views.card_view(notice.card) if notice.card is not None else discord.utils.MISSING
+        view = (
+            views.card_view(notice.card, self.texts)
+            if notice.card is not None
+            else discord.utils.MISSING
+        )
         mentions = allowed_mentions(notice.mentions)
         await channel.get_partial_message(message_id).edit(
             content=text, view=view, allowed_mentions=mentions

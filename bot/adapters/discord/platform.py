@@ -36,6 +36,10 @@ class DiscordPlatform:
         )
 
     @classmethod
+    def locale(cls, config: Config) -> str | None:
+        return config.discord.locale
+
+    @classmethod
     def allowed_bots(cls, config: Config) -> frozenset[str]:
         return frozenset()
 

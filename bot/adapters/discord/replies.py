@@ -18,9 +18,9 @@ import discord
 
 from bot.adapters.discord import limits
 from bot.adapters.discord.inbound import PLATFORM, location_of, person, workspace
-from handlers import texts
 from handlers.desk import Desk
 from handlers.models import Command, Person, Place, Reply
+from handlers.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class InteractionDesk:
     def __init__(self, desk: Desk, defer_after: float = DEFER_AFTER) -> None:
         self.desk = desk
         self.defer_after = defer_after
+        self.texts = desk.settings.texts_for(PLATFORM)
 
     async def run(
         self, interaction: discord.Interaction, text: str, mentions: tuple[Person, ...] = ()
@@ -48,7 +49,7 @@ class InteractionDesk:
         """Run `/ticket <text>` as the interaction's user and answer them."""
         key = f"{PLATFORM}:interaction:{interaction.id}"
         command = Command(person(interaction.user), place_of(interaction), text, mentions, key)
-        await answer(interaction, self.desk.execute(command), self.defer_after)
+        await answer(interaction, self.desk.execute(command), self.defer_after, self.texts)
 
 
 def desk_of(interaction: discord.Interaction) -> InteractionDesk:
@@ -60,7 +61,7 @@ def desk_of(interaction: discord.Interaction) -> InteractionDesk:
 
 
 async def answer(
-    interaction: discord.Interaction, work: Awaitable[Reply], defer_after: float
+    interaction: discord.Interaction, work: Awaitable[Reply], defer_after: float, texts: Texts
 ) -> None:
     """Answer with the desk's reply, deferring first if the desk takes its time."""
     task = asyncio.ensure_future(work)

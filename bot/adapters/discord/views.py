@@ -14,8 +14,8 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.replies import desk_of
-from handlers import texts
 from handlers.models import Card, Priority
+from handlers.texts import Texts
 
 _STYLES = {
     "claim": discord.ButtonStyle.primary,
@@ -36,7 +36,7 @@ class CardAction(
         self.ticket_id = ticket_id
 
     @classmethod
-    def button(cls, verb: str, ticket_id: int) -> CardAction:
+    def button(cls, verb: str, ticket_id: int, texts: Texts) -> CardAction:
         style = _STYLES.get(verb, discord.ButtonStyle.secondary)
         button = discord.ui.Button[Any](
             label=texts.action_label(verb), style=style, custom_id=f"deskbot:{verb}:{ticket_id}"
@@ -44,14 +44,22 @@ class CardAction(
         return cls(button, verb, ticket_id)
 
     @classmethod
-    def priority_menu(cls, ticket_id: int, current: Priority | None = None) -> CardAction:
+    def priority_menu(
+        cls, ticket_id: int, texts: Texts, current: Priority | None = None
+    ) -> CardAction:
+        # The label is what people read; the value is the word the command takes.
+        options = [
+            discord.SelectOption(
+                label=texts.priority_name(priority),
+                value=priority.value,
+                default=priority is current,
+            )
+            for priority in Priority
+        ]
         menu = discord.ui.Select[Any](
             custom_id=f"deskbot:priority:{ticket_id}",
             placeholder=texts.priority_placeholder(),
-            options=[
-                discord.SelectOption(label=priority.value, default=priority is current)
-                for priority in Priority
-            ],
+            options=options,
         )
         return cls(menu, "priority", ticket_id)
 
@@ -64,7 +72,10 @@ class CardAction(
         /,
     ) -> CardAction:
         verb, ticket_id = match["verb"], int(match["ticket"])
-        return cls.priority_menu(ticket_id) if verb == "priority" else cls.button(verb, ticket_id)
+        texts = desk_of(interaction).texts
+        if verb == "priority":
+            return cls.priority_menu(ticket_id, texts)
+        return cls.button(verb, ticket_id, texts)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         words = [self.verb, str(self.ticket_id)]
@@ -73,14 +84,14 @@ class CardAction(
         await desk_of(interaction).run(interaction, " ".join(words))
 
 
-def card_view(card: Card) -> discord.ui.View:
+def card_view(card: Card, texts: Texts) -> discord.ui.View:
     """The components of a card: one per action the ticket's status offers, and a link."""
     view = discord.ui.View(timeout=None)
     for action in card.actions:
         if action == "priority":
-            view.add_item(CardAction.priority_menu(card.ticket_id, card.priority))
+            view.add_item(CardAction.priority_menu(card.ticket_id, texts, card.priority))
         else:
-            view.add_item(CardAction.button(action, card.ticket_id))
+            view.add_item(CardAction.button(action, card.ticket_id, texts))
     if card.permalink:
         view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
     return view

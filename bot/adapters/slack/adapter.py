@@ -116,10 +116,11 @@ class SlackAdapter:
         self.config = config.slack
         self.roles = config.roles
         self.desk = desk
+        self.texts = desk.settings.texts_for(PLATFORM)
         self.client = web_client(self.config)
         groups = (group for _, group in startup.configured_usergroups(config.roles))
         self.directory = SlackDirectory(self.client, groups, clock)
-        self.sender = SlackSender(self.client, self.config)
+        self.sender = SlackSender(self.client, self.config, self.texts)
         self.catch_up = SlackCatchUp(
             self.client, desk, cursors, clock, self._take, self.config.support_channels, sleep=pause
         )
@@ -292,7 +293,7 @@ class SlackAdapter:
                 return await work
         except Exception:
             log.exception("Handling %s failed", what)
-            return Reply(wording.unexpected_error(), ok=False)
+            return Reply(wording.unexpected_error(self.texts), ok=False)
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -338,7 +339,7 @@ class SlackAdapter:
         reactor = await self.directory.person(user)
         fetched = await self._fetch(channel, ts)
         if fetched is None:
-            await self._tell(user, channel, None, wording.cannot_read_message())
+            await self._tell(user, channel, None, wording.cannot_read_message(self.texts))
             return
         event_id = body.get("event_id") or f"{channel}:{ts}:{user}:{self.config.reactions.ticket}"
         key = inbound.event_key(self._identity().team_id, event_id)
@@ -436,7 +437,7 @@ class SlackAdapter:
             return
         viewer = await self.directory.person(str(event["user"]))
         home = await self.desk.home(viewer, self.workspace)
-        view = blocks.home_view(home, self.config.command)
+        view = blocks.home_view(home, self.config.command, self.texts)
         try:
             await self.client.views_publish(user_id=viewer.id, view=view)
         except SlackApiError as error:
@@ -448,7 +449,7 @@ class SlackAdapter:
         return escaping.mrkdwn(escaping.named_command(text, self.config.command))
 
     def _reply_arguments(self, reply: Reply | None) -> JsonDict:
-        reply = reply or Reply(wording.unexpected_error(), ok=False)
+        reply = reply or Reply(wording.unexpected_error(self.texts), ok=False)
         kind = "ephemeral" if reply.ephemeral else "in_channel"
         return {"text": self._say(reply.text), "response_type": kind}
 

@@ -21,6 +21,7 @@ from bot.adapters.slack.escaping import (
 )
 from handlers.home import Home, HomeItem, Shelf
 from handlers.models import Card, Priority
+from handlers.texts import Texts
 
 JsonDict = dict[str, Any]
 
@@ -61,40 +62,43 @@ def card_ticket(message: JsonDict) -> int | None:
     return ticket_id if isinstance(ticket_id, int) else None
 
 
-def card_blocks(card: Card) -> list[JsonDict]:
+def card_blocks(card: Card, t: Texts) -> list[JsonDict]:
     """The card: subject, who and what state, a link to the conversation, and its actions."""
     blocks: list[JsonDict] = [
         {"type": "header", "text": _plain(f"#{card.ticket_id} · {card.subject}", HEADER_TEXT)},
-        {"type": "section", "fields": _card_fields(card)},
+        {"type": "section", "fields": _card_fields(card, t)},
     ]
-    context = _card_context(card)
+    context = _card_context(card, t)
     if context:
         blocks.append({"type": "context", "elements": [_mrkdwn_raw(context)]})
-    elements = [_card_element(card, verb) for verb in card.actions]
+    elements = [_card_element(card, verb, t) for verb in card.actions]
     if elements:
         block_id = f"deskbot-card-{card.ticket_id}"
         blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
     return blocks
 
 
-def _card_fields(card: Card) -> list[JsonDict]:
-    assignee = card.assignee or wording.UNCLAIMED
+def _card_fields(card: Card, t: Texts) -> list[JsonDict]:
+    assignee = card.assignee or t.say("unclaimed")
     pairs = [
         (wording.CUSTOMER, escaping.escape(card.customer)),
-        (wording.STATUS, str(card.status)),
-        (wording.PRIORITY, wording.PRIORITY_LABELS[card.priority]),
+        (wording.STATUS, t.status_name(card.status)),
+        (wording.PRIORITY, t.gettext(wording.PRIORITY_LABELS[card.priority])),
         (wording.ASSIGNEE, escaping.escape(assignee)),
         (wording.OPENED, _date(card.opened_at)),
     ]
-    return [_mrkdwn_raw(escaping.fit(f"*{label}*\n{value}", FIELD_TEXT)) for label, value in pairs]
+    return [
+        _mrkdwn_raw(escaping.fit(f"*{t.gettext(label)}*\n{value}", FIELD_TEXT))
+        for label, value in pairs
+    ]
 
 
-def _card_context(card: Card) -> str:
+def _card_context(card: Card, t: Texts) -> str:
     parts = []
     if card.permalink:
-        parts.append(escaping.link(card.permalink, wording.CONVERSATION_LINK))
+        parts.append(escaping.link(card.permalink, t.gettext(wording.CONVERSATION_LINK)))
     if card.first_response_at:
-        parts.append(wording.ANSWERED)
+        parts.append(t.say("answered"))
     return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
 
 
@@ -104,13 +108,13 @@ def _date(at: datetime) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def _card_element(card: Card, verb: str) -> JsonDict:
+def _card_element(card: Card, verb: str, t: Texts) -> JsonDict:
     if verb == "priority":
-        return _priority_menu(card)
+        return _priority_menu(card, t)
     button: JsonDict = {
         "type": "button",
         "action_id": action_id(verb),
-        "text": _plain(wording.ACTION_LABELS.get(verb, verb.title()), BUTTON_TEXT),
+        "text": _plain(t.action_label(verb), BUTTON_TEXT),
         "value": str(card.ticket_id),
     }
     if verb in _BUTTON_STYLES:
@@ -118,54 +122,54 @@ def _card_element(card: Card, verb: str) -> JsonDict:
     return button
 
 
-def _priority_menu(card: Card) -> JsonDict:
-    options = {priority: _option(card.ticket_id, priority) for priority in Priority}
+def _priority_menu(card: Card, t: Texts) -> JsonDict:
+    options = {priority: _option(card.ticket_id, priority, t) for priority in Priority}
     return {
         "type": "static_select",
         "action_id": action_id("priority"),
-        "placeholder": _plain(wording.PRIORITY_PLACEHOLDER, OPTION_TEXT),
+        "placeholder": _plain(t.gettext(wording.PRIORITY_PLACEHOLDER), OPTION_TEXT),
         "options": list(options.values()),
         "initial_option": options[card.priority],
     }
 
 
-def _option(ticket_id: int, priority: Priority) -> JsonDict:
-    label = _plain(wording.PRIORITY_LABELS[priority], OPTION_TEXT)
+def _option(ticket_id: int, priority: Priority, t: Texts) -> JsonDict:
+    label = _plain(t.gettext(wording.PRIORITY_LABELS[priority]), OPTION_TEXT)
     return {"text": label, "value": f"{ticket_id} {priority}"}
 
 
 # -- App Home ---------------------------------------------------------------------------------
 
 
-def home_view(home: Home, command: str) -> JsonDict:
+def home_view(home: Home, command: str, t: Texts) -> JsonDict:
     """The App Home tab for one viewer, within Slack's 100 blocks."""
     blocks: list[JsonDict] = [
         {"type": "header", "text": _plain(home.heading, HEADER_TEXT)},
         {"type": "context", "elements": [_mrkdwn(escaping.named_command(home.hint, command))]},
     ]
     for shelf in home.shelves:
-        blocks += _shelf(shelf, command)
+        blocks += _shelf(shelf, command, t)
     if len(blocks) > VIEW_BLOCKS:
         blocks = [*blocks[: VIEW_BLOCKS - 1], {"type": "context", "elements": [_mrkdwn("…")]}]
     return {"type": "home", "blocks": blocks}
 
 
-def _shelf(shelf: Shelf, command: str) -> list[JsonDict]:
+def _shelf(shelf: Shelf, command: str, t: Texts) -> list[JsonDict]:
     blocks: list[JsonDict] = [{"type": "divider"}]
     if not shelf.items:
         return [*blocks, {"type": "section", "text": _mrkdwn(f"*{shelf.empty}*")}]
     blocks.append({"type": "header", "text": _plain(shelf.title, HEADER_TEXT)})
-    blocks += [{"type": "section", "text": _mrkdwn_raw(_item(item))} for item in shelf.items]
+    blocks += [{"type": "section", "text": _mrkdwn_raw(_item(item, t))} for item in shelf.items]
     if shelf.more_text:
         more = escaping.named_command(shelf.more_text, command)
         blocks.append({"type": "context", "elements": [_mrkdwn(more)]})
     return blocks
 
 
-def _item(item: HomeItem) -> str:
+def _item(item: HomeItem, t: Texts) -> str:
     line = escaping.escape(item.line)
     if item.permalink:
-        line += " · " + escaping.link(item.permalink, wording.CONVERSATION_LINK)
+        line += " · " + escaping.link(item.permalink, t.gettext(wording.CONVERSATION_LINK))
     return escaping.fit(line, SECTION_TEXT)
 
 

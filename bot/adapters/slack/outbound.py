@@ -23,6 +23,7 @@ from bot.adapters.slack.manifest import METHOD_SCOPES
 from bot.config import SlackConfig
 from bot.sending import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
 from handlers.models import Notice, Place
+from handlers.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class SlackPost:
         return {key: value for key, value in found.items() if value is not None}
 
 
-def render(notice: Notice, command: str = escaping.DEFAULT_COMMAND) -> SlackPost:
+def render(notice: Notice, t: Texts, command: str = escaping.DEFAULT_COMMAND) -> SlackPost:
     """Render a notice: escaped text with its mentions, and the card's blocks for cards."""
     text = escaping.named_command(notice.text, command)
     live = " ".join(escaping.mention(mention) for mention in notice.mentions)
@@ -62,7 +63,7 @@ def render(notice: Notice, command: str = escaping.DEFAULT_COMMAND) -> SlackPost
     if notice.card is None:
         return SlackPost(f"{live} {body}" if live else body)
     return SlackPost(
-        body, blocks.card_blocks(notice.card), metadata=blocks.card_metadata(notice.card)
+        body, blocks.card_blocks(notice.card, t), metadata=blocks.card_metadata(notice.card)
     )
 
 
@@ -75,9 +76,10 @@ class SlackSender:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, config: SlackConfig) -> None:
+    def __init__(self, client: AsyncWebClient, config: SlackConfig, texts: Texts) -> None:
         self.client = client
         self.config = config
+        self.texts = texts  # for the card's labels
         self._settled = asyncio.Event()
         self._refused: str | None = None
 
@@ -110,7 +112,7 @@ class SlackSender:
             notice = replace(
                 notice, place=Place(notice.place.workspace, notice.direct_to), mentions=()
             )
-        post = render(notice, self.config.command)
+        post = render(notice, self.texts, self.config.command)
         channel = notice.place.channel
         method = "chat.update" if edit_of is not None else "chat.postMessage"
         try:

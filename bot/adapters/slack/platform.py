@@ -37,6 +37,10 @@ class SlackPlatform:
         )
 
     @classmethod
+    def locale(cls, config: Config) -> str | None:
+        return config.slack.locale
+
+    @classmethod
     def allowed_bots(cls, config: Config) -> frozenset[str]:
         return frozenset(config.slack.allowed_bots)
 

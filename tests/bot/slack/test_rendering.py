@@ -14,6 +14,7 @@ from bot.adapters.slack.blocks import card_blocks, clicked_command
 from bot.adapters.slack.http import read_body
 from bot.adapters.slack.outbound import render
 from handlers.models import Card, InboundKind, Mention, Notice, NoticeKind, Place, Priority, Status
+from handlers.texts import ENGLISH
 from tests.fakes.slack import payloads
 from tests.fakes.slack.blocks import validate_message_blocks
 
@@ -32,7 +33,7 @@ PLACE = Place("slack:T1", "C1")
 )
 def test_notice_text_is_inert_mrkdwn(text: str, shown: str) -> None:
     """&, < and > are escaped in everything the desk says, so no markup in it is live."""
-    assert render(Notice(NoticeKind.THREAD, PLACE, text)).text == shown
+    assert render(Notice(NoticeKind.THREAD, PLACE, text), ENGLISH).text == shown
 
 
 def test_only_the_notices_own_mentions_are_live() -> None:
@@ -43,14 +44,14 @@ def test_only_the_notices_own_mentions_are_live() -> None:
         "Ticket #4 breached; <!here> from the customer",
         mentions=(Mention("group", "S0LEADS"), Mention("user", "U0CAROL")),
     )
-    assert render(notice).text == (
+    assert render(notice, ENGLISH).text == (
         "<!subteam^S0LEADS> <@U0CAROL> Ticket #4 breached; &lt;!here&gt; from the customer"
     )
 
 
 def test_long_text_is_cut_within_slacks_limit_without_breaking_an_entity() -> None:
     """A notice longer than Slack accepts is cut to 40,000 characters, never mid-`&amp;`."""
-    rendered = render(Notice(NoticeKind.DIGEST, PLACE, "&" * 50_000)).text
+    rendered = render(Notice(NoticeKind.DIGEST, PLACE, "&" * 50_000), ENGLISH).text
     assert len(rendered) <= escaping.MESSAGE_TEXT
     assert rendered.endswith("&amp;…")
 
@@ -98,7 +99,7 @@ EXTREMES = {
 @pytest.mark.parametrize("changes", EXTREMES.values(), ids=EXTREMES.keys())
 def test_card_blocks_are_valid_within_slacks_limits(changes: dict[str, Any]) -> None:
     """Whatever the ticket holds, its card passes Slack's Block Kit checks and sizes."""
-    blocks = card_blocks(card(**changes))
+    blocks = card_blocks(card(**changes), ENGLISH)
     assert validate_message_blocks(blocks) == []
     assert "<!channel>" not in json.dumps(blocks)
 
