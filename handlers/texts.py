@@ -123,19 +123,16 @@ class Texts:
         """The sentence for `n` things in this language; `{n}` is written with grouping."""
         return self.language.ngettext(singular, plural, n).format(n=self.number(n), **values)
 
-    def pgettext(self, context: str, message: str) -> str:
-        return self.language.pgettext(context, message)
-
     def number(self, value: float) -> str:
         return self.language.number(value)
 
     # -- words for values --------------------------------------------------------------------
 
     def status_name(self, status: Status) -> str:
-        return self.pgettext("status", _STATUSES[status])
+        return self.gettext(_STATUSES[status])
 
     def priority_name(self, priority: Priority) -> str:
-        return self.pgettext("priority", _PRIORITIES[priority])
+        return self.gettext(_PRIORITIES[priority])
 
     def clock_name(self, kind: ClockKind) -> str:
         """`first response`, as a sentence names the promise."""
@@ -174,11 +171,11 @@ class Texts:
         return " ".join(parts) or self.say("no time")
 
     def holder(self, ticket: Ticket) -> str:
-        return ticket.assignee.name if ticket.assignee else self.say("nobody")
+        return quote(ticket.assignee.name) if ticket.assignee else self.say("nobody")
 
     def assignee_phrase(self, ticket: Ticket) -> str:
         if ticket.assignee:
-            return self.say("claimed by {name}", name=ticket.assignee.name)
+            return self.say("claimed by {name}", name=quote(ticket.assignee.name))
         return self.say("unclaimed")
 
     # -- intake ------------------------------------------------------------------------------
@@ -349,7 +346,7 @@ class Texts:
             return self.say(
                 "You claimed {ticket} (taken over from {name}).",
                 ticket=ticket_ref(ticket),
-                name=took_from,
+                name=quote(took_from),
             )
         return self.say("You claimed {ticket}.", ticket=ticket_ref(ticket))
 
@@ -421,7 +418,7 @@ class Texts:
         return self.say("Usage: /ticket {line}", line=line)
 
     def not_a_ticket_number(self, word: str) -> str:
-        return self.say("{word} isn't a ticket number.", word=_shown(word))
+        return self.say("'{word}' isn't a ticket number.", word=_shown(word))
 
     def which_ticket(self) -> str:
         return self.say("Which ticket?")
@@ -442,10 +439,10 @@ class Texts:
         return self.say("The note is empty.")
 
     def not_understood(self, words: str) -> str:
-        return self.say("I didn't understand {words}.", words=_shown(words))
+        return self.say("I didn't understand '{words}'.", words=_shown(words))
 
     def cannot_filter_by(self, word: str) -> str:
-        return self.say("I can't filter by {word}.", word=_shown(word))
+        return self.say("I can't filter by '{word}'.", word=_shown(word))
 
     def unknown_verb(self, verb: str) -> str:
         return self.say(
@@ -776,8 +773,8 @@ class Texts:
 
 
 def _shown(words: str) -> str:
-    """Someone's words echoed in an answer: cut short, quoted, pinging nobody."""
-    return repr(quote(shorten(words, 40)))
+    """Someone's words echoed in an answer: cut short and pinging nobody."""
+    return quote(shorten(words, 40))
 
 
 @cache

@@ -188,7 +188,7 @@ def sla_line(t: Texts, name: str, now: Sla, before: Sla) -> str:
         parts.append(
             t.say("p90 {time}{was}", time=business(times.p90), was=was(t, before.times.p90))
         )
-    return f"{name}: {SEPARATOR.join(parts)}"
+    return t.say("{name}: {figures}", name=name, figures=SEPARATOR.join(parts))
 
 
 def points(t: Texts, now: float | None, before: float | None) -> str:

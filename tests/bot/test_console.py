@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -323,3 +324,39 @@ def test_outbox_command_shows_and_requeues_failures(tmp_path: Path) -> None:
     again = deskbot("outbox", "--config", str(config), "--retry-failed")
     assert "re-queued 1 failed notice(s)" in again.stdout
     assert db.execute("SELECT status FROM outbox WHERE kind = 'card'").fetchone() == ("pending",)
+
+
+def readme_chinese_demo() -> tuple[str, str]:
+    """The README's Chinese demo: the command that writes its config, and the typed lines."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(
+        r"^(sed .*?config.zh_CN.yaml)\npython3 dev.py run --config config.zh_CN.yaml <<'EOF'\n"
+        r"(.*?)^EOF$",
+        readme,
+        re.DOTALL | re.MULTILINE,
+    )
+    assert found is not None, "the README's Chinese demo moved"
+    return found.group(1).replace("\\\n", " "), found.group(2)
+
+
+def test_readme_chinese_demo_runs_in_chinese_end_to_end(tmp_path: Path) -> None:
+    """`locale: zh_CN`: ack, card, claim, resolve, list, why, help, errors and digest in Chinese."""
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    make_config, typed = readme_chinese_demo()
+    subprocess.run(["sh", "-c", make_config], cwd=tmp_path, check=True, timeout=30)
+    result = deskbot("run", "--config", str(tmp_path / "config.zh_CN.yaml"), stdin=typed)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[#support › 工单 #1] deskbot: 谢谢，alice！这是工单 #1。" in out  # ack
+    assert "[#triage] 新卡片: #1 · 我的打印机着火了 · 待处理 · 普通 · 来自 alice · 未认领" in out
+    assert "（仅 bob 可见）你认领了 #1 我的打印机着火了。" in out  # claim
+    assert "bob 已接手工单 #1。" in out  # in the thread
+    assert "首次响应（承诺 4h 工作时间，按日历 office 计时）：" in out  # why
+    assert "工单 #1 已由 bob 解决：重启了打印机" in out  # resolve
+    assert "（仅 dave 可见）/ticket claim 仅限客服使用。" in out  # a refusal
+    assert "优先级必须是 urgent|high|normal|low 之一。用法：/ticket priority" in out  # usage
+    assert "（仅 carol 可见）1 个工单（all）：" in out  # list
+    assert "#1 · 已解决 · 普通 · alice · 由 bob 认领 · 我的打印机着火了" in out
+    assert "日报：最近 24h。" in out and "新建 1 (+1) · 已解决 1 (+1)" in out  # digest
+    assert "/ticket status <id> — 查看你的工单" in out  # help, as a customer sees it
+    assert (tmp_path / "deskbot-zh.db").exists() and not (tmp_path / "deskbot.db").exists()
