@@ -24,6 +24,7 @@ from bot.adapters.slack.startup import SlackStartupError
 from bot.chart import chart_png
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError, config_warnings, load_config, percent
+from bot.desk_settings import locales
 from handlers import texts
 from handlers.digest import posting
 from handlers.settings import SlaSpan
@@ -326,6 +327,7 @@ def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
 def summary(config: Config) -> list[str]:
     """What the config sets up, in words an operator can check at a glance."""
     lines = [f"storage: {config.storage.path}", f"platforms: {', '.join(config.platforms)}"]
+    lines.append(_language_line(config))
     lines += _platform_lines(config)
     lines += _role_lines(config)
     lines += _sla_lines(config)
@@ -336,6 +338,11 @@ def summary(config: Config) -> list[str]:
     )
     lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
     return lines
+
+
+def _language_line(config: Config) -> str:
+    own = [f"{name}: {locale}" for name, locale in locales(config).items()]
+    return f"language: {config.locale}" + (f" ({', '.join(own)})" if own else "")
 
 
 def _platform_lines(config: Config) -> list[str]:

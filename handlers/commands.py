@@ -408,7 +408,7 @@ def _why(call: Call) -> str:
             zone = ZoneInfo(settings.calendar(clock.calendar).timezone)
             lines.append(call.texts.clock_line(clock, used, zone, ticket.status, answered))
     for name in sorted({clock.calendar for clock in clocks.values()}):
-        lines.append(call.texts.calendar_line(name, settings.calendar(name).describe()))
+        lines.append(call.texts.calendar_line(name, settings.calendar(name)))
     return "\n".join(lines)
 
 

@@ -87,6 +87,11 @@ class Language:
         """A number with this language's grouping: `12,345`."""
         return format_decimal(value, locale=self.locale)
 
+    def weekdays(self) -> tuple[str, ...]:
+        """The short names of the days of the week, Monday first: `Mon`, `周一`."""
+        names = self.locale.days["format"]["abbreviated"]
+        return tuple(names[day] for day in range(7))
+
     def moment(self, local: datetime, pattern: str) -> str:
         """A local time in a CLDR pattern such as `EEE dd MMM HH:mm`, in this language."""
         return format_datetime(local, pattern, locale=self.locale)

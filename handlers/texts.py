@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.language import Language, language
 from handlers.models import ClockKind, Priority, SlaClock, Status, Ticket
-from handlers.sla.calendar import ALWAYS_OPEN
+from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 
 SUBJECT_LIMIT = 80
 ZERO_WIDTH_SPACE = "\u200b"
@@ -648,15 +648,20 @@ class Texts:
             "promise {span}, {time} of business time from its start", span=written, time=target
         )
 
-    def calendar_line(self, name: str, description: str) -> str:
-        if description == name:
+    def calendar_line(self, name: str, calendar: BusinessCalendar) -> str:
+        if calendar.is_always_open:
             return self.say(
                 "Calendar {name}: always open, so business time is plain time.", name=name
+            )
+        hours = calendar.opening_hours(self.language.weekdays())
+        if calendar.holidays:
+            hours = self.say_plural(
+                "{hours}, {n} holiday", "{hours}, {n} holidays", len(calendar.holidays), hours=hours
             )
         return self.say(
             "Calendar {name}: {description}. Business time counts only while it is open.",
             name=name,
-            description=description,
+            description=hours,
         )
 
     # -- status and lists --------------------------------------------------------------------

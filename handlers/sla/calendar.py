@@ -58,7 +58,7 @@ __all__ = [
 
 ALWAYS_OPEN = "24x7"
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MINUTES_PER_DAY = 24 * 60
 _ZERO = timedelta()
 _SECOND = timedelta(seconds=1)
@@ -253,11 +253,19 @@ class BusinessCalendar:
         """Render the calendar for people, e.g. `Mon–Fri 09:00–17:00 (Europe/Berlin)`."""
         if self == _ALWAYS_OPEN_CALENDAR:
             return ALWAYS_OPEN
-        text = f"{self._describe_hours()} ({self.timezone})"
+        text = self.opening_hours()
         if self.holidays:
             count = len(self.holidays)
             text += f", {count} holiday{'' if count == 1 else 's'}"
         return text
+
+    @property
+    def is_always_open(self) -> bool:
+        return self == _ALWAYS_OPEN_CALENDAR
+
+    def opening_hours(self, day_labels: Sequence[str] = DAY_LABELS) -> str:
+        """The weekly hours and timezone, days named by `day_labels` (Monday first)."""
+        return f"{self._describe_hours(day_labels)} ({self.timezone})"
 
     def open_hours_per_week(self) -> timedelta:
         """Return the nominal open time of a week on the wall clock (no holidays, no DST)."""
@@ -361,14 +369,15 @@ class BusinessCalendar:
         )
         return tuple((begin, end) for begin, end in spans if begin < end)
 
-    def _describe_hours(self) -> str:
+    def _describe_hours(self, day_labels: Sequence[str]) -> str:
         """Render the weekly hours, days with the same hours grouped."""
         days_by_hours: dict[tuple[OpenInterval, ...], list[int]] = {}
         for index, day in enumerate(self.weekly_hours):
             if day:
                 days_by_hours.setdefault(day, []).append(index)
         return "; ".join(
-            f"{_day_ranges(days)} {', '.join(_clock_range(interval) for interval in hours)}"
+            f"{_day_ranges(days, day_labels)} "
+            + ", ".join(_clock_range(interval) for interval in hours)
             for hours, days in days_by_hours.items()
         )
 
@@ -493,7 +502,7 @@ def _clock_range(interval: OpenInterval) -> str:
     return f"{_clock(interval.start_minute)}–{_clock(interval.end_minute)}"
 
 
-def _day_ranges(days: Sequence[int]) -> str:
+def _day_ranges(days: Sequence[int], labels: Sequence[str]) -> str:
     """Render weekday indexes as runs, e.g. [0, 1, 2, 4] as `Mon–Wed, Fri`."""
     runs: list[list[int]] = []
     for day in days:
@@ -502,8 +511,7 @@ def _day_ranges(days: Sequence[int]) -> str:
         else:
             runs.append([day])
     return ", ".join(
-        _DAY_LABELS[run[0]] if len(run) == 1 else f"{_DAY_LABELS[run[0]]}–{_DAY_LABELS[run[-1]]}"
-        for run in runs
+        labels[run[0]] if len(run) == 1 else f"{labels[run[0]]}–{labels[run[-1]]}" for run in runs
     )
 
 

@@ -86,6 +86,24 @@ def test_summary_says_shares_as_percentages(
     assert "warn at 12.5% of a promise" in capsys.readouterr().out
 
 
+def test_summary_names_the_languages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The desk's language, and each platform that speaks its own."""
+    config = write(tmp_path, STAFFED + "locale: zh-CN\nconsole: {locale: en}\n")
+    assert main(["check-config", "--config", str(config)]) == 0
+    assert "\n  language: zh_CN (console: en)\n" in capsys.readouterr().out
+
+
+def test_an_unknown_language_names_its_key_and_the_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A locale deskbot has no catalog for stops the check, saying which it speaks."""
+    config = write(tmp_path, STAFFED + "locale: fr\n")
+    assert main(["check-config", "--config", str(config)]) == 2
+    assert "locale: deskbot does not speak 'fr'; choose one of en, zh_CN." in (
+        capsys.readouterr().err
+    )
+
+
 def test_run_names_a_damaged_database_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -352,6 +352,7 @@ def test_readme_chinese_demo_runs_in_chinese_end_to_end(tmp_path: Path) -> None:
     assert "（仅 bob 可见）你认领了 #1 我的打印机着火了。" in out  # claim
     assert "bob 已接手工单 #1。" in out  # in the thread
     assert "首次响应（承诺 4h 工作时间，按日历 office 计时）：" in out  # why
+    assert "日历 office：周一–周五 09:00–12:00, 13:00–17:00 (UTC)。" in out
     assert "工单 #1 已由 bob 解决：重启了打印机" in out  # resolve
     assert "（仅 dave 可见）/ticket claim 仅限客服使用。" in out  # a refusal
     assert "优先级必须是 urgent|high|normal|low 之一。用法：/ticket priority" in out  # usage

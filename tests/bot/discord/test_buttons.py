@@ -106,3 +106,32 @@ async def test_priority_menu_sets_the_priority(world: World, deskbot: Deskbot) -
     [answer] = await world.fake.wait_until_seen(record)
     assert answer["content"] == "Ticket #1 is now high priority."
     assert await deskbot.rows("SELECT priority FROM tickets") == [("high",)]
+
+
+async def test_a_card_speaks_the_platforms_language(
+    world: World, store: SqliteStore, clock: FakeClock
+) -> None:
+    """With `discord.locale: zh_CN` the buttons, the menu and the answers are in Chinese."""
+    config = world.config()
+    config = config.model_copy(
+        update={"discord": config.discord.model_copy(update={"locale": "zh_CN"})}
+    )
+    async with running(world, store, clock, config):
+        await world.open_ticket()
+        await world.wait_for_message(world.triage["id"])
+        found = components(world.card())
+        assert found["deskbot:claim:1"]["label"] == "认领"
+        menu = found["deskbot:priority:1"]
+        assert menu["placeholder"] == "设置优先级…"
+        assert {option["label"]: option["value"] for option in menu["options"]}["高"] == "high"
+        assert "打开讨论串" in found
+        record = await world.fake.click(
+            world.triage["id"],
+            world.card()["id"],
+            "deskbot:priority:1",
+            user_id=world.bob,
+            component_type=payloads.STRING_SELECT,
+            values=["high"],
+        )
+        [answer] = await world.fake.wait_until_seen(record)
+        assert answer["content"] == "工单 #1 的优先级现为高。"

@@ -14,7 +14,7 @@ from bot.adapters.slack.blocks import card_blocks, clicked_command
 from bot.adapters.slack.http import read_body
 from bot.adapters.slack.outbound import render
 from handlers.models import Card, InboundKind, Mention, Notice, NoticeKind, Place, Priority, Status
-from handlers.texts import ENGLISH
+from handlers.texts import ENGLISH, texts_in
 from tests.fakes.slack import payloads
 from tests.fakes.slack.blocks import validate_message_blocks
 
@@ -189,3 +189,11 @@ def test_http_bodies_are_parsed_by_their_fields(
 ) -> None:
     """A command's text mentioning "payload" stays a command; a click's payload is read."""
     assert read_body(body, content_type) == parsed
+
+
+def test_card_blocks_speak_the_platforms_language() -> None:
+    """The card's labels, buttons and menu come from the platform's texts; values stay words."""
+    blocks = json.dumps(card_blocks(card(), texts_in("zh_CN")), ensure_ascii=False)
+    assert "*客户*" in blocks and "*优先级*" in blocks and "待处理" in blocks
+    assert '"text": "认领"' in blocks
+    assert '{"type": "plain_text", "text": "高", "emoji": true}, "value": "7 high"' in blocks
