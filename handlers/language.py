@@ -152,29 +152,36 @@ def extract(root: Path) -> Catalog:
 
 def update(root: Path) -> None:
     """Rewrite the template from the code and merge it into every catalog."""
-    from babel.messages.pofile import write_po
 
     template = extract(root)
-    with TEMPLATE.open("wb") as out:
-        write_po(out, template, width=100, sort_output=True, omit_header=False)
+    if TEMPLATE.exists():  # keep the header as it was, so a regenerated file differs only in texts
+        with TEMPLATE.open("rb") as written:
+            template.creation_date = read_po(written).creation_date
+    _write(TEMPLATE, template)
     for name in shipped()[1:]:
         catalog = read_catalog(name)
-        catalog.update(template, no_fuzzy_matching=True)
-        with catalog_path(name).open("wb") as out:
-            write_po(out, catalog, width=100, sort_output=True, ignore_obsolete=True)
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+        _write(catalog_path(name), catalog)
+
+
+def _write(path: Path, catalog: Catalog) -> None:
+    from babel.messages.pofile import write_po
+
+    # Sorted by text and without line numbers: a catalog changes only where its texts
+    # change, so two branches that add texts merge without conflicts.
+    with path.open("wb") as out:
+        write_po(out, catalog, width=100, sort_output=True, no_location=True, ignore_obsolete=True)
 
 
 def start(name: str) -> Path:
     """Begin the catalog of a new language (`zh_TW`), every text still to translate."""
-    from babel.messages.pofile import write_po
 
     template = read_po(TEMPLATE.open("rb"))
     catalog = _catalog(name, Locale.parse(name).english_name or name)
     catalog.update(template)
     path = catalog_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        write_po(out, catalog, width=100, sort_output=True)
+    _write(path, catalog)
     return path
 
 
