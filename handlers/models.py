@@ -208,6 +208,18 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class Snippet:
+    """A saved reply of a workspace: text agents reuse, its placeholders filled per ticket."""
+
+    workspace: str
+    name: str
+    text: str
+    author: Person
+    created_at: datetime
+    uses: int = 0
+
+
+@dataclass(frozen=True)
 class NewTicket:
     """A ticket before storage has numbered it."""
 
@@ -286,6 +298,7 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
     DIGEST = "digest"
+    REPLY = "reply"  # an agent's answer, posted by the bot in the ticket's thread
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from handlers.models import (
     Place,
     Queued,
     SlaClock,
+    Snippet,
     Step,
     Ticket,
     TicketQuery,
@@ -196,7 +197,29 @@ class DigestsTx(Protocol):
         ...
 
 
-class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, Protocol):
+class SnippetsTx(Protocol):
+    """One transaction's view of the workspaces' saved replies."""
+
+    def add_snippet(self, snippet: Snippet) -> bool:
+        """Save a new snippet; False (and nothing written) if its name is taken."""
+        ...
+
+    def snippet(self, workspace: str, name: str) -> Snippet | None: ...
+
+    def snippets(self, workspace: str) -> list[Snippet]:
+        """Every snippet of a workspace, by name."""
+        ...
+
+    def remove_snippet(self, workspace: str, name: str) -> bool:
+        """Remove a snippet; False if there was none by that name."""
+        ...
+
+    def count_snippet_use(self, workspace: str, name: str) -> None:
+        """Count one use of a snippet."""
+        ...
+
+
+class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, SnippetsTx, Protocol):
     """One transaction's view of storage.
 
     The desk's decisions run inside a transaction, synchronously, so that reading a ticket,
@@ -281,4 +304,8 @@ class Reports(Protocol):
     def agent_activity(self, window: rows.Window) -> list[rows.AgentActivity]:
         """Count, by agent, claims (and assignments), resolutions and first responses in the
         window, with each first response's business time."""
+        ...
+
+    def snippet_uses(self, window: rows.Window, limit: int) -> list[rows.SnippetUse]:
+        """The `limit` saved replies used most in the window, most used first."""
         ...

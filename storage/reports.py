@@ -25,6 +25,7 @@ from handlers.digest.rows import (
     DigestRecord,
     FlowCount,
     RiskCount,
+    SnippetUse,
     StoppedClock,
     Window,
 )
@@ -139,6 +140,14 @@ GROUP BY agent, kind
 """
 
 
+# A reply that used a saved reply is a `message` event naming it (`handlers.replies`).
+SNIPPET_USES = """
+SELECT e.data ->> '$.snippet' AS name, count(*) AS uses FROM events e
+WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND e.data ->> '$.snippet' IS NOT NULL
+GROUP BY name ORDER BY uses DESC, name LIMIT ?
+"""
+
+
 def activity_params(lo: str, hi: str) -> tuple[str, ...]:
     """`AGENT_ACTIVITY`'s parameters: the event kinds where they appear, and the window."""
     claimed, first = EventKind.CLAIMED, EventKind.FIRST_RESPONSE
@@ -225,6 +234,10 @@ class SqliteReports:
                 AGENT_ACTIVITY, *activity_params(*bounds(window))
             )
         ]
+
+    def snippet_uses(self, window: Window, limit: int) -> list[SnippetUse]:
+        found = self._rows(SNIPPET_USES, EventKind.MESSAGE, *bounds(window), limit)
+        return [SnippetUse(name, uses) for name, uses in found]
 
 
 def record_digest(raw: sqlite3.Connection, record: DigestRecord) -> None:

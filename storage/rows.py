@@ -30,6 +30,7 @@ from handlers.models import (
     Priority,
     SlaClock,
     SlaSpan,
+    Snippet,
     Status,
     Step,
     Ticket,
@@ -200,6 +201,17 @@ def timer(row: sqlite3.Row) -> Timer:
 
 def attachments_json(attachments: tuple[Attachment, ...]) -> str:
     return json.dumps([{"name": item.name, "url": item.url} for item in attachments])
+
+
+def snippet(row: sqlite3.Row) -> Snippet:
+    return Snippet(
+        row["workspace"],
+        row["name"],
+        row["text"],
+        person(row["author_key"], row["author_name"]),
+        from_db(row["created_at"]),
+        row["uses"],
+    )
 
 
 def message(row: sqlite3.Row) -> Message:

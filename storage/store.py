@@ -22,6 +22,7 @@ from handlers.models import (
     Place,
     Queued,
     SlaClock,
+    Snippet,
     Status,
     Step,
     Ticket,
@@ -412,6 +413,44 @@ class SqliteTx:
 
     def record_digest(self, record: DigestRecord) -> None:
         reports.record_digest(self._raw, record)
+
+    # -- saved replies ---------------------------------------------------------------------
+
+    def add_snippet(self, snippet: Snippet) -> bool:
+        cursor = self._raw.execute(
+            "INSERT OR IGNORE INTO snippets (workspace, name, text, author_key, author_name,"
+            " created_at, uses) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                snippet.workspace,
+                snippet.name,
+                snippet.text,
+                snippet.author.key,
+                snippet.author.name,
+                rows.to_db(snippet.created_at),
+                snippet.uses,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def snippet(self, workspace: str, name: str) -> Snippet | None:
+        row = self._one("SELECT * FROM snippets WHERE workspace = ? AND name = ?", workspace, name)
+        return None if row is None else rows.snippet(row)
+
+    def snippets(self, workspace: str) -> list[Snippet]:
+        found = self._all("SELECT * FROM snippets WHERE workspace = ? ORDER BY name", workspace)
+        return [rows.snippet(row) for row in found]
+
+    def remove_snippet(self, workspace: str, name: str) -> bool:
+        cursor = self._raw.execute(
+            "DELETE FROM snippets WHERE workspace = ? AND name = ?", (workspace, name)
+        )
+        return cursor.rowcount == 1
+
+    def count_snippet_use(self, workspace: str, name: str) -> None:
+        self._raw.execute(
+            "UPDATE snippets SET uses = uses + 1 WHERE workspace = ? AND name = ?",
+            (workspace, name),
+        )
 
 
 def _platform_filter(platforms: frozenset[str] | None, table: str = "o") -> tuple[str, list[str]]:

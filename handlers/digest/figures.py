@@ -39,6 +39,7 @@ from handlers.digest.rows import (
     ClockCount,
     FlowCount,
     RiskCount,
+    SnippetUse,
     StoppedClock,
     Window,
 )
@@ -48,6 +49,7 @@ from handlers.settings import DigestSettings
 
 DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
+SNIPPETS_SHOWN = 5  # the saved replies the digest names, most used first
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 ACTIVE_ORDER = (Status.OPEN, Status.CLAIMED, Status.WAITING)
 
@@ -177,6 +179,7 @@ class Digest:
     oldest: tuple[ActiveTicket, ...]
     days: tuple[Day, ...]
     last: Mapping[str, int] | None = None  # the figures of the digest this one continues
+    snippets: tuple[SnippetUse, ...] = ()  # the saved replies used most in the period
 
     @property
     def period(self) -> Period:
@@ -244,6 +247,7 @@ def gather(
         oldest=tuple(reports.oldest_active(settings.oldest)),
         days=chart_days(midnights, flows[3:], backlog.total, settings.timezone),
         last=last.figures if last is not None else None,
+        snippets=tuple(reports.snippet_uses(current.window, SNIPPETS_SHOWN)),
     )
 
 

@@ -237,6 +237,14 @@ def agent_lines(t: Texts, digest: Digest, shown: int) -> list[str]:
     return lines
 
 
+def snippet_lines(t: Texts, digest: Digest) -> list[str]:
+    """The saved replies used most in the period: `:reboot 12 · :hello 3`."""
+    if not digest.snippets:
+        return []
+    used = SEPARATOR.join(f":{use.name} {t.number(use.count)}" for use in digest.snippets)
+    return [t.say("Saved replies used most: {used}", used=used)]
+
+
 def ticket_line(t: Texts, ticket: ActiveTicket, digest: Digest, width: int) -> str:
     holder = quote(ticket.assignee_name) if ticket.assignee_name else t.say("unclaimed")
     parts = [
@@ -274,6 +282,7 @@ def text(t: Texts, digest: Digest, agents: int, oldest: int, width: int) -> str:
         ],
         [*sla_lines(t, digest), legend(t, digest)],
         agent_lines(t, digest, agents),
+        snippet_lines(t, digest),
         oldest_lines(t, digest, oldest, width),
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block)

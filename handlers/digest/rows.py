@@ -79,6 +79,14 @@ class RiskCount:
 
 
 @dataclass(frozen=True)
+class SnippetUse:
+    """How often a saved reply was used in a window."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
 class AgentActivity:
     """How often an agent did one thing in a window: `claimed`, `resolved` or
     `first_response`; `seconds` holds the business time each first response took."""

@@ -18,7 +18,8 @@ from discord import app_commands
 
 from bot.adapters.discord.inbound import person
 from bot.adapters.discord.replies import InteractionDesk
-from handlers.commands import VERBS, Kind, Param, Verb
+from handlers.calls import Kind, Param, Verb
+from handlers.commands import VERBS
 from handlers.models import Person
 from handlers.texts import N_
 

@@ -11,7 +11,8 @@ import pytest
 from discord import AppCommandOptionType
 
 from bot.adapters.discord.commands import ticket_group
-from handlers.commands import VERBS, Kind, Param, Verb
+from handlers.calls import Kind, Param, Verb
+from handlers.commands import VERBS
 from handlers.models import Role
 from storage.store import SqliteStore
 from tests.bot.discord.conftest import (
@@ -204,3 +205,17 @@ async def test_interaction_delivered_twice_runs_once(
     ]
     assert len(record.seen) == 1
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_reply_from_triage_speaks_in_the_ticket_thread(
+    world: World, deskbot: Deskbot
+) -> None:
+    """`/ticket reply id:1 text:…` in triage posts `bob: …` in the ticket's thread."""
+    root = await world.open_ticket()
+    text = payloads.option("text", "try the other tray", type=STRING)
+    [answer] = (await world.slash(world.bob, world.triage["id"], "reply", ticket_id(1), text)).seen
+    assert answer["content"] == "Your reply is posted in ticket #1's thread."
+    [_, said] = await world.wait_for_message(root["id"], count=2)
+    assert said == "bob: try the other tray"
+    roles = await deskbot.rows("SELECT role FROM messages ORDER BY id")
+    assert roles == [("customer",), ("bot",), ("agent",)]  # the ack, then bob's own words

@@ -115,3 +115,18 @@ async def test_answers_are_escaped_for_slack(desk_on_slack: SlackDesk) -> None:
     await d.open_ticket("&lt;!channel&gt; fix A &amp; B")
     answer = await d.command(d.scene.bob, "status 1")
     assert answer.startswith("#1 &lt;!channel&gt; fix A &amp; B\nStatus: open")
+
+
+async def test_reply_from_triage_speaks_in_the_ticket_thread(desk_on_slack: SlackDesk) -> None:
+    """`/ticket reply 1 …` typed in triage posts `bob: …` in the customer's thread, once."""
+    d = desk_on_slack
+    event = await d.open_ticket()
+    answer = await d.command(d.scene.bob, "reply 1 try the other tray")
+    assert answer == "Your reply is posted in ticket #1's thread."
+    await d.settle()
+    assert d.replies(event)[-1] == "bob: try the other tray"
+    assert await d.rows("SELECT role FROM messages ORDER BY id") == [
+        ("customer",),
+        ("bot",),
+        ("agent",),
+    ]
