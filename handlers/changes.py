@@ -84,7 +84,8 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     _audit(tx, change, after, now)
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
-    notices.send(tx, now, ack, _card_update(change.before, after, settings), *change.notices)
+    card = _card_update(tx, change.before, after, now, settings)
+    notices.send(tx, now, ack, card, *change.notices)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
     return after
@@ -132,9 +133,14 @@ def _move_clocks(
     return None
 
 
-def _card_update(before: Ticket | None, after: Ticket, settings: DeskSettings) -> Notice | None:
+def _card_update(
+    tx: Tx, before: Ticket | None, after: Ticket, now: datetime, settings: DeskSettings
+) -> Notice | None:
     """The ticket's triage card, when it shows something new (a new ticket's, always)."""
-    card = notices.card(after, settings)
-    if before is not None and card == notices.card(before, settings):
+    if settings.places_of(after.place.platform).triage_channel is None:
+        return None
+    history = tx.customer_history(after, now - notices.HISTORY_WINDOW, notices.HISTORY_CAP)
+    card = notices.card(after, settings, history)
+    if before is not None and card == notices.card(before, settings, history):
         return None
     return card

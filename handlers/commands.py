@@ -240,6 +240,17 @@ def _mine_verb(call: Call) -> str:
     return call.texts.ticket_list(tickets, total, call.texts.yours_active())
 
 
+def _history(call: Call) -> str:
+    """A customer's tickets, most recently changed first, with how each ended."""
+    customer = call.person()
+    call.done()
+    every = frozenset(Status)
+    query = TicketQuery(call.command.place.workspace, every, customer.key, recent_first=True)
+    tickets, total = call.tx.tickets(query)
+    zone = call.settings.timezone
+    return call.texts.customer_tickets(customer.name, tickets, total, zone)
+
+
 async def _digest(reading: Reading) -> str:
     reading.done()
     made = await posting.build(reading.reports, reading.settings.digest, reading.now)
@@ -367,6 +378,13 @@ VERBS = _registry(
         customer_summary=N_("show your tickets"),
     ),
     Verb("mine", (), N_("show your active tickets"), Role.AGENT, _mine_verb, customers_too=True),
+    Verb(
+        "history",
+        (Param("person", Kind.PERSON, description=N_("The customer")),),
+        N_("a customer's tickets and how each ended"),
+        Role.AGENT,
+        _history,
+    ),
     Verb(
         "reply",
         (

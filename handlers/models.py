@@ -310,6 +310,20 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class CustomerHistory:
+    """Who a ticket's customer is to the desk: tickets lately, and others still open."""
+
+    recent: int  # tickets opened in the history window, this one included (up to a cap)
+    other_open: int  # active tickets besides this one (up to the same cap)
+    cap: int = 100  # where the counts stop: a count that reached it means "at least"
+
+    @property
+    def worth_saying(self) -> bool:
+        """Whether there is more to say than "a first ticket" (a first ticket's card says none)."""
+        return self.recent > 1 or self.other_open > 0
+
+
+@dataclass(frozen=True)
 class Card:
     """What agents see of a ticket in the triage place, and which actions it offers."""
 
@@ -323,6 +337,7 @@ class Card:
     opened_at: datetime
     actions: tuple[str, ...]
     first_response_at: datetime | None = None
+    history: CustomerHistory | None = None
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from handlers.models import Card, Notice, NoticeKind, Place, Status, Ticket
+from handlers.models import Card, CustomerHistory, Notice, NoticeKind, Place, Status, Ticket
 from handlers.ports import OutboxTx
 from handlers.settings import DeskSettings
 from handlers.sla import promises
 from handlers.texts import shorten
+
+# The card says how many tickets the customer opened in this long ("3 tickets in 30 days").
+HISTORY_WINDOW = timedelta(days=30)
+HISTORY_CAP = 100  # counts stop here: the card says "100+"
 
 
 def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
@@ -31,7 +35,9 @@ def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
     )
 
 
-def card(ticket: Ticket, settings: DeskSettings) -> Notice | None:
+def card(
+    ticket: Ticket, settings: DeskSettings, history: CustomerHistory | None = None
+) -> Notice | None:
     """The agents' card for the ticket in the triage place, if the platform has one."""
     triage = settings.places_of(ticket.place.platform).triage_channel
     if triage is None:
@@ -47,9 +53,10 @@ def card(ticket: Ticket, settings: DeskSettings) -> Notice | None:
         opened_at=ticket.created_at,
         actions=card_actions(ticket),
         first_response_at=ticket.first_response_at,
+        history=history,
     )
     place = Place(ticket.place.workspace, triage)
-    text = settings.texts_for(ticket.place.platform).card_text(ticket)
+    text = settings.texts_for(ticket.place.platform).card_text(ticket, history)
     return Notice(NoticeKind.CARD, place, text, ticket_id=ticket.id, card=view)
 
 

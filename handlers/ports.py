@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 from handlers.digest import rows
 from handlers.models import (
     ClockKind,
+    CustomerHistory,
     Event,
     Message,
     NewTicket,
@@ -83,6 +84,11 @@ class TicketsTx(Protocol):
     def edit_message(self, message: Message, text: str, at: datetime) -> None: ...
 
     def delete_message(self, message: Message, at: datetime) -> None: ...
+
+    def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
+        """The ticket's customer in its workspace: tickets opened since `since`, others open;
+        each count stops at `cap`."""
+        ...
 
     def record(self, event: Event) -> None:
         """Append an audit event."""

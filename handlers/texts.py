@@ -18,7 +18,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from handlers.language import Language, language
-from handlers.models import ClockKind, Priority, SlaClock, Snippet, Status, Ticket
+from handlers.models import (
+    ClockKind,
+    CustomerHistory,
+    Priority,
+    SlaClock,
+    Snippet,
+    Status,
+    Ticket,
+)
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 
 SUBJECT_LIMIT = 80
@@ -201,7 +209,7 @@ class Texts:
     def thread_title(self, ticket: Ticket) -> str:
         return ticket_ref(ticket)
 
-    def card_text(self, ticket: Ticket) -> str:
+    def card_text(self, ticket: Ticket, history: CustomerHistory | None = None) -> str:
         parts = [
             f"#{ticket.id}",
             quote(ticket.subject),
@@ -212,7 +220,29 @@ class Texts:
         ]
         if ticket.first_response_at:
             parts.append(self.say("answered"))
+        if history is not None and history.worth_saying:
+            parts.append(self.customer_history(history))
         return " · ".join(parts)
+
+    def customer_history(self, history: CustomerHistory) -> str:
+        """Who the customer is to the desk: `3 tickets in 30 days, 1 other open`."""
+        if history.recent >= history.cap:
+            recent = self.say("{n}+ tickets in 30 days", n=self.number(history.cap))
+        else:
+            recent = self.say_plural(
+                "{n} ticket in 30 days", "{n} tickets in 30 days", history.recent
+            )
+        if not history.other_open:
+            return recent
+        if history.other_open >= history.cap:
+            others = self.say("{n}+ others open", n=self.number(history.cap))
+            return self.say("{recent}, {others}", recent=recent, others=others)
+        return self.say_plural(
+            "{recent}, {n} other open",
+            "{recent}, {n} others open",
+            history.other_open,
+            recent=recent,
+        )
 
     def empty_message(self) -> str:
         return self.say("That message is empty, so there is nothing to open a ticket with.")
@@ -720,6 +750,26 @@ class Texts:
                 )
             )
         return "\n".join(lines)
+
+    def customer_tickets(self, name: str, tickets: list[Ticket], total: int, zone: ZoneInfo) -> str:
+        """`/ticket history`: a customer's tickets, each with when it was opened and ended."""
+        if not tickets:
+            return self.say("{name} has no tickets here.", name=quote(name))
+        heading = self.say_plural(
+            "{name}: {n} ticket", "{name}: {n} tickets", total, name=quote(name)
+        )
+        lines = [heading, *(self._history_line(ticket, zone) for ticket in tickets)]
+        if total > len(tickets):
+            lines.append(self.say("…and {more} older.", more=self.number(total - len(tickets))))
+        return "\n".join(lines)
+
+    def _history_line(self, ticket: Ticket, zone: ZoneInfo) -> str:
+        opened = self.say("opened {at}", at=self.when(ticket.created_at, zone))
+        parts = [f"#{ticket.id}", self.status_name(ticket.status), quote(ticket.subject), opened]
+        ended = ticket.resolved_at or ticket.closed_at
+        if ended is not None and ticket.status in (Status.RESOLVED, Status.CLOSED):
+            parts.append(self.say("ended {at}", at=self.when(ended, zone)))
+        return " · ".join(parts)
 
     def active_tickets(self) -> str:
         """What `/ticket list` shows when not told otherwise."""

@@ -19,6 +19,7 @@ from handlers.models import (
     Card,
     ClockKind,
     Condition,
+    CustomerHistory,
     Guard,
     Mention,
     Message,
@@ -245,6 +246,8 @@ def notice_payload(notice: Notice) -> str:
             "actions": list(card.actions),
             "first_response_at": maybe_to_db(card.first_response_at),
         }
+        if card.history is not None:
+            payload["card"]["history"] = [card.history.recent, card.history.other_open]
     if notice.mentions:
         payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
     if notice.thread_title is not None:
@@ -298,4 +301,5 @@ def _card(data: dict[str, Any]) -> Card:
         opened_at=from_db(data["opened_at"]),
         actions=tuple(data["actions"]),
         first_response_at=maybe_from_db(data.get("first_response_at")),
+        history=CustomerHistory(*data["history"]) if data.get("history") else None,
     )

@@ -15,6 +15,7 @@ import aiosqlite
 from handlers.digest.rows import DigestRecord
 from handlers.models import (
     ClockKind,
+    CustomerHistory,
     Event,
     Message,
     NewTicket,
@@ -151,6 +152,24 @@ class SqliteTx:
                 ticket.id,
             ),
         )
+
+    def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
+        # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
+        # costs no more per card than one with a hundred.
+        row = self._one(
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE customer_key = ?1"
+            "   AND workspace = ?2 AND created_at >= ?3 LIMIT ?5)),"
+            " (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE customer_key = ?1"
+            "   AND workspace = ?2 AND status IN ('open', 'claimed', 'waiting') AND id != ?4"
+            "   LIMIT ?5))",
+            ticket.customer.key,
+            ticket.place.workspace,
+            rows.to_db(since),
+            ticket.id,
+            cap,
+        )
+        assert row is not None  # a SELECT of two counts always has its row
+        return CustomerHistory(row[0], row[1], cap)
 
     # -- conversation ----------------------------------------------------------------------
 

@@ -99,6 +99,8 @@ def _card_context(card: Card, t: Texts) -> str:
         parts.append(escaping.link(card.permalink, t.gettext(wording.CONVERSATION_LINK)))
     if card.first_response_at:
         parts.append(t.say("answered"))
+    if card.history is not None and card.history.worth_saying:
+        parts.append(t.customer_history(card.history))
     return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
 
 

@@ -13,7 +13,17 @@ from bot.adapters.slack import escaping, inbound
 from bot.adapters.slack.blocks import card_blocks, clicked_command
 from bot.adapters.slack.http import read_body
 from bot.adapters.slack.outbound import render
-from handlers.models import Card, InboundKind, Mention, Notice, NoticeKind, Place, Priority, Status
+from handlers.models import (
+    Card,
+    CustomerHistory,
+    InboundKind,
+    Mention,
+    Notice,
+    NoticeKind,
+    Place,
+    Priority,
+    Status,
+)
 from handlers.texts import ENGLISH, texts_in
 from tests.fakes.slack import payloads
 from tests.fakes.slack.blocks import validate_message_blocks
@@ -197,3 +207,12 @@ def test_card_blocks_speak_the_platforms_language() -> None:
     assert "*客户*" in blocks and "*优先级*" in blocks and "待处理" in blocks
     assert '"text": "认领"' in blocks
     assert '{"type": "plain_text", "text": "高", "emoji": true}, "value": "7 high"' in blocks
+
+
+def test_card_context_says_who_the_customer_is() -> None:
+    """A returning customer's history joins the card's context line; a first ticket's does not."""
+    returning = card(history=CustomerHistory(recent=3, other_open=1))
+    [context] = [block for block in card_blocks(returning, ENGLISH) if block["type"] == "context"]
+    assert context["elements"][0]["text"].endswith(" · 3 tickets in 30 days, 1 other open")
+    first = card(history=CustomerHistory(recent=1, other_open=0))
+    assert "30 days" not in json.dumps(card_blocks(first, ENGLISH))

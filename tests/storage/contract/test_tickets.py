@@ -8,6 +8,7 @@ from handlers.digest.rows import FlowCount, Window
 from handlers.models import (
     ACTIVE_STATUSES,
     Author,
+    CustomerHistory,
     Event,
     Message,
     Place,
@@ -150,3 +151,17 @@ async def test_recorded_events_are_appended_to_the_audit(store: Store) -> None:
         await store.transact(lambda tx, event=event: tx.record(event))  # type: ignore[misc]
     flows = await store.report(lambda r: r.flows([Window(START, later(hours=1))]))
     assert flows == [FlowCount(0, "opened", 2)]
+
+
+async def test_customer_history_counts_recent_and_other_open_tickets(store: Store) -> None:
+    """Tickets since a time (this one included) and the customer's other active tickets."""
+    first, _, third = [await opened(store, f"{n}.0") for n in (1, 2, 3)]
+    await store.transact(lambda tx: tx.update_ticket(replace(first, status=Status.RESOLVED)))
+    history = await store.read(lambda tx: tx.customer_history(third, START, 100))
+    assert history == CustomerHistory(recent=3, other_open=1)
+    assert await store.read(lambda tx: tx.customer_history(third, later(seconds=1), 100)) == (
+        CustomerHistory(recent=0, other_open=1)
+    )
+    assert await store.read(lambda tx: tx.customer_history(first, START, 2)) == (
+        CustomerHistory(recent=2, other_open=2, cap=2)
+    )
