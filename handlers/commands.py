@@ -36,6 +36,7 @@ from handlers.models import (
     TicketQuery,
 )
 from handlers.ports import ReportSource, Tx
+from handlers.satisfaction import rating
 from handlers.settings import DeskSettings
 from handlers.sla import promises
 from handlers.texts import N_, Texts
@@ -74,8 +75,12 @@ class Call:
         """The ticket whose thread the command came from, read once per command."""
         return self.tx.ticket_at(self.command.place) if self.command.place.thread else None
 
-    def ticket(self, *, free_text_follows: bool = False) -> Ticket:
-        """Read the ticket id (or use the ticket whose thread we are in) and check access."""
+    def ticket(self, *, free_text_follows: bool = False, anyones: bool = False) -> Ticket:
+        """Read the ticket id (or use the ticket whose thread we are in) and check access.
+
+        `anyones`: a customer may name another's ticket, for the verb to refuse in its own
+        words (a survey's buttons are seen by everyone in the thread).
+        """
         in_thread = self.in_thread
         wanted = self._id_word(in_thread, free_text_follows)
         if wanted is None:
@@ -84,8 +89,8 @@ class Call:
                 raise self.usage(lambda texts: texts.not_a_ticket_number(word))
             if in_thread is None:
                 raise self.usage(Texts.which_ticket)
-            return self._visible(in_thread, in_thread.id)
-        return self._visible(self.tx.ticket(wanted), wanted)
+            return self._visible(in_thread, in_thread.id, anyones)
+        return self._visible(self.tx.ticket(wanted), wanted, anyones)
 
     def _id_word(self, in_thread: Ticket | None, free_text_follows: bool) -> int | None:
         if not self.words:
@@ -101,9 +106,11 @@ class Call:
         self.words.pop(0)
         return wanted
 
-    def _visible(self, ticket: Ticket | None, wanted: int) -> Ticket:
+    def _visible(self, ticket: Ticket | None, wanted: int, anyones: bool = False) -> Ticket:
         if ticket is None or ticket.place.workspace != self.command.place.workspace:
             raise TicketNotFound(wanted)
+        if anyones:
+            return ticket
         if self.role is Role.CUSTOMER and not self.actor.same_as(ticket.customer):
             raise TicketNotFound(wanted)
         return ticket
@@ -464,6 +471,13 @@ def _mine_verb(call: Call) -> str:
     return call.texts.ticket_list(tickets, total, call.texts.yours_active())
 
 
+def _rate(call: Call) -> str:
+    ticket = call.ticket(free_text_follows=True, anyones=True)
+    score = call.words.pop(0) if call.words else None
+    comment = call.rest()
+    return rating.rate(call.tx, ticket, call.actor, score, comment, call.now, call.settings)
+
+
 async def _digest(reading: Reading) -> str:
     reading.done()
     made = await posting.build(reading.reports, reading.settings.digest, reading.now)
@@ -592,6 +606,21 @@ VERBS = _registry(
     ),
     Verb("mine", (), N_("show your active tickets"), Role.AGENT, _mine_verb, customers_too=True),
     Verb("digest", (), N_("the leads' digest, as of now"), Role.LEAD, Report(_digest)),
+    Verb(
+        "rate",
+        (
+            _TICKET,
+            Param(
+                "score",
+                Kind.TEXT,
+                description=N_("Your rating: 1 (poor) to 5 (great), or up or down"),
+            ),
+            Param("comment", Kind.TEXT, required=False, description=N_("Anything to add")),
+        ),
+        N_("rate how your resolved ticket was handled, with an optional comment"),
+        Role.CUSTOMER,
+        _rate,
+    ),
 )
 
 

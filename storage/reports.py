@@ -24,8 +24,10 @@ from handlers.digest.rows import (
     ClockCount,
     DigestRecord,
     FlowCount,
+    Rating,
     RiskCount,
     StoppedClock,
+    SurveyCount,
     Window,
 )
 from handlers.models import EventKind, Priority, Status
@@ -139,6 +141,19 @@ GROUP BY agent, kind
 """
 
 
+# Ratings first given in the window (a changed rating keeps its place), with their ticket.
+RATINGS = """
+SELECT s.ticket_id, t.subject, t.permalink, s.agent_key, s.agent_name, s.score, s.comment,
+       s.answered_at
+FROM surveys s JOIN tickets t ON t.id = s.ticket_id
+WHERE s.answered_at >= ? AND s.answered_at < ?
+"""
+
+SURVEYS_ASKED = """
+SELECT count(*), count(answered_at) FROM surveys WHERE asked = 1 AND asked_at >= ? AND asked_at < ?
+"""
+
+
 def activity_params(lo: str, hi: str) -> tuple[str, ...]:
     """`AGENT_ACTIVITY`'s parameters: the event kinds where they appear, and the window."""
     claimed, first = EventKind.CLAIMED, EventKind.FIRST_RESPONSE
@@ -225,6 +240,18 @@ class SqliteReports:
                 AGENT_ACTIVITY, *activity_params(*bounds(window))
             )
         ]
+
+    def ratings(self, window: Window) -> list[Rating]:
+        return [
+            Rating(id_, subject, link, key, name, score, comment, rows.from_db(answered))
+            for id_, subject, link, key, name, score, comment, answered in self._rows(
+                RATINGS, *bounds(window)
+            )
+        ]
+
+    def surveys_asked(self, window: Window) -> SurveyCount:
+        asked, answered = self._rows(SURVEYS_ASKED, *bounds(window))[0]
+        return SurveyCount(asked, answered)
 
 
 def record_digest(raw: sqlite3.Connection, record: DigestRecord) -> None:
