@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from handlers import timers
+from handlers.digest import posting
 from handlers.desk import Desk
 from handlers.models import Scale
 from handlers.satisfaction import asking
@@ -305,3 +306,60 @@ async def test_rate_works_inside_the_tickets_thread(desk: Desk, store: SqliteSto
     reply = await run(desk, ALICE, "rate 5 thanks", place=thread)
     assert reply.ok
     assert await rows(store, "SELECT score, comment FROM surveys") == [(5, "thanks")]
+
+
+# -- the digest -------------------------------------------------------------------------------
+
+
+async def digest_text(store: SqliteStore, clock: FakeClock, settings: DeskSettings) -> str:
+    made = await posting.build(store, settings.digest, clock.now())
+    return posting.render(made, settings.texts_for("console"))
+
+
+async def test_digest_shows_csat_average_response_rate_and_lowest_rated(
+    desk: Desk, store: SqliteStore, clock: FakeClock, settings: DeskSettings
+) -> None:
+    """Four surveys, three answered (5, 4 changed to 2, 1 with a comment): CSAT 33%."""
+    first, second, third = [await resolved(desk) for _ in range(3)]
+    await resolved(desk, DAVE)  # asked, never answered
+    await run(desk, ALICE, f"rate {first} 5")
+    await run(desk, ALICE, f"rate {second} 4")
+    await run(desk, ALICE, f"rate {second} 2")  # a change: still one rating
+    await run(desk, ALICE, f"rate {third} 1 the   printer\nstill burns")
+    clock.advance(minutes=1)
+    text = await digest_text(store, clock, settings)
+    assert (
+        "Satisfaction: CSAT 33% (1 of 3 positive) · average 2.7 / 5"
+        " · response rate 75% (3 of 4 asked)"
+    ) in text
+    assert (
+        "Lowest rated:\n"
+        f"  #{third} 1/5 · bob · printer on fire · “the printer still burns”\n"
+        f"  #{second} 2/5 · bob · printer on fire"
+    ) in text
+    assert "Agents: claimed · resolved · median first response · open now · CSAT" in text
+    assert "  bob: 4 · 4 · – · 0 · 33%" in text
+
+
+async def test_digest_without_surveys_says_nothing_of_satisfaction(
+    store: SqliteStore, clock: FakeClock
+) -> None:
+    """Surveys off: no satisfaction line, and the agent table has no CSAT column."""
+    settings = builders.settings()
+    desk = Desk(store, clock, settings)
+    await resolved(desk)
+    clock.advance(minutes=1)
+    text = await digest_text(store, clock, settings)
+    assert "Satisfaction" not in text
+    assert "Agents: claimed · resolved · median first response · open now\n" in text
+
+
+async def test_digest_counts_surveys_asked_before_any_rating(
+    desk: Desk, store: SqliteStore, clock: FakeClock, settings: DeskSettings
+) -> None:
+    """Asked but unanswered: no ratings yet, response rate 0%."""
+    await resolved(desk)
+    clock.advance(minutes=1)
+    text = await digest_text(store, clock, settings)
+    assert "Satisfaction: no ratings in the period · response rate 0% (0 of 1 asked)" in text
+    assert "Lowest rated" not in text
