@@ -34,7 +34,7 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -170,7 +170,7 @@ class Satisfaction:
     ratings: int = 0
     positive: int = 0
     score_total: int = 0
-    surveys: SurveyCount = SurveyCount()
+    surveys: SurveyCount = field(default_factory=SurveyCount)
     lowest: tuple[Rating, ...] = ()
 
     @property

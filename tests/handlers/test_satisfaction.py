@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from handlers import timers
-from handlers.digest import posting
 from handlers.desk import Desk
+from handlers.digest import posting
 from handlers.models import Scale
 from handlers.satisfaction import asking
 from handlers.settings import DeskSettings, SatisfactionSettings
