@@ -877,16 +877,6 @@ class Texts:
             )
         return f"{text} {ticket.permalink}" if ticket.permalink else text
 
-    def comment_title(self) -> str:
-        """The title of the comment form after a click (Slack allows 24 characters)."""
-        return self.say("Thanks for rating!")
-
-    def comment_label(self) -> str:
-        return self.say("Anything to add? (optional)")
-
-    def comment_send(self) -> str:
-        return self.say("Send")
-
 
 def score_text(scale: Scale, score: int) -> str:
     """A rating as people read it in every language: `4/5`, 👍, 👎."""

@@ -251,6 +251,7 @@ def satisfaction_lines(t: Texts, digest: Digest) -> list[str]:
         return []
     parts = []
     if found.csat is not None and found.average is not None:
+        average = f"{found.average:.1f}"
         parts.append(
             t.say(
                 "Satisfaction: CSAT {csat} ({positive} of {ratings} positive)"
@@ -258,7 +259,7 @@ def satisfaction_lines(t: Texts, digest: Digest) -> list[str]:
                 csat=percent(found.csat),
                 positive=t.number(found.positive),
                 ratings=t.number(found.ratings),
-                average=f"{found.average:.1f}",
+                average=average,
             )
         )
     else:
