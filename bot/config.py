@@ -33,8 +33,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from handlers import language
-from handlers.models import Priority
-from handlers.settings import DigestSettings, SlaSpan
+from handlers.models import Priority, Scale
+from handlers.settings import DigestSettings, SatisfactionSettings, SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import unusable_reason
 
@@ -453,6 +453,50 @@ class DigestConfig(Section):
         )
 
 
+def _scale(value: object) -> object:
+    # YAML reads `scale: 5` as a number; the scale is named `5` all the same.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value not in ("5", "thumbs"):
+        raise ValueError(f"{value!r} is not a scale (write 5 for 1–5 buttons, or thumbs)")
+    return value
+
+
+def _sample(value: object) -> float:
+    """Read the share of resolutions surveyed: above 0%, up to and including 100%."""
+    share = _as_share(value)
+    if share is None or not 0 < share <= 1:
+        raise ValueError(f"{value!r} is not a percentage above 0% and up to 100% (like 20%)")
+    return share
+
+
+def _cooldown(value: object) -> timedelta:
+    # `0s` (the default, as the design writes it) means no cooldown: every resolution asks.
+    if value is None or value == 0 or (isinstance(value, str) and value.strip() in ("0", "0s")):
+        return timedelta()
+    return parse_duration(value)
+
+
+class SatisfactionConfig(Section):
+    enabled: bool = True
+    scale: Annotated[Literal["5", "thumbs"], BeforeValidator(_scale)] = "5"
+    expires: Duration = timedelta(days=7)
+    sample: Annotated[float, BeforeValidator(_sample)] = 1.0
+    cooldown: Annotated[timedelta, BeforeValidator(_cooldown)] = timedelta()
+    alert_below: int | None = Field(default=2, ge=1, le=5)
+
+    def settings(self) -> SatisfactionSettings:
+        """The core's view of this section."""
+        return SatisfactionSettings(
+            self.enabled,
+            Scale(self.scale),
+            self.expires,
+            self.sample,
+            self.cooldown,
+            self.alert_below,
+        )
+
+
 class TicketsConfig(Section):
     default_priority: Priority = Priority.NORMAL
     reopen_window: Duration = timedelta(days=7)
@@ -471,6 +515,7 @@ class Config(Section):
     followup: FollowupConfig = FollowupConfig()
     digest: DigestConfig = DigestConfig()
     tickets: TicketsConfig = TicketsConfig()
+    satisfaction: SatisfactionConfig = SatisfactionConfig()
 
     @property
     def console_enabled(self) -> bool:

@@ -59,8 +59,12 @@ class Call:
         """The ticket whose thread the command came from, read once per command."""
         return self.tx.ticket_at(self.command.place) if self.command.place.thread else None
 
-    def ticket(self, *, free_text_follows: bool = False) -> Ticket:
-        """Read the ticket id (or use the ticket whose thread we are in) and check access."""
+    def ticket(self, *, free_text_follows: bool = False, anyones: bool = False) -> Ticket:
+        """Read the ticket id (or use the ticket whose thread we are in) and check access.
+
+        `anyones`: a customer may name another's ticket, for the verb to refuse in its own
+        words (a survey's buttons are seen by everyone in the thread).
+        """
         in_thread = self.in_thread
         wanted = self._id_word(in_thread, free_text_follows)
         if wanted is None:
@@ -69,8 +73,8 @@ class Call:
                 raise self.usage(lambda texts: texts.not_a_ticket_number(word))
             if in_thread is None:
                 raise self.usage(Texts.which_ticket)
-            return self._visible(in_thread, in_thread.id)
-        return self._visible(self.tx.ticket(wanted), wanted)
+            return self._visible(in_thread, in_thread.id, anyones)
+        return self._visible(self.tx.ticket(wanted), wanted, anyones)
 
     def _id_word(self, in_thread: Ticket | None, free_text_follows: bool) -> int | None:
         if not self.words:
@@ -86,9 +90,11 @@ class Call:
         self.words.pop(0)
         return wanted
 
-    def _visible(self, ticket: Ticket | None, wanted: int) -> Ticket:
+    def _visible(self, ticket: Ticket | None, wanted: int, anyones: bool = False) -> Ticket:
         if ticket is None or ticket.place.workspace != self.command.place.workspace:
             raise TicketNotFound(wanted)
+        if anyones:
+            return ticket
         if self.role is Role.CUSTOMER and not self.actor.same_as(ticket.customer):
             raise TicketNotFound(wanted)
         return ticket

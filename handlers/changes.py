@@ -14,7 +14,8 @@ inside the caller's transaction:
    or resumes them; a priority change retargets them; an answer stops the response clocks;
    a customer's message after an answer starts a next-response cycle;
 5. queue the notices: a new ticket's acknowledgement to its customer, the triage card
-   when what it shows changed, then the change's own (notes in the ticket's thread);
+   when what it shows changed, then the change's own (notes in the ticket's thread), then
+   a resolution's satisfaction survey (`handlers.satisfaction.asking`);
 6. re-plan the ticket's reminders and follow-ups.
 
 What counts as an answer — and so as the first response — is decided here (`is_answer`)
@@ -37,9 +38,11 @@ from handlers.models import (
     Notice,
     Person,
     SlaClock,
+    Status,
     Ticket,
 )
 from handlers.ports import Tx
+from handlers.satisfaction import asking
 from handlers.settings import DeskSettings
 from handlers.sla import promises, steps
 
@@ -84,8 +87,9 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     _audit(tx, change, after, now)
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
+    survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
     card = _card_update(tx, change.before, after, now, settings)
-    notices.send(tx, now, ack, card, *change.notices)
+    notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
     return after
@@ -99,6 +103,16 @@ def _settled(change: TicketChange, now: datetime) -> Ticket:
     if _first_answer(change):
         after = replace(after, first_response_at=now)
     return after
+
+
+def _resolves(change: TicketChange) -> bool:
+    """Whether the change is a resolution: the ticket becomes resolved."""
+    before = change.before
+    return (
+        before is not None
+        and before.status is not Status.RESOLVED
+        and change.after.status is Status.RESOLVED
+    )
 
 
 def _first_answer(change: TicketChange) -> bool:

@@ -35,6 +35,7 @@ from handlers.models import (
     TicketQuery,
 )
 from handlers.ports import ReportSource, Tx
+from handlers.satisfaction import rating
 from handlers.settings import DeskSettings
 from handlers.sla import promises
 from handlers.texts import N_, Texts
@@ -251,6 +252,13 @@ def _history(call: Call) -> str:
     return call.texts.customer_tickets(customer.name, tickets, total, zone)
 
 
+def _rate(call: Call) -> str:
+    ticket = call.ticket(free_text_follows=True, anyones=True)
+    score = call.words.pop(0) if call.words else None
+    comment = call.rest()
+    return rating.rate(call.tx, ticket, call.actor, score, comment, call.now, call.settings)
+
+
 async def _digest(reading: Reading) -> str:
     reading.done()
     made = await posting.build(reading.reports, reading.settings.digest, reading.now)
@@ -417,6 +425,21 @@ VERBS = _registry(
         replies.snippet,
     ),
     Verb("digest", (), N_("the leads' digest, as of now"), Role.LEAD, Report(_digest)),
+    Verb(
+        "rate",
+        (
+            _TICKET,
+            Param(
+                "score",
+                Kind.TEXT,
+                description=N_("Your rating: 1 (poor) to 5 (great), or up or down"),
+            ),
+            Param("comment", Kind.TEXT, required=False, description=N_("Anything to add")),
+        ),
+        N_("rate how your resolved ticket was handled, with an optional comment"),
+        Role.CUSTOMER,
+        _rate,
+    ),
 )
 
 

@@ -267,6 +267,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     REMINDER = "reminder"
+    RATED = "rated"  # the customer rated a resolution (or changed their rating)
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,7 @@ class NoticeKind(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     REPLY = "reply"  # an agent's answer, posted by the bot in the ticket's thread
+    SURVEY = "survey"  # the customer's rating request in the ticket's thread, edited in place
 
 
 @dataclass(frozen=True)
@@ -356,10 +358,13 @@ class Notice:
     # Deliver privately to this user where the platform can (else in `place`, mentioning them).
     direct_to: str | None = None
     file: NoticeFile | None = None
+    survey: SurveyView | None = None
 
     @property
     def edit_key(self) -> str | None:
         """Notices sharing this key edit one platform message instead of posting anew."""
+        if self.survey is not None:
+            return f"survey:{self.survey.ticket_id}:{self.survey.round}"
         return f"card:{self.ticket_id}" if self.kind is NoticeKind.CARD else None
 
 
@@ -441,6 +446,7 @@ class StepKind(StrEnum):
     IDLE = "idle"  # a claimed ticket sees no agent activity: nudge the holder
     NUDGE = "nudge"  # the ticket waits on the customer: remind them
     AUTO_RESOLVE = "auto_resolve"  # it waited much longer: resolve it
+    SURVEY = "survey"  # the satisfaction survey's window closes: its buttons say so
 
     @property
     def per_clock(self) -> bool:
@@ -531,3 +537,62 @@ class NoticeFile:
 
     name: str
     content: bytes = field(repr=False)
+
+
+# -- satisfaction ---------------------------------------------------------------------------
+
+
+class Scale(StrEnum):
+    """How a survey asks: five stars' worth of buttons, or thumbs up and down."""
+
+    FIVE = "5"
+    THUMBS = "thumbs"
+
+    @property
+    def scores(self) -> tuple[int, ...]:
+        """The scores a rating on this scale can be; thumbs are 1 (👎) and 5 (👍)."""
+        return (1, 2, 3, 4, 5) if self is Scale.FIVE else (1, 5)
+
+
+POSITIVE_SCORE = 4  # a rating of this or more is positive (CSAT counts these)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """One resolution of a ticket and its customer's rating of it.
+
+    Every resolution while surveys are on gets one (`round` counts them, from 1); `asked`
+    is False when sampling or the cooldown let it pass unasked. `answered_at` is the first
+    rating, `rated_at` the latest: a changed rating is one rating, counted once.
+    """
+
+    ticket_id: int
+    round: int
+    customer_key: str
+    asked: bool
+    scale: Scale
+    asked_at: datetime
+    expires_at: datetime
+    agent_key: str | None = None
+    agent_name: str | None = None
+    score: int | None = None
+    comment: str = ""
+    answered_at: datetime | None = None
+    rated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _make_storable(self, "comment", "agent_name")
+
+    def open_at(self, now: datetime) -> bool:
+        """Whether the survey still takes a rating at `now`."""
+        return self.asked and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    """What a survey message shows: its buttons, or (`closed`) that it takes no more ratings."""
+
+    ticket_id: int
+    round: int
+    scale: Scale
+    closed: bool = False

@@ -26,6 +26,7 @@ from handlers.models import (
     SlaClock,
     Snippet,
     Step,
+    Survey,
     Ticket,
     TicketQuery,
     Timer,
@@ -225,7 +226,27 @@ class SnippetsTx(Protocol):
         ...
 
 
-class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, SnippetsTx, Protocol):
+class SurveysTx(Protocol):
+    """One transaction's view of the satisfaction surveys: one per resolution, and its rating."""
+
+    def add_survey(self, survey: Survey) -> None:
+        """Record a resolution's survey (asked or not); its (ticket, round) is new."""
+        ...
+
+    def latest_survey(self, ticket_id: int) -> Survey | None:
+        """Return the ticket's survey of its latest resolution, asked or not, if any."""
+        ...
+
+    def last_asked(self, customer_key: str) -> datetime | None:
+        """When the customer was last asked to rate a ticket (any ticket), if ever."""
+        ...
+
+    def save_rating(self, survey: Survey) -> None:
+        """Write the rating of survey (ticket, round): score, comment, answered and rated at."""
+        ...
+
+
+class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, SnippetsTx, SurveysTx, Protocol):
     """One transaction's view of storage.
 
     The desk's decisions run inside a transaction, synchronously, so that reading a ticket,
@@ -314,4 +335,12 @@ class Reports(Protocol):
 
     def snippet_uses(self, window: rows.Window, limit: int) -> list[rows.SnippetUse]:
         """The `limit` saved replies used most in the window, most used first."""
+        ...
+
+    def ratings(self, window: rows.Window) -> list[rows.Rating]:
+        """Return the surveys first answered in the window, with their current rating."""
+        ...
+
+    def surveys_asked(self, window: rows.Window) -> rows.SurveyCount:
+        """Count the surveys asked in the window, and how many of them are answered."""
         ...

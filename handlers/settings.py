@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.models import Mention, Person, Priority, Role
+from handlers.models import Mention, Person, Priority, Role, Scale
 from handlers.models import SlaSpan as SlaSpan  # config and tests build policies from here
 from handlers.sla.calendar import BusinessCalendar
 from handlers.texts import Texts, texts_in
@@ -94,6 +94,21 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class SatisfactionSettings:
+    """How resolved tickets' customers are asked to rate them: `satisfaction` in the config.
+
+    Off unless the config turns it on (the shipped config does).
+    """
+
+    enabled: bool = False
+    scale: Scale = Scale.FIVE
+    expires: timedelta = timedelta(days=7)  # an unanswered survey closes after this
+    sample: float = 1.0  # the share of resolutions asked, decided per ticket and resolution
+    cooldown: timedelta = timedelta()  # ask one customer at most this often
+    alert_below: int | None = 2  # a rating at or below this is posted to the leads at once
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
@@ -110,6 +125,7 @@ class DeskSettings:
     digest: DigestSettings = field(default_factory=DigestSettings)
     locale: str = "en"  # the language the desk speaks (a shipped locale)
     locales: Mapping[str, str] = field(default_factory=dict)  # a platform's own, by name
+    satisfaction: SatisfactionSettings = field(default_factory=SatisfactionSettings)
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

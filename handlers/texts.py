@@ -22,9 +22,11 @@ from handlers.models import (
     ClockKind,
     CustomerHistory,
     Priority,
+    Scale,
     SlaClock,
     Snippet,
     Status,
+    Survey,
     Ticket,
 )
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
@@ -934,6 +936,114 @@ class Texts:
 
     def unexpected_failure(self) -> str:
         return self.say("Something went wrong on deskbot's side. Please try again in a moment.")
+
+    # -- satisfaction --------------------------------------------------------------------------
+
+    def survey_question(self, ticket: Ticket, scale: Scale) -> str:
+        """The survey in the ticket's thread; the command works where there are no buttons."""
+        if scale is Scale.THUMBS:
+            return self.say(
+                "How did we do on ticket #{id}, {name}? Rate it up or down:"
+                " /ticket rate {id} up|down [comment]",
+                id=ticket.id,
+                name=quote(ticket.customer.name),
+            )
+        return self.say(
+            "How did we do on ticket #{id}, {name}? Rate it from 1 (poor) to 5 (great):"
+            " /ticket rate {id} <1-5> [comment]",
+            id=ticket.id,
+            name=quote(ticket.customer.name),
+        )
+
+    def survey_closed(self, ticket: Ticket, survey: Survey) -> str:
+        if survey.score is None:
+            return self.say("The survey for ticket #{id} is closed.", id=ticket.id)
+        return self.say(
+            "The survey for ticket #{id} is closed. You rated it {score}; thank you!",
+            id=ticket.id,
+            score=score_text(survey.scale, survey.score),
+        )
+
+    def rated(self, ticket: Ticket, survey: Survey, previous: int | None) -> str:
+        assert survey.score is not None  # a rating was just recorded
+        score = score_text(survey.scale, survey.score)
+        if previous is not None and previous != survey.score:
+            return self.say(
+                "Your rating of ticket #{id} is now {score} (it was {previous}).",
+                id=ticket.id,
+                score=score,
+                previous=score_text(survey.scale, previous),
+            )
+        if survey.comment:
+            return self.say(
+                "Thank you! You rated ticket #{id} {score}, with your comment.",
+                id=ticket.id,
+                score=score,
+            )
+        return self.say("Thank you! You rated ticket #{id} {score}.", id=ticket.id, score=score)
+
+    def rating_unchanged(self, ticket: Ticket, survey: Survey) -> str:
+        assert survey.score is not None  # only a rating can stay the same
+        return self.say(
+            "You rated ticket #{id} {score} already.",
+            id=ticket.id,
+            score=score_text(survey.scale, survey.score),
+        )
+
+    def only_the_customer_rates(self) -> str:
+        return self.say("Only the person who asked can rate this.")
+
+    def no_survey(self, ticket: Ticket) -> str:
+        return self.say(
+            "Ticket #{id} has no survey to rate: a rating is asked for when a ticket is resolved.",
+            id=ticket.id,
+        )
+
+    def survey_expired(self, ticket: Ticket, ended: datetime, zone: ZoneInfo) -> str:
+        return self.say(
+            "The survey for ticket #{id} closed on {when}; it takes no more ratings.",
+            id=ticket.id,
+            when=self.when(ended, zone),
+        )
+
+    def rate_how(self, ticket: Ticket, scale: Scale) -> str:
+        if scale is Scale.THUMBS:
+            return self.say(
+                "Rate ticket #{id} up or down: /ticket rate {id} up|down [comment]", id=ticket.id
+            )
+        return self.say(
+            "Rate ticket #{id} with a whole number from 1 to 5: /ticket rate {id} <1-5> [comment]",
+            id=ticket.id,
+        )
+
+    def low_rating(self, ticket: Ticket, survey: Survey) -> str:
+        """The leads' alert: a low rating, its comment, and where the conversation is."""
+        assert survey.score is not None  # alerts are about ratings given
+        values = {
+            "ticket": ticket_ref(ticket),
+            "score": score_text(survey.scale, survey.score),
+            "name": quote(ticket.customer.name),
+            "holder": self.holder(ticket),
+        }
+        if survey.comment:
+            text = self.say(
+                "Low rating: {name} rated {ticket} {score} (held by {holder}): {comment}",
+                comment=quote(shorten(survey.comment, 500)),
+                **values,
+            )
+        else:
+            text = self.say(
+                "Low rating: {name} rated {ticket} {score} (held by {holder}), without a comment.",
+                **values,
+            )
+        return f"{text} {ticket.permalink}" if ticket.permalink else text
+
+
+def score_text(scale: Scale, score: int) -> str:
+    """A rating as people read it in every language: `4/5`, 👍, 👎."""
+    if scale is Scale.THUMBS:
+        return "👍" if score >= 3 else "👎"
+    return f"{score}/5"
 
 
 def _shown(words: str) -> str:

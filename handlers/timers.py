@@ -36,6 +36,7 @@ from handlers.models import (
     TimerState,
 )
 from handlers.ports import Tx
+from handlers.satisfaction import asking
 from handlers.settings import DeskSettings
 from handlers.sla.steps import plan, wanted
 
@@ -72,6 +73,9 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
         tx.schedule(ticket.id, timer.step, timer.round, due)
         return
     if not tx.finish_timer(timer, now):
+        return
+    if timer.step.kind is StepKind.SURVEY:
+        asking.expire(tx, ticket, timer.round, now, settings)  # no reminder: nothing to audit
         return
     tx.record(
         Event(ticket.id, None, EventKind.REMINDER, now, {"step": timer.step, "round": timer.round})

@@ -24,9 +24,11 @@ from handlers.digest.rows import (
     ClockCount,
     DigestRecord,
     FlowCount,
+    Rating,
     RiskCount,
     SnippetUse,
     StoppedClock,
+    SurveyCount,
     Window,
 )
 from handlers.models import EventKind, Priority, Status
@@ -147,6 +149,18 @@ WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND e.data ->> '$.snippet' IS NOT NU
 GROUP BY name ORDER BY uses DESC, name LIMIT ?
 """
 
+# Ratings first given in the window (a changed rating keeps its place), with their ticket.
+RATINGS = """
+SELECT s.ticket_id, t.subject, t.permalink, s.agent_key, s.agent_name, s.score, s.comment,
+       s.answered_at
+FROM surveys s JOIN tickets t ON t.id = s.ticket_id
+WHERE s.answered_at >= ? AND s.answered_at < ?
+"""
+
+SURVEYS_ASKED = """
+SELECT count(*), count(answered_at) FROM surveys WHERE asked = 1 AND asked_at >= ? AND asked_at < ?
+"""
+
 
 def activity_params(lo: str, hi: str) -> tuple[str, ...]:
     """`AGENT_ACTIVITY`'s parameters: the event kinds where they appear, and the window."""
@@ -238,6 +252,18 @@ class SqliteReports:
     def snippet_uses(self, window: Window, limit: int) -> list[SnippetUse]:
         found = self._rows(SNIPPET_USES, EventKind.MESSAGE, *bounds(window), limit)
         return [SnippetUse(name, uses) for name, uses in found]
+
+    def ratings(self, window: Window) -> list[Rating]:
+        return [
+            Rating(id_, subject, link, key, name, score, comment, rows.from_db(answered))
+            for id_, subject, link, key, name, score, comment, answered in self._rows(
+                RATINGS, *bounds(window)
+            )
+        ]
+
+    def surveys_asked(self, window: Window) -> SurveyCount:
+        asked, answered = self._rows(SURVEYS_ASKED, *bounds(window))[0]
+        return SurveyCount(asked, answered)
 
 
 def record_digest(raw: sqlite3.Connection, record: DigestRecord) -> None:

@@ -29,11 +29,14 @@ from handlers.models import (
     Person,
     Place,
     Priority,
+    Scale,
     SlaClock,
     SlaSpan,
     Snippet,
     Status,
     Step,
+    Survey,
+    SurveyView,
     Ticket,
     Timer,
     TimerState,
@@ -259,6 +262,9 @@ def notice_payload(notice: Notice) -> str:
     if notice.file is not None:
         content = base64.b64encode(notice.file.content).decode("ascii")
         payload["file"] = {"name": notice.file.name, "content": content}
+    if notice.survey is not None:
+        view = notice.survey
+        payload["survey"] = [view.ticket_id, view.round, str(view.scale), view.closed]
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -276,7 +282,15 @@ def notice(row: sqlite3.Row) -> Notice:
         guard=_maybe_guard(payload.get("guard")),
         direct_to=payload.get("direct_to"),
         file=_file(payload.get("file")),
+        survey=_survey_view(payload.get("survey")),
     )
+
+
+def _survey_view(data: list[Any] | None) -> SurveyView | None:
+    if data is None:
+        return None
+    ticket_id, round_, scale, closed = data
+    return SurveyView(ticket_id, round_, Scale(scale), closed)
 
 
 def _maybe_guard(text: str | None) -> Guard | None:
@@ -302,4 +316,44 @@ def _card(data: dict[str, Any]) -> Card:
         actions=tuple(data["actions"]),
         first_response_at=maybe_from_db(data.get("first_response_at")),
         history=CustomerHistory(*data["history"]) if data.get("history") else None,
+    )
+
+
+# -- surveys ----------------------------------------------------------------------------------
+
+
+def survey(row: sqlite3.Row) -> Survey:
+    return Survey(
+        ticket_id=row["ticket_id"],
+        round=row["round"],
+        customer_key=row["customer_key"],
+        asked=bool(row["asked"]),
+        scale=Scale(row["scale"]),
+        asked_at=from_db(row["asked_at"]),
+        expires_at=from_db(row["expires_at"]),
+        agent_key=row["agent_key"],
+        agent_name=row["agent_name"],
+        score=row["score"],
+        comment=row["comment"],
+        answered_at=maybe_from_db(row["answered_at"]),
+        rated_at=maybe_from_db(row["rated_at"]),
+    )
+
+
+def survey_values(survey: Survey) -> tuple[Any, ...]:
+    """A survey's columns, in the order `surveys` declares them."""
+    return (
+        survey.ticket_id,
+        survey.round,
+        survey.customer_key,
+        survey.asked,
+        str(survey.scale),
+        to_db(survey.asked_at),
+        to_db(survey.expires_at),
+        survey.agent_key,
+        survey.agent_name,
+        survey.score,
+        survey.comment,
+        maybe_to_db(survey.answered_at),
+        maybe_to_db(survey.rated_at),
     )

@@ -26,6 +26,7 @@ from handlers.models import (
     Snippet,
     Status,
     Step,
+    Survey,
     Ticket,
     TicketQuery,
     Timer,
@@ -427,6 +428,42 @@ class SqliteTx:
 
     def release_lease(self, name: str, holder: str) -> None:
         self._raw.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    # -- surveys ---------------------------------------------------------------------------
+
+    def add_survey(self, survey: Survey) -> None:
+        self._raw.execute(
+            "INSERT INTO surveys (ticket_id, round, customer_key, asked, scale, asked_at,"
+            " expires_at, agent_key, agent_name, score, comment, answered_at, rated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.survey_values(survey),
+        )
+
+    def latest_survey(self, ticket_id: int) -> Survey | None:
+        row = self._one(
+            "SELECT * FROM surveys WHERE ticket_id = ? ORDER BY round DESC LIMIT 1", ticket_id
+        )
+        return None if row is None else rows.survey(row)
+
+    def last_asked(self, customer_key: str) -> datetime | None:
+        row = self._one(
+            "SELECT max(asked_at) FROM surveys WHERE customer_key = ? AND asked = 1", customer_key
+        )
+        return None if row is None or row[0] is None else rows.from_db(row[0])
+
+    def save_rating(self, survey: Survey) -> None:
+        self._raw.execute(
+            "UPDATE surveys SET score = ?, comment = ?, answered_at = ?, rated_at = ?"
+            " WHERE ticket_id = ? AND round = ?",
+            (
+                survey.score,
+                survey.comment,
+                rows.maybe_to_db(survey.answered_at),
+                rows.maybe_to_db(survey.rated_at),
+                survey.ticket_id,
+                survey.round,
+            ),
+        )
 
     # -- digests ---------------------------------------------------------------------------
 

@@ -17,6 +17,12 @@ else here is a pure function of plain rows, so every figure can be checked by ha
   answered in the next counts once, where it broke; letting a late ticket sit never hides it.
 - **Times** are business time (the clocks' `used_seconds`) of the clocks stopped in the
   period, promise or not; median and p90 interpolate linearly between ranks.
+- **Satisfaction**: the ratings first given in the period (a rating changed later stays
+  where it was first given, with its latest score): CSAT is the share of positive ones (4 or
+  5; 👍 counts as 5, 👎 as 1), the average their mean score; the response rate is the share
+  of the surveys asked in the period answered so far. Per agent, CSAT of the ratings of the
+  tickets they held when resolved. The lowest-rated tickets are the period's ratings below
+  positive, lowest first.
 - **Breached now**: active tickets with a clock that broke its promise and is not stopped.
   **At risk**: a running clock due within `at_risk_within` of wall-clock time (a plain
   duration, not business hours: a promise due tonight at 23:00 is at risk at 20:00).
@@ -28,7 +34,7 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,12 +44,14 @@ from handlers.digest.rows import (
     AgentActivity,
     ClockCount,
     FlowCount,
+    Rating,
     RiskCount,
     SnippetUse,
     StoppedClock,
+    SurveyCount,
     Window,
 )
-from handlers.models import EventKind, Priority, Status
+from handlers.models import POSITIVE_SCORE, EventKind, Priority, Status
 from handlers.ports import Reports
 from handlers.settings import DigestSettings
 
@@ -51,6 +59,7 @@ DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
 SNIPPETS_SHOWN = 5  # the saved replies the digest names, most used first
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
+LOWEST_RATED = 3
 ACTIVE_ORDER = (Status.OPEN, Status.CLAIMED, Status.WAITING)
 
 
@@ -153,6 +162,35 @@ class AgentLine:
     resolved: int
     first_response_median: float | None
     open: int
+    csat: float | None = None  # positive share of the ratings of tickets they resolved
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The period's ratings and how many of the surveys asked were answered."""
+
+    ratings: int = 0
+    positive: int = 0
+    score_total: int = 0
+    surveys: SurveyCount = field(default_factory=SurveyCount)
+    lowest: tuple[Rating, ...] = ()
+
+    @property
+    def csat(self) -> float | None:
+        return self.positive / self.ratings if self.ratings else None
+
+    @property
+    def average(self) -> float | None:
+        return self.score_total / self.ratings if self.ratings else None
+
+    @property
+    def response_rate(self) -> float | None:
+        asked = self.surveys.asked
+        return self.surveys.answered / asked if asked else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.ratings or self.surveys.asked)
 
 
 @dataclass(frozen=True)
@@ -180,6 +218,7 @@ class Digest:
     days: tuple[Day, ...]
     last: Mapping[str, int] | None = None  # the figures of the digest this one continues
     snippets: tuple[SnippetUse, ...] = ()  # the saved replies used most in the period
+    satisfaction: Satisfaction = Satisfaction()
 
     @property
     def period(self) -> Period:
@@ -232,6 +271,7 @@ def gather(
     ]
     flows = tally(reports.flows(windows), len(windows))
     active = reports.active()
+    ratings = reports.ratings(current.window)
     backlog = backlog_of(active)
     after_now = flows[2]
     return Digest(
@@ -243,11 +283,12 @@ def gather(
         backlog=backlog,
         backlog_at_start=backlog.total - flows[1].net - after_now.net,
         risk=risk_of(reports.risk(now, now + settings.at_risk_within), settings),
-        agents=agent_lines(reports.agent_activity(current.window), active),
+        agents=agent_lines(reports.agent_activity(current.window), active, ratings),
         oldest=tuple(reports.oldest_active(settings.oldest)),
         days=chart_days(midnights, flows[3:], backlog.total, settings.timezone),
         last=last.figures if last is not None else None,
         snippets=tuple(reports.snippet_uses(current.window, SNIPPETS_SHOWN)),
+        satisfaction=satisfaction_of(ratings, reports.surveys_asked(current.window)),
     )
 
 
@@ -375,8 +416,25 @@ def risk_of(counts: Iterable[RiskCount], settings: DigestSettings) -> Risk:
 _KIND_ORDER = {FIRST_RESPONSE: 0, "next_response": 1, RESOLUTION: 2}
 
 
+def satisfaction_of(ratings: Sequence[Rating], surveys: SurveyCount) -> Satisfaction:
+    """The period's satisfaction figures from its ratings and its surveys asked."""
+    unhappy = sorted(
+        (rating for rating in ratings if rating.score < POSITIVE_SCORE),
+        key=lambda rating: (rating.score, rating.answered_at, rating.ticket_id),
+    )
+    return Satisfaction(
+        ratings=len(ratings),
+        positive=sum(rating.score >= POSITIVE_SCORE for rating in ratings),
+        score_total=sum(rating.score for rating in ratings),
+        surveys=surveys,
+        lowest=tuple(unhappy[:LOWEST_RATED]),
+    )
+
+
 def agent_lines(
-    activity: Iterable[AgentActivity], active: Iterable[ActiveGroup]
+    activity: Iterable[AgentActivity],
+    active: Iterable[ActiveGroup],
+    ratings: Iterable[Rating] = (),
 ) -> tuple[AgentLine, ...]:
     """One line per agent who did something in the period or holds tickets now; the busiest
     (most open, then most resolved) first."""
@@ -385,6 +443,13 @@ def agent_lines(
     resolved: Counter[str] = Counter()
     answers: defaultdict[str, list[float]] = defaultdict(list)
     holding: Counter[str] = Counter()
+    rated: Counter[str] = Counter()
+    liked: Counter[str] = Counter()
+    for rating in ratings:
+        if rating.agent_key is not None:
+            rated[rating.agent_key] += 1
+            liked[rating.agent_key] += rating.score >= POSITIVE_SCORE
+            names.setdefault(rating.agent_key, rating.agent_name or "")
     for group in active:
         if group.assignee_key is not None:
             holding[group.assignee_key] += group.count
@@ -398,7 +463,7 @@ def agent_lines(
             resolved[done.agent_key] += done.count
         elif done.kind == EventKind.FIRST_RESPONSE:
             answers[done.agent_key].extend(done.seconds)
-    keys = set(holding) | set(claimed) | set(resolved) | set(answers)
+    keys = set(holding) | set(claimed) | set(resolved) | set(answers) | set(rated)
     lines = [
         AgentLine(
             key,
@@ -407,6 +472,7 @@ def agent_lines(
             resolved[key],
             median(answers[key]),
             holding[key],
+            liked[key] / rated[key] if rated[key] else None,
         )
         for key in keys
     ]

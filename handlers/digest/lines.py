@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from handlers.digest.rows import ActiveTicket
+from handlers.digest.rows import ActiveTicket, Rating
 from handlers.models import ClockKind, Priority, Status
 from handlers.texts import Texts, quote, shorten
 
@@ -220,17 +220,24 @@ def legend(t: Texts, digest: Digest) -> str:
     )
 
 
-def agent_line(t: Texts, line: AgentLine) -> str:
+def agent_line(t: Texts, line: AgentLine, rated: bool = False) -> str:
     answered = "–" if line.first_response_median is None else business(line.first_response_median)
-    figures = (t.number(line.claimed), t.number(line.resolved), answered, t.number(line.open))
+    figures = [t.number(line.claimed), t.number(line.resolved), answered, t.number(line.open)]
+    if rated:
+        figures.append("–" if line.csat is None else percent(line.csat))
     return f"  {quote(shorten(line.name, 32))}: {SEPARATOR.join(figures)}"
 
 
 def agent_lines(t: Texts, digest: Digest, shown: int) -> list[str]:
     if not digest.agents:
         return []
-    lines = [t.say("Agents: claimed · resolved · median first response · open now")]
-    lines += [agent_line(t, line) for line in digest.agents[:shown]]
+    # The CSAT column shows when there is a rating to show in it.
+    rated = any(line.csat is not None for line in digest.agents)
+    if rated:
+        lines = [t.say("Agents: claimed · resolved · median first response · open now · CSAT")]
+    else:
+        lines = [t.say("Agents: claimed · resolved · median first response · open now")]
+    lines += [agent_line(t, line, rated) for line in digest.agents[:shown]]
     hidden = len(digest.agents) - shown
     if hidden > 0:
         lines.append(t.say_plural("  …and {n} more agent", "  …and {n} more agents", hidden))
@@ -243,6 +250,54 @@ def snippet_lines(t: Texts, digest: Digest) -> list[str]:
         return []
     used = SEPARATOR.join(f":{use.name} {t.number(use.count)}" for use in digest.snippets)
     return [t.say("Saved replies used most: {used}", used=used)]
+
+
+def satisfaction_lines(t: Texts, digest: Digest) -> list[str]:
+    """CSAT, average score and response rate, then the lowest-rated tickets and comments."""
+    found = digest.satisfaction
+    if found.is_empty:
+        return []
+    parts = []
+    if found.csat is not None and found.average is not None:
+        average = f"{found.average:.1f}"
+        parts.append(
+            t.say(
+                "Satisfaction: CSAT {csat} ({positive} of {ratings} positive)"
+                " · average {average} / 5",
+                csat=percent(found.csat),
+                positive=t.number(found.positive),
+                ratings=t.number(found.ratings),
+                average=average,
+            )
+        )
+    else:
+        parts.append(t.say("Satisfaction: no ratings in the period"))
+    if found.response_rate is not None:
+        parts.append(
+            t.say(
+                "response rate {rate} ({answered} of {asked} asked)",
+                rate=percent(found.response_rate),
+                answered=t.number(found.surveys.answered),
+                asked=t.number(found.surveys.asked),
+            )
+        )
+    lines = [SEPARATOR.join(parts)]
+    if found.lowest:
+        lines.append(t.say("Lowest rated:"))
+        lines += [rating_line(t, rating) for rating in found.lowest]
+    return lines
+
+
+def rating_line(t: Texts, rating: Rating) -> str:
+    parts = [
+        f"  #{rating.ticket_id} {rating.score}/5",
+        quote(rating.agent_name) if rating.agent_name else t.say("unclaimed"),
+        quote(shorten(rating.subject, 36)),
+    ]
+    if rating.comment:
+        parts.append(f"“{quote(shorten(' '.join(rating.comment.split()), 80))}”")
+    line = SEPARATOR.join(parts)
+    return f"{line} {rating.permalink}" if rating.permalink else line
 
 
 def ticket_line(t: Texts, ticket: ActiveTicket, digest: Digest, width: int) -> str:
@@ -281,6 +336,7 @@ def text(t: Texts, digest: Digest, agents: int, oldest: int, width: int) -> str:
             *risk_lines(t, digest),
         ],
         [*sla_lines(t, digest), legend(t, digest)],
+        satisfaction_lines(t, digest),
         agent_lines(t, digest, agents),
         snippet_lines(t, digest),
         oldest_lines(t, digest, oldest, width),

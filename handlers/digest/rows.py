@@ -106,3 +106,25 @@ class DigestRecord:
     period_end: datetime
     created_at: datetime
     figures: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A survey answered in a window: its ticket, the holder it rates, the score and comment."""
+
+    ticket_id: int
+    subject: str
+    permalink: str | None
+    agent_key: str | None
+    agent_name: str | None
+    score: int
+    comment: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class SurveyCount:
+    """Surveys asked in a window, and how many of those have been answered so far."""
+
+    asked: int = 0
+    answered: int = 0

@@ -11,7 +11,10 @@ Steps (`StepKind`):
 - `BREACH` (per clock): a promise broke → escalate to the leads; repeats while it stays broken;
 - `IDLE`: claimed, but no agent activity for a while → nudge the holder;
 - `NUDGE`: waiting on the customer for a while → remind the customer in the thread;
-- `AUTO_RESOLVE`: waiting much longer → resolve, saying how to reopen.
+- `AUTO_RESOLVE`: waiting much longer → resolve, saying how to reopen;
+- `SURVEY`: a satisfaction survey's window closes → edit it to say so. It is scheduled when
+  the survey is asked (`handlers.satisfaction.asking`), its round the resolution's, and stays
+  wanted until it fires, whatever the ticket does meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from handlers.settings import DeskSettings, Reminder
 
 UNCLAIMED, IDLE = Step(StepKind.UNCLAIMED), Step(StepKind.IDLE)
 NUDGE, AUTO_RESOLVE = Step(StepKind.NUDGE), Step(StepKind.AUTO_RESOLVE)
+SURVEY = Step(StepKind.SURVEY)
 
 
 def wanted(
@@ -48,6 +52,9 @@ def wanted(
     for clock in clocks.values():
         if clock.running and clock.due_at is not None:
             found.update(_clock_steps(clock, history, settings))
+    survey = _latest_pending(SURVEY, history)
+    if survey is not None:
+        found[SURVEY] = (survey.round, survey.due_at)
     return {step: plan for step, plan in found.items() if plan is not None}
 
 
@@ -71,6 +78,11 @@ def _clock_steps(
             step = Step(StepKind.WARN, clock.kind)
             steps[step] = _next_round(step, Reminder(), warn_at, clock.started_at, history)
     return steps
+
+
+def _latest_pending(step: Step, history: list[Timer]) -> Timer | None:
+    pending = [t for t in history if t.step == step and t.state is TimerState.PENDING]
+    return max(pending, key=lambda timer: timer.round, default=None)
 
 
 def _next_round(

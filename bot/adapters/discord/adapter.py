@@ -178,7 +178,7 @@ class DiscordAdapter:
 
     async def setup(self) -> None:
         """After login, before the gateway: register card components and sync `/ticket`."""
-        self.client.add_dynamic_items(views.CardAction)
+        self.client.add_dynamic_items(views.CardAction, views.SurveyScore)
         guilds: list[discord.Object | None] = [discord.Object(int(g)) for g in self.config.guilds]
         for guild in guilds or [None]:
             await self._sync(guild)

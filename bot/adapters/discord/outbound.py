@@ -111,6 +111,10 @@ class DiscordSender:
             card = views.card_view(notice.card, self.texts)
             sent = await target.send(pieces[0], view=card, allowed_mentions=mentions)
             return str(sent.id)
+        if notice.survey is not None:  # one message, carrying the survey's buttons
+            survey = views.survey_view(notice.survey)
+            sent = await target.send(pieces[0], view=survey, allowed_mentions=mentions)
+            return str(sent.id)
         if notice.file is not None:  # the file (the digest's chart) rides on the first piece
             attached = discord.File(io.BytesIO(notice.file.content), filename=notice.file.name)
             first = await target.send(pieces[0], file=attached, allowed_mentions=mentions)
@@ -134,11 +138,11 @@ class DiscordSender:
     async def _edit(self, notice: Notice, message_id: int) -> str:
         channel = self._messageable(notice.place, int(notice.place.thread or notice.place.channel))
         text = limits.chunks(content(notice))[0]
-        view = (
-            views.card_view(notice.card, self.texts)
-            if notice.card is not None
-            else discord.utils.MISSING
-        )
+        view: discord.ui.View = discord.utils.MISSING
+        if notice.card is not None:
+            view = views.card_view(notice.card, self.texts)
+        elif notice.survey is not None:
+            view = views.survey_view(notice.survey)
         mentions = allowed_mentions(notice.mentions)
         await channel.get_partial_message(message_id).edit(
             content=text, view=view, allowed_mentions=mentions

@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.replies import desk_of
-from handlers.models import Card, Priority
+from handlers.models import Card, Priority, Scale, SurveyView
 from handlers.texts import Texts
 
 _STYLES = {
@@ -94,4 +94,48 @@ def card_view(card: Card, texts: Texts) -> discord.ui.View:
             view.add_item(CardAction.button(action, card.ticket_id, texts))
     if card.permalink:
         view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
+    return view
+
+
+_SCORE_LABELS = {Scale.FIVE: {n: str(n) for n in range(1, 6)}, Scale.THUMBS: {5: "👍", 1: "👎"}}
+
+
+class SurveyScore(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"deskbot:rate:(?P<ticket>[0-9]{1,18}):(?P<score>[1-5])$",
+):
+    """A survey's score button: runs `/ticket rate <id> <score>` as whoever presses it."""
+
+    def __init__(self, ticket_id: int, score: int, label: str | None = None) -> None:
+        button = discord.ui.Button[Any](
+            label=label or str(score),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"deskbot:rate:{ticket_id}:{score}",
+        )
+        super().__init__(button)
+        self.ticket_id = ticket_id
+        self.score = score
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> SurveyScore:
+        return cls(int(match["ticket"]), int(match["score"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await desk_of(interaction).run(interaction, f"rate {self.ticket_id} {self.score}")
+
+
+def survey_view(survey: SurveyView) -> discord.ui.View:
+    """A survey's buttons, one per score; none once it is closed."""
+    view = discord.ui.View(timeout=None)
+    if survey.closed:
+        return view
+    labels = _SCORE_LABELS[survey.scale]
+    for score in sorted(labels, reverse=survey.scale is Scale.THUMBS):
+        view.add_item(SurveyScore(survey.ticket_id, score, labels[score]))
     return view

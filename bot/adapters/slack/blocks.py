@@ -20,7 +20,7 @@ from bot.adapters.slack.escaping import (
     VIEW_BLOCKS,
 )
 from handlers.home import Home, HomeItem, Shelf
-from handlers.models import Card, Priority
+from handlers.models import Card, Priority, Scale, SurveyView
 from handlers.texts import Texts
 
 JsonDict = dict[str, Any]
@@ -38,8 +38,12 @@ def action_id(verb: str) -> str:
 
 
 def clicked_command(action: JsonDict) -> str | None:
-    """The `/ticket` text a click on a card means: `claim 42`, `priority 42 high`."""
-    verb = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX)
+    """The `/ticket` text a click means: `claim 42`, `priority 42 high`, `rate 42 5`.
+
+    Buttons of one verb side by side (a survey's scores) differ after a colon in their
+    action ids, which Slack wants unique in a block: `deskbot:rate:5`.
+    """
+    verb = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX).partition(":")[0]
     selected = action.get("selected_option") or {}
     value = selected.get("value") if action.get("type") == "static_select" else action.get("value")
     return f"{verb} {value}" if verb and value else None
@@ -138,6 +142,31 @@ def _priority_menu(card: Card, t: Texts) -> JsonDict:
 def _option(ticket_id: int, priority: Priority, t: Texts) -> JsonDict:
     label = _plain(t.gettext(wording.PRIORITY_LABELS[priority]), OPTION_TEXT)
     return {"text": label, "value": f"{ticket_id} {priority}"}
+
+
+# -- the satisfaction survey -----------------------------------------------------------------
+
+RATE = "rate"
+_SCORE_LABELS = {Scale.FIVE: {n: str(n) for n in range(1, 6)}, Scale.THUMBS: {5: "👍", 1: "👎"}}
+
+
+def survey_blocks(survey: SurveyView, markup: str) -> list[JsonDict]:
+    """The survey: its question, and a button per score until it closes."""
+    blocks: list[JsonDict] = [{"type": "section", "text": _mrkdwn_raw(markup)}]
+    if survey.closed:
+        return blocks
+    labels = _SCORE_LABELS[survey.scale]
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"{action_id(RATE)}:{score}",
+            "text": _plain(labels[score], BUTTON_TEXT),
+            "value": f"{survey.ticket_id} {score}",
+        }
+        for score in sorted(labels, reverse=survey.scale is Scale.THUMBS)
+    ]
+    block_id = f"deskbot-survey-{survey.ticket_id}-{survey.round}"
+    return [*blocks, {"type": "actions", "block_id": block_id, "elements": buttons}]
 
 
 # -- App Home ---------------------------------------------------------------------------------

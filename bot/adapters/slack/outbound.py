@@ -60,6 +60,9 @@ def render(notice: Notice, t: Texts, command: str = escaping.DEFAULT_COMMAND) ->
     text = escaping.named_command(notice.text, command)
     live = " ".join(escaping.mention(mention) for mention in notice.mentions)
     body = escaping.mrkdwn(text, escaping.MESSAGE_TEXT - len(live) - 1)
+    if notice.survey is not None:
+        markup = escaping.mrkdwn(text, escaping.SECTION_TEXT)
+        return SlackPost(body, blocks.survey_blocks(notice.survey, markup))
     if notice.card is None:
         return SlackPost(f"{live} {body}" if live else body)
     return SlackPost(

@@ -231,9 +231,12 @@ class SlackDesk:
         payload: JsonDict = ack["payload"]
         return payload
 
-    async def click(self, user: User, message_ts: str, action: JsonDict) -> None:
-        """`user` clicks `action` on the triage card at `message_ts`."""
-        payload = self.slack.block_action(user.id, self.scene.triage.id, message_ts, action)
+    async def click(
+        self, user: User, message_ts: str, action: JsonDict, *, channel: Channel | None = None
+    ) -> None:
+        """`user` clicks `action` on the message at `message_ts` (a triage card unless told)."""
+        where = channel or self.scene.triage
+        payload = self.slack.block_action(user.id, where.id, message_ts, action)
         if self.mode == "http":
             answer = await self.slack.post_interaction(self.url, payload)
             assert answer.status == 200, answer

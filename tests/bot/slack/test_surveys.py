@@ -1,0 +1,79 @@
+"""The satisfaction survey on Slack: buttons in the ticket's thread, run as `/ticket rate`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bot.slack.conftest import SlackDesk
+from tests.fakes.slack import payloads
+
+
+async def resolved_with_survey(d: SlackDesk) -> dict[str, Any]:
+    """alice's ticket, claimed and resolved by bob; return the survey in its thread."""
+    event = await d.open_ticket()
+    await d.command(d.scene.bob, "claim 1")
+    await d.command(d.scene.bob, "resolve 1 rebooted")
+    await d.settle()
+    return survey_message(d, event["ts"])
+
+
+def survey_message(d: SlackDesk, thread: str) -> dict[str, Any]:
+    (found,) = [
+        message
+        for message in d.slack.thread(d.scene.support.id, thread)
+        if any(
+            block.get("block_id", "").startswith("deskbot-survey-")
+            for block in message.get("blocks", [])
+        )
+        or "How did we do" in message.get("text", "")
+    ]
+    return found
+
+
+def score_button(survey: dict[str, Any], label: str) -> dict[str, Any]:
+    (button,) = [e for e in survey["blocks"][-1]["elements"] if e["text"]["text"] == label]
+    return payloads.button(button["action_id"], button["value"], text=label)
+
+
+async def test_resolution_posts_score_buttons_in_the_thread(desk_on_slack: SlackDesk) -> None:
+    """The survey in the ticket's thread offers 1 to 5, each running `rate 1 <score>`."""
+    survey = await resolved_with_survey(desk_on_slack)
+    buttons = survey["blocks"][-1]["elements"]
+    assert [button["text"]["text"] for button in buttons] == ["1", "2", "3", "4", "5"]
+    assert [button["value"] for button in buttons][-1] == "1 5"
+    assert "/ticket rate 1 &lt;1-5&gt; [comment]" in survey["blocks"][0]["text"]["text"]
+
+
+async def test_customer_click_rates_the_ticket(desk_on_slack: SlackDesk) -> None:
+    """alice clicks 4: the rating is recorded and she alone is thanked."""
+    d = desk_on_slack
+    survey = await resolved_with_survey(d)
+    await d.click(d.scene.alice, survey["ts"], score_button(survey, "4"), channel=d.scene.support)
+    assert await d.rows("SELECT score FROM surveys") == [(4,)]
+    assert d.slack.response_url_posts[-1].body["text"] == "Thank you! You rated ticket #1 4/5."
+    assert d.slack.response_url_posts[-1].body["response_type"] == "ephemeral"
+
+
+async def test_someone_else_clicking_is_told_privately(desk_on_slack: SlackDesk) -> None:
+    """bob (an agent) clicking the survey is told only the person who asked can rate it."""
+    d = desk_on_slack
+    survey = await resolved_with_survey(d)
+    d.scene.support.members.add(d.scene.bob.id)
+    await d.click(d.scene.bob, survey["ts"], score_button(survey, "5"), channel=d.scene.support)
+    post = d.slack.response_url_posts[-1].body
+    assert post["text"] == "Only the person who asked can rate this."
+    assert post["response_type"] == "ephemeral"
+    assert await d.rows("SELECT score FROM surveys") == [(None,)]
+
+
+async def test_second_click_changes_the_rating(desk_on_slack: SlackDesk) -> None:
+    """A second click changes the rating: one survey, two audit events."""
+    d = desk_on_slack
+    survey = await resolved_with_survey(d)
+    for label in ("2", "5"):
+        await d.click(
+            d.scene.alice, survey["ts"], score_button(survey, label), channel=d.scene.support
+        )
+    assert await d.rows("SELECT score FROM surveys") == [(5,)]
+    assert len(await d.rows("SELECT id FROM events WHERE kind = 'rated'")) == 2
+    assert "is now 5/5 (it was 2/5)" in d.slack.response_url_posts[-1].body["text"]
