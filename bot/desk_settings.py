@@ -88,4 +88,5 @@ def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSetti
         followup=FollowupSettings(config.followup.nudge_after, config.followup.resolve_after),
         calendars=calendars,
         digest=config.digest.settings(),
+        web=config.web.links(),
     )

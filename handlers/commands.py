@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from handlers import changes, lifecycle, notices, texts
+from handlers import access, changes, lifecycle, notices, signin, texts
 from handlers.changes import TicketChange
 from handlers.digest import posting
 from handlers.errors import NotAllowed, TicketNotFound, UsageError
@@ -96,9 +96,8 @@ class Call:
         return wanted
 
     def _visible(self, ticket: Ticket | None, wanted: int) -> Ticket:
-        if ticket is None or ticket.place.workspace != self.command.place.workspace:
-            raise TicketNotFound(wanted)
-        if self.role is Role.CUSTOMER and not self.actor.same_as(ticket.customer):
+        workspace = self.command.place.workspace
+        if ticket is None or not access.can_see(self.role, self.actor, workspace, ticket):
             raise TicketNotFound(wanted)
         return ticket
 
@@ -370,7 +369,7 @@ def _reopen(call: Call) -> str:
 def _status(call: Call) -> str:
     ticket = call.ticket()
     call.done()
-    internal = call.role is not Role.CUSTOMER
+    internal = access.sees_notes(call.role)
     count = len(call.tx.messages(ticket.id, include_internal=internal))
     return texts.status(ticket, count, call.settings.timezone)
 
@@ -419,7 +418,7 @@ def _list(call: Call) -> str:
         else:
             raise call.usage(f"I can't filter by {texts.quote(texts.shorten(word, 40))!r}.")
         description.append(word)
-    if call.role is Role.CUSTOMER:
+    if not access.sees_every_ticket(call.role):
         query = _with(query, customer_key=call.actor.key)
     tickets, total = call.tx.tickets(query)
     return texts.ticket_list(tickets, total, " ".join(description) or "active")
@@ -442,6 +441,19 @@ def _mine_verb(call: Call) -> str:
     if not total:
         return texts.none_of_yours()
     return texts.ticket_list(tickets, total, "yours, active")
+
+
+def _web(call: Call) -> str:
+    call.done()
+    links = call.settings.web
+    minutes = int(signin.LINK_LIFETIME.total_seconds() // 60)
+    if links is None:
+        raise NotAllowed(texts.web_off())
+    # Each link counts against the person's allowance, remembered with the command itself.
+    if not any(call.tx.remember(key, call.now) for key in signin.rate_keys(call.actor, call.now)):
+        raise NotAllowed(texts.web_links_used_up(minutes))
+    url = links.sign_in_url(call.actor, call.command.place.workspace, call.now)
+    return texts.web_link(url, minutes)
 
 
 async def _digest(reading: Reading) -> str:
@@ -565,6 +577,15 @@ VERBS = _registry(
     ),
     Verb("mine", (), "show your active tickets", Role.AGENT, _mine_verb, customers_too=True),
     Verb("digest", (), "the leads' digest, as of now", Role.LEAD, Report(_digest)),
+    Verb(
+        "web",
+        (),
+        "a private sign-in link to the web view: the queue, transcripts, metrics",
+        Role.AGENT,
+        _web,
+        customers_too=True,
+        customer_summary="a private sign-in link to your tickets on the web",
+    ),
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from handlers import views
 from handlers.digest import rows
 from handlers.models import (
     ClockKind,
@@ -281,4 +282,35 @@ class Reports(Protocol):
     def agent_activity(self, window: rows.Window) -> list[rows.AgentActivity]:
         """Count, by agent, claims (and assignments), resolutions and first responses in the
         window, with each first response's business time."""
+        ...
+
+
+# -- the web view ---------------------------------------------------------------------------
+
+
+class Views(Protocol):
+    """Reads for the web view and the operators' endpoints, on one consistent snapshot."""
+
+    def queue(self, query: views.QueueQuery) -> list[views.QueueRow]:
+        """Return one page of the queue: the tickets after `query.after`, in its order."""
+        ...
+
+    def ticket_page(self, ticket_id: int, *, include_internal: bool) -> views.TicketPage | None:
+        """Return a ticket with its conversation (notes only if asked), audit and clocks."""
+        ...
+
+    def tickets_created(self, window: rows.Window, after_id: int, limit: int) -> list[Ticket]:
+        """Return the tickets created in `window` with ids above `after_id`, by id."""
+        ...
+
+    def totals(self, kinds: Sequence[str]) -> views.Totals:
+        """Count audit events of `kinds` ever, the outbox by state, and open breaches."""
+        ...
+
+
+class ViewSource(Protocol):
+    """The part of a store the web view reads through, beside the writer."""
+
+    async def view(self, work: Callable[[Views], T]) -> T:
+        """Run `work` in one read transaction beside the writer."""
         ...

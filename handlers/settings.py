@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.models import Mention, Person, Priority, Role
 from handlers.models import SlaSpan as SlaSpan  # config and tests build policies from here
+from handlers.signin import WebLinks
 from handlers.sla.calendar import BusinessCalendar
 
 
@@ -107,6 +108,7 @@ class DeskSettings:
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    web: WebLinks | None = None  # sign-in links to the web view, when it is on
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

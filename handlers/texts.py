@@ -506,3 +506,25 @@ def repeated_command() -> str:
 
 def unexpected_failure() -> str:
     return "Something went wrong on deskbot's side. Please try again in a moment."
+
+
+# -- the web view (`/ticket web`, links to a ticket's page) -----------------------------------
+
+
+def web_link(url: str, minutes: int) -> str:
+    return (
+        f"Your personal sign-in link to the web view (valid for {minutes} minutes, once; "
+        f"don't share it): {url}"
+    )
+
+
+def web_off() -> str:
+    return "The web view is not switched on for this desk."
+
+
+def web_links_used_up(minutes: int) -> str:
+    return f"You asked for several sign-in links just now; try again in {minutes} minutes."
+
+
+def web_page(url: str) -> str:
+    return f"On the web: {url}"
