@@ -299,8 +299,10 @@ class Views(Protocol):
         """Return a ticket with its conversation (notes only if asked), audit and clocks."""
         ...
 
-    def tickets_created(self, window: rows.Window, after_id: int, limit: int) -> list[Ticket]:
-        """Return the tickets created in `window` with ids above `after_id`, by id."""
+    def tickets_created(
+        self, workspace: str, window: rows.Window, after_id: int, limit: int
+    ) -> list[Ticket]:
+        """Return the workspace's tickets created in `window` with ids above `after_id`."""
         ...
 
     def totals(self, kinds: Sequence[str]) -> views.Totals:

@@ -83,7 +83,10 @@ class SqliteViews:
         self._raw = raw
 
     def _rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
-        return self._raw.execute(sql, params).fetchall()
+        # The reports' reader hands out tuples; these reads want rows by column name.
+        cursor = self._raw.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params).fetchall()
 
     def queue(self, query: QueueQuery) -> list[QueueRow]:
         clauses, params = _filters(query)
@@ -126,12 +129,15 @@ class SqliteViews:
             {clock.kind: clock for clock in map(rows.clock, clocks)},
         )
 
-    def tickets_created(self, window: Window, after_id: int, limit: int) -> list[Ticket]:
+    def tickets_created(
+        self, workspace: str, window: Window, after_id: int, limit: int
+    ) -> list[Ticket]:
         lo, hi = reports.bounds(window)
         found = self._rows(
-            "SELECT * FROM tickets WHERE id > ? AND created_at >= ? AND created_at < ?"
-            " ORDER BY id LIMIT ?",
+            "SELECT * FROM tickets WHERE id > ? AND workspace = ? AND created_at >= ?"
+            " AND created_at < ? ORDER BY id LIMIT ?",
             after_id,
+            workspace,
             lo,
             hi,
             limit,

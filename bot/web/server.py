@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 
 from bot.config import WebConfig
 from bot.web import pages
-from bot.web.health import OK, Readiness
-from bot.web.meters import CONTENT_TYPE, Meters
-from bot.web.pages import WebStore
+from bot.web.health import OK
+from bot.web.meters import CONTENT_TYPE
+from bot.web.parts import WebParts
 from bot.web.templates import Templates
-from handlers.ports import Clock
-from handlers.settings import DeskSettings
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +36,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-
-
-@dataclass(frozen=True)
-class WebParts:
-    """What the web server reads and reports on, lent by the composition root."""
-
-    store: WebStore
-    clock: Clock
-    settings: DeskSettings
-    readiness: Readiness
-    meters: Meters | None = None
 
 
 @web.middleware

@@ -12,8 +12,8 @@ from bot.platform import Platform
 from bot.scheduler import Scheduler
 from bot.web.health import Readiness
 from bot.web.meters import MeteredDesk, Meters
-from bot.web.pages import WebStore
-from bot.web.server import WebParts, WebView
+from bot.web.parts import WebParts, WebStore
+from bot.web.server import WebView
 from handlers.desk import Desk
 from handlers.ports import Clock
 from handlers.settings import DeskSettings

@@ -17,7 +17,8 @@ from bot.leadership import Leadership
 from bot.scheduler import Scheduler
 from bot.web.health import Readiness
 from bot.web.meters import Meters
-from bot.web.server import WebParts, WebView
+from bot.web.parts import WebParts
+from bot.web.server import WebView
 from handlers.desk import Desk
 from handlers.settings import DeskSettings
 from storage.store import SqliteStore
