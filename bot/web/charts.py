@@ -38,9 +38,16 @@ class Bar:
 
 @dataclass(frozen=True)
 class Line:
+    """A series drawn as a line through its days' values, with a dot on each (a day alone
+    between gaps still shows)."""
+
     name: str
     colour: str
-    points: str  # "x,y x,y …", breaks where a day has no value are separate lines
+    points: tuple[tuple[float, float], ...]
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,8 @@ def _lines(named: dict[str, list[float | None]], top: float, count: int) -> tupl
         for index, value in enumerate(values):
             if value is not None:
                 left, width = _slot(index, count)
-                points.append(f"{left + width / 2:.1f},{_y(value, top):.1f}")
-        found.append(Line(name, COLOURS[name], " ".join(points)))
+                points.append((left + width / 2, _y(value, top)))
+        found.append(Line(name, COLOURS[name], tuple(points)))
     return tuple(found)
 
 

@@ -40,6 +40,12 @@ def web_config(**web: object) -> Config:
         {
             "web": values,
             "roles": {"agents": {"console_users": ["bob"]}, "leads": {"console_users": ["carol"]}},
+            "sla": {
+                "policies": {
+                    "high": {"first_response": "1h", "resolution": "1d"},
+                    "normal": {"first_response": "4h", "resolution": "3d"},
+                }
+            },
         }
     )
 
