@@ -310,6 +310,7 @@ class Card:
     opened_at: datetime
     actions: tuple[str, ...]
     first_response_at: datetime | None = None
+    web_url: str | None = None  # the ticket's page in the web view, when it is on
 
 
 @dataclass(frozen=True)

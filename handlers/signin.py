@@ -44,6 +44,10 @@ class WebLinks:
     secret: bytes = field(repr=False)
     session: timedelta = timedelta(hours=12)
 
+    def ticket_url(self, workspace: str, ticket_id: int) -> str:
+        """The ticket's page, which the card and the ack link to."""
+        return f"{self.base_url}{workspace_path(workspace)}tickets/{ticket_id}"
+
     def sign_in_url(self, person: Person, workspace: str, now: datetime) -> str:
         """A fresh personal sign-in link for `person` in `workspace`."""
         signed = sign(Pass(Purpose.SIGN_IN, person, workspace, now + LINK_LIFETIME), self.secret)

@@ -528,3 +528,7 @@ def web_links_used_up(minutes: int) -> str:
 
 def web_page(url: str) -> str:
     return f"On the web: {url}"
+
+
+def web_page_label() -> str:
+    return "Open on the web"

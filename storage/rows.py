@@ -232,6 +232,7 @@ def notice_payload(notice: Notice) -> str:
             "opened_at": to_db(card.opened_at),
             "actions": list(card.actions),
             "first_response_at": maybe_to_db(card.first_response_at),
+            "web_url": card.web_url,
         }
     if notice.mentions:
         payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
@@ -286,4 +287,5 @@ def _card(data: dict[str, Any]) -> Card:
         opened_at=from_db(data["opened_at"]),
         actions=tuple(data["actions"]),
         first_response_at=maybe_from_db(data.get("first_response_at")),
+        web_url=data.get("web_url"),
     )

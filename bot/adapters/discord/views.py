@@ -83,4 +83,6 @@ def card_view(card: Card) -> discord.ui.View:
             view.add_item(CardAction.button(action, card.ticket_id))
     if card.permalink:
         view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
+    if card.web_url:
+        view.add_item(discord.ui.Button[Any](label=texts.web_page_label(), url=card.web_url))
     return view

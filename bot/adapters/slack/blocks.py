@@ -19,6 +19,7 @@ from bot.adapters.slack.escaping import (
     SECTION_TEXT,
     VIEW_BLOCKS,
 )
+from handlers import texts
 from handlers.home import Home, HomeItem, Shelf
 from handlers.models import Card, Priority
 
@@ -93,6 +94,8 @@ def _card_context(card: Card) -> str:
     parts = []
     if card.permalink:
         parts.append(escaping.link(card.permalink, wording.CONVERSATION_LINK))
+    if card.web_url:
+        parts.append(escaping.link(card.web_url, texts.web_page_label()))
     if card.first_response_at:
         parts.append(wording.ANSWERED)
     return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
