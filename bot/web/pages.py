@@ -11,8 +11,9 @@ is a 400.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -24,7 +25,17 @@ from bot.web.templates import Templates
 from handlers import access, metrics, signin
 from handlers.commands import VERBS
 from handlers.digest.figures import Period
-from handlers.models import ACTIVE_STATUSES, ClockKind, Person, Priority, Role, Status
+from handlers.models import (
+    ACTIVE_STATUSES,
+    ClockKind,
+    Message,
+    Person,
+    Priority,
+    Role,
+    SlaClock,
+    Status,
+)
+from handlers.settings import DeskSettings
 from handlers.signin import Pass, PassRefused, Purpose
 from handlers.sla import promises
 from handlers.views import After, QueueQuery, QueueRow, QueueSort
@@ -261,7 +272,7 @@ class Pages:
     def _local(self, at: datetime) -> str:
         return _local(at, self.parts.settings)
 
-    def _message(self, message: Any) -> dict[str, Any]:
+    def _message(self, message: Message) -> dict[str, Any]:
         return {
             "message": message,
             "at": self._local(message.created_at),
@@ -272,7 +283,7 @@ class Pages:
             ],
         }
 
-    def _clocks(self, clocks: Any) -> list[dict[str, Any]]:
+    def _clocks(self, clocks: Iterable[SlaClock]) -> list[dict[str, Any]]:
         now, settings = self.now(), self.parts.settings
         found = []
         order = list(ClockKind)
@@ -387,11 +398,11 @@ def _after_text(after: After) -> str:
     return f"{after.key}~{after.id}"
 
 
-def _local(at: datetime, settings: Any) -> str:
+def _local(at: datetime, settings: DeskSettings) -> str:
     return at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
 
 
-def _age(span: Any) -> str:
+def _age(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     if minutes < 60:
         return f"{minutes}m"
@@ -400,7 +411,7 @@ def _age(span: Any) -> str:
     return f"{minutes // 1440}d"
 
 
-def _business(span: Any) -> str:
+def _business(span: timedelta) -> str:
     seconds = round(span.total_seconds())
     hours, rest = divmod(seconds, 3600)
     return f"{hours}h {rest // 60:02d}m"
@@ -414,7 +425,7 @@ def _percent(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.0f}%"
 
 
-def _clock_state(clock: Any, now: datetime) -> str:
+def _clock_state(clock: SlaClock, now: datetime) -> str:
     if clock.stopped_at is not None:
         return "stopped"
     if clock.breached_at is not None or (clock.due_at is not None and clock.due_at <= now):
