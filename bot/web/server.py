@@ -20,6 +20,7 @@ from bot.web.health import OK
 from bot.web.meters import CONTENT_TYPE
 from bot.web.parts import WebParts
 from bot.web.templates import Templates
+from handlers import texts
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except Exception:
         log.exception("The web view failed on %s %s", request.method, request.path)
-        response = web.Response(
-            status=500, text="Something went wrong on deskbot's side. Please try again."
-        )
+        response = web.Response(status=500, text=texts.unexpected_failure())
     response.headers.update(SECURITY_HEADERS)
     return response
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 
 import aiohttp
 import pytest
 
+from bot.web.templates import Templates
+from handlers import texts
 from handlers.models import Attachment, Place
 from tests.bot.web.conftest import Site
 from tests.bot.web.signing import sign_in
@@ -254,3 +257,28 @@ async def test_exports_are_for_leads(site: Site, http: aiohttp.ClientSession) ->
     for name in ("tickets", "agents"):
         status, _ = await get(http, site, f"export/{name}.csv")
         assert status == 404
+
+
+async def test_a_failure_in_our_code_is_a_plain_500(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """When a page's read fails, the browser gets a sentence, never a traceback."""
+    await sign_in(http, site.desk, BOB)
+    await site.store.database.run(lambda raw: raw.execute("ALTER TABLE tickets RENAME TO gone"))
+    async with http.get(f"{site.url}{BASE}") as answer:
+        assert answer.status == 500
+        assert await answer.text() == texts.unexpected_failure()
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+class Bracketed(gettext.NullTranslations):
+    """A 'language' that marks every sentence it translates."""
+
+    def gettext(self, message: str) -> str:
+        return f"[{message}]"
+
+
+def test_the_pages_sentences_go_through_the_installed_translations() -> None:
+    """Templates take their sentences from the translations given in one place."""
+    page = Templates(Bracketed()).render("expired.html")
+    assert "[This link has expired — ask for a new one with /ticket web.]" in page
