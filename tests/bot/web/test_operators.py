@@ -7,6 +7,7 @@ import contextlib
 import io
 import re
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -178,29 +179,35 @@ async def test_an_overlong_path_gets_a_4xx(site: Site, http: aiohttp.ClientSessi
 
 async def lines_then_wait(served: asyncio.Event) -> AsyncIterator[str]:
     yield "alice: my printer is on fire"
+    yield "carol: /ticket web"
     await served.wait()
 
 
-async def test_deskbot_run_serves_the_web_view_beside_the_console(tmp_path: object) -> None:
-    """`deskbot run` on the console starts the web server with the bot and stops it after."""
+async def test_deskbot_run_serves_the_web_view_beside_the_console(tmp_path: Path) -> None:
+    """`deskbot run` on the console serves the web view: ready, and `/ticket web` signs in."""
     config = web_config()
     config = config.model_copy(
-        update={"storage": config.storage.model_copy(update={"path": tmp_path / "desk.db"})}  # type: ignore[operator]
+        update={"storage": config.storage.model_copy(update={"path": tmp_path / "desk.db"})}
     )
     url = f"http://127.0.0.1:{config.web.listen_port}"
-    served = asyncio.Event()
-    running = asyncio.create_task(app.run(config, lines=lines_then_wait(served), out=io.StringIO()))
-    async with aiohttp.ClientSession() as http:
+    served, out = asyncio.Event(), io.StringIO()
+    running = asyncio.create_task(app.run(config, lines=lines_then_wait(served), out=out))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         body: dict[str, object] = {}
         for _ in range(200):
             with contextlib.suppress(aiohttp.ClientConnectionError):
                 async with http.get(f"{url}/readyz") as answer:
                     body = await answer.json()
-                    if answer.status == 200:
+                    if answer.status == 200 and "/sign-in/" in out.getvalue():
                         break
             await asyncio.sleep(0.05)
         assert body["ready"] is True
         assert body["checks"]["platform:console"] == "ok"  # type: ignore[index]
+        link = re.search(r"http://\S+/sign-in/\S+", out.getvalue())
+        assert link is not None, out.getvalue()
+        async with http.get(link.group(0)) as answer:
+            assert answer.status == 200
+            assert "my printer is on fire" in await answer.text()
         served.set()
         await asyncio.wait_for(running, 10)
         with pytest.raises(aiohttp.ClientConnectionError):
