@@ -10,12 +10,15 @@ is a 400.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -35,7 +38,6 @@ from handlers.models import (
     SlaClock,
     Status,
 )
-from handlers.settings import DeskSettings
 from handlers.signin import Pass, PassRefused, Purpose
 from handlers.sla import promises
 from handlers.views import After, QueueQuery, QueueRow, QueueSort
@@ -43,6 +45,8 @@ from handlers.views import After, QueueQuery, QueueRow, QueueSort
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "deskbot_session"
+ZONE_COOKIE = "deskbot_timezone"
+ZONE_KEPT = 365 * 86400
 PAGE_SIZE = 50
 _STATUSES: dict[str, frozenset[Status]] = {
     "active": ACTIVE_STATUSES,
@@ -62,6 +66,7 @@ class Viewer:
     person: Person
     role: Role
     workspace: str
+    zone: ZoneInfo  # the times shown: the viewer's choice, else the desk's timezone
 
     @property
     def staff(self) -> bool:
@@ -116,7 +121,8 @@ class Pages:
         if session.workspace != workspace:
             raise Refused(401, "signed_out.html")
         role = self.parts.settings.role_of(session.person)
-        return Viewer(session.person, role, workspace)
+        zone = _zone(request.cookies.get(ZONE_COOKIE, "")) or self.parts.settings.timezone
+        return Viewer(session.person, role, workspace, zone)
 
     def now(self) -> datetime:
         return self.parts.clock.now()
@@ -156,6 +162,31 @@ class Pages:
         first_use = await self.parts.store.transact(lambda tx: tx.remember(link.once_key, now))
         return link if first_use else None
 
+    async def timezone(self, request: web.Request) -> web.Response:
+        """Remember the viewer's timezone (a cookie), then go back to the page they were on."""
+        try:
+            viewer = self.viewer(request)
+        except Refused as refusal:
+            return self.refused(refusal)
+        form = await request.post()
+        zone = _zone(str(form.get("tz", "")).strip())
+        back = str(form.get("back", ""))
+        if zone is None or set(form) - {"tz", "back"}:
+            return self.page("bad_request.html", 400, viewer=viewer)
+        if not back.startswith(viewer.base) or "//" in back:
+            back = viewer.base
+        response = _see_other(back)
+        response.set_cookie(
+            ZONE_COOKIE,
+            zone.key,
+            path=viewer.base,
+            max_age=ZONE_KEPT,
+            httponly=True,
+            samesite="Lax",
+            secure=self.links is not None and self.links.base_url.startswith("https://"),
+        )
+        return response
+
     async def sign_out(self, request: web.Request) -> web.Response:
         workspace = request.match_info["workspace"]
         response = _see_other(signin.workspace_path(workspace) + "signed-out")
@@ -183,7 +214,7 @@ class Pages:
         return self.page(
             "queue.html",
             viewer=viewer,
-            rows=[self._queue_row(row) for row in shown],
+            rows=[self._queue_row(row, viewer.zone) for row in shown],
             chosen=chosen,
             following=following,
             statuses=list(_STATUSES),
@@ -222,7 +253,7 @@ class Pages:
         )
         return query, {**chosen, "status": status, "sort": sort}
 
-    def _queue_row(self, row: QueueRow) -> dict[str, Any]:
+    def _queue_row(self, row: QueueRow, zone: ZoneInfo) -> dict[str, Any]:
         now, settings = self.now(), self.parts.settings
         due = row.due_at
         state = ""
@@ -233,7 +264,7 @@ class Pages:
         return {
             "ticket": row.ticket,
             "age": _age(now - row.ticket.created_at),
-            "due": _local(due, settings) if due else "",
+            "due": _local(due, zone) if due else "",
             "due_state": state,
         }
 
@@ -262,20 +293,18 @@ class Pages:
             "ticket.html",
             viewer=viewer,
             ticket=page.ticket,
-            messages=[self._message(message) for message in page.messages],
-            events=[{"at": self._local(event.at), "entry": event} for event in events],
-            clocks=self._clocks(page.clocks.values()) if viewer.staff else [],
-            opened=self._local(page.ticket.created_at),
-            zone=self.parts.settings.timezone.key,
+            messages=[self._message(message, viewer.zone) for message in page.messages],
+            events=[{"at": _local(event.at, viewer.zone), "entry": event} for event in events],
+            clocks=self._clocks(page.clocks.values(), viewer.zone) if viewer.staff else [],
+            opened=_local(page.ticket.created_at, viewer.zone),
+            zone=viewer.zone.key,
+            back=request.path,
         )
 
-    def _local(self, at: datetime) -> str:
-        return _local(at, self.parts.settings)
-
-    def _message(self, message: Message) -> dict[str, Any]:
+    def _message(self, message: Message, zone: ZoneInfo) -> dict[str, Any]:
         return {
             "message": message,
-            "at": self._local(message.created_at),
+            "at": _local(message.created_at, zone),
             "links": [
                 attachment
                 for attachment in message.attachments
@@ -283,7 +312,7 @@ class Pages:
             ],
         }
 
-    def _clocks(self, clocks: Iterable[SlaClock]) -> list[dict[str, Any]]:
+    def _clocks(self, clocks: Iterable[SlaClock], zone: ZoneInfo) -> list[dict[str, Any]]:
         now, settings = self.now(), self.parts.settings
         found = []
         order = list(ClockKind)
@@ -294,7 +323,7 @@ class Pages:
                     "clock": clock,
                     "used": _business(used),
                     "target": _business(clock.target) if clock.target is not None else "",
-                    "due": self._local(clock.due_at) if clock.due_at else "",
+                    "due": _local(clock.due_at, zone) if clock.due_at else "",
                     "state": _clock_state(clock, now),
                 }
             )
@@ -355,7 +384,9 @@ class Pages:
         except Refused as refusal:
             return self.refused(refusal)
         store = self.parts.store
-        return await export.tickets(request, store, viewer.workspace, period, self._local)
+        zone = viewer.zone
+        local = functools.partial(_local, zone=zone)
+        return await export.tickets(request, store, viewer.workspace, period, local)
 
     async def export_agents(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -398,8 +429,18 @@ def _after_text(after: After) -> str:
     return f"{after.key}~{after.id}"
 
 
-def _local(at: datetime, settings: DeskSettings) -> str:
-    return at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+def _local(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    """An IANA timezone by name, or None for anything else (never a path on disk)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}", name):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _age(span: timedelta) -> str:
@@ -442,6 +483,7 @@ def add_routes(app: web.Application, parts: WebParts, templates: Templates) -> N
     app.router.add_get(workspace, pages.queue)
     app.router.add_get(workspace + "sign-in/{signed}", pages.sign_in)
     app.router.add_post(workspace + "sign-out", pages.sign_out)
+    app.router.add_post(workspace + "timezone", pages.timezone)
     app.router.add_get(workspace + "signed-out", pages.signed_out)
     app.router.add_get(workspace + "tickets/{ticket}", pages.ticket)
     app.router.add_get(workspace + "metrics", pages.metrics)

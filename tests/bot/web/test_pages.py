@@ -282,3 +282,28 @@ def test_the_pages_sentences_go_through_the_installed_translations() -> None:
     """Templates take their sentences from the translations given in one place."""
     page = Templates(Bracketed()).render("expired.html")
     assert "[This link has expired — ask for a new one with /ticket web.]" in page
+
+
+async def test_times_are_shown_in_the_viewers_chosen_timezone(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """Choosing a timezone on a ticket's page shows its times, due times too, in that zone."""
+    ticket = await open_ticket(site.desk, ALICE)  # 10:00 UTC; first response due 14:00 UTC
+    await sign_in(http, site.desk, BOB)
+    _, page = await get(http, site, f"tickets/{ticket}")
+    assert "2026-11-24 10:00 (UTC)" in page and "2026-11-24 14:00" in page
+    form = {"tz": "Asia/Tokyo", "back": f"{BASE}tickets/{ticket}"}
+    async with http.post(f"{site.url}{BASE}timezone", data=form) as answer:
+        assert answer.status == 200 and answer.url.path == f"{BASE}tickets/{ticket}"
+        page = await answer.text()
+    assert "2026-11-24 19:00 (Asia/Tokyo)" in page and "2026-11-24 23:00" in page
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd", "", "UTC; x"])
+async def test_an_unknown_timezone_is_refused(
+    site: Site, http: aiohttp.ClientSession, zone: str
+) -> None:
+    """Only IANA timezone names are taken."""
+    await sign_in(http, site.desk, BOB)
+    async with http.post(f"{site.url}{BASE}timezone", data={"tz": zone}) as answer:
+        assert answer.status == 400
