@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.cli import summary
 from bot.config import ConfigError, parse_config
 from bot.desk_settings import desk_settings
 
@@ -83,3 +84,17 @@ def test_a_short_secret_is_refused() -> None:
     with pytest.raises(ConfigError) as refused:
         parse_config("web: {port: 8181, secret: short}", {})
     assert refused.value.problems == ["web.secret: too short: use at least 16 random characters"]
+
+
+def test_check_config_says_where_the_web_view_is() -> None:
+    """The summary names the web view's address and where /metrics is, or that it is off."""
+    off = parse_config("web: {secret: null}", {})
+    assert summary(off)[-1] == "web view: off (give web.port to serve it)"
+    text = (
+        "web: {port: 8181, metrics: true, metrics_port: 9090,"
+        " public_url: 'https://desk.example', secret: '${DESKBOT_WEB_SECRET}'}"
+    )
+    on = parse_config(text, SECRET)
+    assert summary(on)[-1] == (
+        "web view: https://desk.example (listening on 127.0.0.1:8181); /metrics on port 9090"
+    )
