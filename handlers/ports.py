@@ -305,6 +305,10 @@ class Views(Protocol):
         """Return the workspace's tickets created in `window` with ids above `after_id`."""
         ...
 
+    def remembered(self, key: str) -> bool:
+        """Whether `key` was remembered (`TicketsTx.remember`): a used sign-in link's, say."""
+        ...
+
     def totals(self, kinds: Sequence[str]) -> views.Totals:
         """Count audit events of `kinds` ever, the outbox by state, and open breaches."""
         ...

@@ -144,6 +144,9 @@ class SqliteViews:
         )
         return [rows.ticket(row) for row in found]
 
+    def remembered(self, key: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM inbound_keys WHERE key = ?", key))
+
     def totals(self, kinds: Sequence[str]) -> Totals:
         events = {
             kind: int(self._rows("SELECT count(*) FROM events WHERE kind = ?", kind)[0][0])

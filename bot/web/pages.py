@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
+from yarl import URL
 
 from bot.web import charts, export
 from bot.web.parts import WebParts
@@ -129,8 +130,23 @@ class Pages:
 
     # -- sign-in -----------------------------------------------------------------------
 
+    async def sign_in_page(self, request: web.Request) -> web.Response:
+        """Show a valid link's sign-in button; opening the link uses nothing up.
+
+        Chat platforms fetch the links people are sent to preview them: a GET that used the
+        link up would sign the previewer in and leave the person an expired link. Signing in
+        is the button's POST, which no previewer sends.
+        """
+        workspace = request.match_info["workspace"]
+        link = await self._valid_link(request.match_info["signed"], workspace)
+        if link is None:
+            return self.page("expired.html", 403)
+        return self.page("sign_in.html", person=link.person.name, action=request.path)
+
     async def sign_in(self, request: web.Request) -> web.Response:
         """Use a sign-in link once: set the session cookie and go to the queue."""
+        if not self._same_origin(request):
+            return self.page("bad_request.html", 403)
         workspace = request.match_info["workspace"]
         link = await self._use_link(request.match_info["signed"], workspace)
         if link is None or self.links is None:
@@ -148,17 +164,25 @@ class Pages:
         )
         return response
 
-    async def _use_link(self, signed: str, workspace: str) -> Pass | None:
+    async def _valid_link(self, signed: str, workspace: str) -> Pass | None:
         """The link's pass if it is ours, unexpired, this workspace's and not used before."""
         if self.links is None:
             return None
-        now = self.now()
         try:
-            link = signin.verify(signed, Purpose.SIGN_IN, self.links.secret, now)
+            link = signin.verify(signed, Purpose.SIGN_IN, self.links.secret, self.now())
         except PassRefused:
             return None
         if link.workspace != workspace:
             return None
+        used = await self.parts.store.view(lambda views: views.remembered(link.once_key))
+        return None if used else link
+
+    async def _use_link(self, signed: str, workspace: str) -> Pass | None:
+        """The link's pass if it is valid, now used up; None if not (or used meanwhile)."""
+        link = await self._valid_link(signed, workspace)
+        if link is None:
+            return None
+        now = self.now()
         first_use = await self.parts.store.transact(lambda tx: tx.remember(link.once_key, now))
         return link if first_use else None
 
@@ -168,6 +192,8 @@ class Pages:
             viewer = self.viewer(request)
         except Refused as refusal:
             return self.refused(refusal)
+        if not self._same_origin(request):
+            return self.page("bad_request.html", 403, viewer=viewer)
         form = await request.post()
         zone = _zone(str(form.get("tz", "")).strip())
         back = str(form.get("back", ""))
@@ -187,7 +213,18 @@ class Pages:
         )
         return response
 
+    def _same_origin(self, request: web.Request) -> bool:
+        """Whether a form was sent from our own pages (browsers name the origin of a POST)."""
+        origin = request.headers.get("Origin")
+        if origin is None or self.links is None:
+            return True  # not a browser's form: a browser always says where a POST is from
+        # A cross-site form says its site, or "null" under our Referrer-Policy: both refused.
+        ours = URL(self.links.base_url).origin()
+        return origin in (str(ours), str(request.url.origin()))
+
     async def sign_out(self, request: web.Request) -> web.Response:
+        if not self._same_origin(request):
+            return self.page("bad_request.html", 403)
         workspace = request.match_info["workspace"]
         response = _see_other(signin.workspace_path(workspace) + "signed-out")
         response.del_cookie(SESSION_COOKIE, path=signin.workspace_path(workspace))
@@ -481,7 +518,8 @@ def add_routes(app: web.Application, parts: WebParts, templates: Templates) -> N
     app.router.add_get("/", pages.front)
     app.router.add_get("/static/style.css", pages.stylesheet)
     app.router.add_get(workspace, pages.queue)
-    app.router.add_get(workspace + "sign-in/{signed}", pages.sign_in)
+    app.router.add_get(workspace + "sign-in/{signed}", pages.sign_in_page)
+    app.router.add_post(workspace + "sign-in/{signed}", pages.sign_in)
     app.router.add_post(workspace + "sign-out", pages.sign_out)
     app.router.add_post(workspace + "timezone", pages.timezone)
     app.router.add_get(workspace + "signed-out", pages.signed_out)

@@ -21,7 +21,15 @@ async def link_for(desk: Desk, person: Person, place: Place = SUPPORT) -> str:
     return found.group(1)
 
 
+async def open_link(http: aiohttp.ClientSession, link: str) -> str:
+    """Open a sign-in link and press its button; return the page it leads to."""
+    async with http.get(link) as answer:
+        assert answer.status == 200, await answer.text()
+    async with http.post(link) as answer:
+        assert answer.status == 200, await answer.text()
+        return await answer.text()
+
+
 async def sign_in(http: aiohttp.ClientSession, desk: Desk, person: Person) -> None:
     """Open a fresh sign-in link in `http`, which then holds the session cookie."""
-    async with http.get(await link_for(desk, person)) as answer:
-        assert answer.status == 200, await answer.text()
+    await open_link(http, await link_for(desk, person))

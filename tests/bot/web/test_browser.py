@@ -65,6 +65,13 @@ class Watched:
         await self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
 
 
+async def sign_in(page: Page, link: str) -> None:
+    """Open the link as it arrives in chat and press its Sign in button."""
+    await page.goto(link)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/w/*/")
+
+
 async def open_page(browser: Browser, **options: object) -> Watched:
     context = await browser.new_context(**options)  # type: ignore[arg-type]
     return Watched(await context.new_page())
@@ -118,7 +125,7 @@ async def test_sign_in_then_queue_ticket_and_metrics(site: Site, browser: Browse
     ticket = await a_busy_desk(site)
     watched = await open_page(browser)
     page = watched.page
-    await page.goto(await link_for(site.desk, CAROL))
+    await sign_in(page, await link_for(site.desk, CAROL))
     assert page.url == f"{site.url}/w/console:local/"
     await page.get_by_role("heading", name="Queue").wait_for()
     assert await page.get_by_text(SCRIPT, exact=False).count() >= 1
@@ -156,7 +163,7 @@ async def test_a_customer_cannot_open_another_customers_ticket(
     ticket = await a_busy_desk(site)
     watched = await open_page(browser)
     page = watched.page
-    await page.goto(await link_for(site.desk, DAVE))
+    await sign_in(page, await link_for(site.desk, DAVE))
     await page.get_by_role("heading", name="Your tickets").wait_for()
     assert await page.get_by_text("VPN drops every hour (#4.1)").is_visible()
     assert await page.get_by_text("Printer on fire", exact=False).count() == 0
@@ -171,7 +178,7 @@ async def test_the_queue_fits_a_phone(site: Site, browser: Browser) -> None:
     ticket = await a_busy_desk(site)
     watched = await open_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = watched.page
-    await page.goto(await link_for(site.desk, BOB))
+    await sign_in(page, await link_for(site.desk, BOB))
     for path, name in (("", "queue-phone"), (f"tickets/{ticket}", "ticket-phone")):
         await page.goto(f"{site.url}/w/console:local/{path}")
         wide = await page.evaluate("document.documentElement.scrollWidth")

@@ -15,6 +15,7 @@ import pytest
 from bot import app
 from handlers.models import Notice, NoticeKind, Place
 from tests.bot.web.conftest import Site, free_port, web_config
+from tests.bot.web.signing import open_link
 from tests.builders import ALICE, post
 
 MakeSite = Callable[..., contextlib.AbstractAsyncContextManager[Site]]
@@ -205,9 +206,7 @@ async def test_deskbot_run_serves_the_web_view_beside_the_console(tmp_path: Path
         assert body["checks"]["platform:console"] == "ok"  # type: ignore[index]
         link = re.search(r"http://\S+/sign-in/\S+", out.getvalue())
         assert link is not None, out.getvalue()
-        async with http.get(link.group(0)) as answer:
-            assert answer.status == 200
-            assert "my printer is on fire" in await answer.text()
+        assert "my printer is on fire" in await open_link(http, link.group(0))
         served.set()
         await asyncio.wait_for(running, 10)
         with pytest.raises(aiohttp.ClientConnectionError):

@@ -35,7 +35,7 @@ async def test_every_page_carries_the_security_headers(
             assert "script-src" not in csp and "default-src 'none'" in csp
             assert "frame-ancestors 'none'" in csp
             assert answer.headers["X-Content-Type-Options"] == "nosniff"
-            assert answer.headers["Referrer-Policy"] == "no-referrer"
+            assert answer.headers["Referrer-Policy"] == "same-origin"
             assert answer.headers["X-Frame-Options"] == "DENY"
 
 

@@ -33,7 +33,7 @@ async def test_the_link_sets_a_session_cookie_and_opens_the_queue(
 ) -> None:
     """The link answers 303 to the queue with an HttpOnly, SameSite=Lax, 12-hour cookie."""
     link = await link_for(site.desk, BOB)
-    async with http.get(link, allow_redirects=False) as answer:
+    async with http.post(link, allow_redirects=False) as answer:
         assert answer.status == 303
         assert answer.headers["Location"] == "/w/console:local/"
         cookie = answer.headers["Set-Cookie"]
@@ -51,23 +51,51 @@ async def test_the_cookie_is_secure_when_links_point_at_https(
     """With an https public_url the session cookie is marked Secure."""
     async with make_site(public_url="https://desk.example") as site:
         link = (await link_for(site.desk, BOB)).replace("https://desk.example", site.url)
-        async with http.get(link, allow_redirects=False) as answer:
+        async with http.post(link, allow_redirects=False) as answer:
             assert "Secure" in answer.headers["Set-Cookie"]
 
 
 async def expired_page(http: aiohttp.ClientSession, link: str) -> None:
-    async with http.get(link, allow_redirects=False) as answer:
-        assert answer.status == 403
-        assert EXPIRED in await answer.text()
-        assert "Set-Cookie" not in answer.headers
+    """Opening the link and pressing its button both get the expired page, no cookie."""
+    for method in ("GET", "POST"):
+        async with http.request(method, link, allow_redirects=False) as answer:
+            assert answer.status == 403
+            assert EXPIRED in await answer.text()
+            assert "Set-Cookie" not in answer.headers
 
 
 async def test_a_link_works_once(site: Site, http: aiohttp.ClientSession) -> None:
     """A second use of the same link gets the expired page and no cookie."""
     link = await link_for(site.desk, BOB)
-    async with http.get(link, allow_redirects=False) as answer:
+    async with http.post(link, allow_redirects=False) as answer:
         assert answer.status == 303
     await expired_page(http, link)
+
+
+async def test_opening_a_link_uses_nothing_up(site: Site, http: aiohttp.ClientSession) -> None:
+    """A chat's link preview fetches the link: that shows a button and signs nobody in."""
+    link = await link_for(site.desk, BOB)
+    for _ in range(2):
+        async with http.get(link, allow_redirects=False) as answer:
+            assert answer.status == 200
+            assert "Set-Cookie" not in answer.headers
+            assert 'method="post"' in await answer.text()
+    async with http.post(link, allow_redirects=False) as answer:
+        assert answer.status == 303
+
+
+async def test_a_sign_in_posted_from_another_site_is_refused(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """A form on another site cannot sign a visitor in with someone else's link."""
+    link = await link_for(site.desk, BOB)
+    for origin in ("https://evil.example", "null"):
+        headers = {"Origin": origin}
+        async with http.post(link, headers=headers, allow_redirects=False) as answer:
+            assert answer.status == 403
+            assert "Set-Cookie" not in answer.headers
+    async with http.post(link, headers={"Origin": site.url}, allow_redirects=False) as answer:
+        assert answer.status == 303
 
 
 async def test_a_link_expires_after_15_minutes(site: Site, http: aiohttp.ClientSession) -> None:
