@@ -454,9 +454,12 @@ def _read_after(text: str, sort: QueueSort) -> After | None:
         raise Refused(400, "bad_request.html")
     if sort is QueueSort.UPDATED:
         try:
-            return After(datetime.fromisoformat(key).isoformat(), int(ticket))
+            at = datetime.fromisoformat(key)
         except ValueError:
             raise Refused(400, "bad_request.html") from None
+        if at.tzinfo is None:  # every stored time is UTC; a time without a zone is no key
+            raise Refused(400, "bad_request.html")
+        return After(at.isoformat(), int(ticket))
     if not key.isdigit() or len(key) > 18:
         raise Refused(400, "bad_request.html")
     return After(int(key), int(ticket))

@@ -84,6 +84,21 @@ async def test_the_queue_pages_by_key_without_gaps_or_repeats(
     assert seen == list(range(120, 0, -1))
 
 
+async def test_the_queue_pages_by_last_change_too(site: Site, http: aiohttp.ClientSession) -> None:
+    """Sorted by last change, 60 tickets page as 50 and 10, most recently changed first."""
+    for number in range(60):
+        await open_ticket(site.desk, ALICE, f"ticket {number}")
+        site.clock.advance(seconds=1)
+    await sign_in(http, site.desk, BOB)
+    _, page = await get(http, site, "?sort=updated")
+    first = [int(found) for found in re.findall(r'<td><a href="[^"]+">(\d+)</a></td>', page)]
+    following = re.search(r'rel="next" href="/w/console:local/([^"]+)"', page)
+    assert following is not None
+    _, page = await get(http, site, following.group(1).replace("&amp;", "&"))
+    second = [int(found) for found in re.findall(r'<td><a href="[^"]+">(\d+)</a></td>', page)]
+    assert first + second == list(range(60, 0, -1))
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -95,6 +110,8 @@ async def test_the_queue_pages_by_key_without_gaps_or_repeats(
         "?after=12",
         "?after=abc~1",
         "?status=open&status=closed",
+        "?sort=updated&after=2026-11-24T10:00:00~5",
+        "?sort=updated&after=yesterday~5",
     ],
 )
 async def test_the_queue_takes_only_its_own_parameters(
