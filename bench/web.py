@@ -228,7 +228,7 @@ def metrics_read(period: metrics.Period) -> Callable[[sqlite3.Connection], objec
 
     def replay(raw: sqlite3.Connection) -> object:
         if not recorded:
-            metrics._read(data.RecordingReports(raw, recorded), settings, period)
+            metrics._read(data.RecordingReports(raw, recorded), settings, period, data.NOW)
             return None
         return [raw.execute(sql, params).fetchall() for sql, params in recorded]
 

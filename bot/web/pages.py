@@ -397,7 +397,9 @@ class Pages:
             period, chosen = self._period(request)
         except Refused as refusal:
             return self.refused(refusal)
-        found = await metrics.gather(self.parts.store, self.parts.settings.digest, period)
+        found = await metrics.gather(
+            self.parts.store, self.parts.settings.digest, period, self.now()
+        )
         zone = self.parts.settings.digest.timezone
         return self.page(
             "metrics.html",
@@ -431,8 +433,10 @@ class Pages:
             period, _ = self._period(request)
         except Refused as refusal:
             return self.refused(refusal)
-        found = await metrics.gather(self.parts.store, self.parts.settings.digest, period)
-        return await export.agents(request, found.digest.agents, period)
+        found = await metrics.gather(
+            self.parts.store, self.parts.settings.digest, period, self.now()
+        )
+        return await export.agents(request, found.agents, period)
 
     async def stylesheet(self, request: web.Request) -> web.Response:
         css = resources.files("bot.web").joinpath("static", "style.css").read_bytes()
