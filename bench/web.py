@@ -102,6 +102,10 @@ _INSERT_MESSAGE = (
 )
 
 
+async def no_platforms() -> dict[str, str]:
+    return {}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -170,7 +174,7 @@ async def serve(path: Path, work: Callable[[aiohttp.ClientSession, str], Awaitab
     settings = desk_settings(config)
     clock = FixedClock()
     async with await SqliteStore.open(path) as store:
-        readiness = Readiness(store, store, clock, None, dict, timedelta(), timedelta())
+        readiness = Readiness(store, store, clock, None, no_platforms, timedelta(), timedelta())
         view = WebView(config.web, WebParts(store, clock, settings, readiness))
         await view.start()
         session = Pass(Purpose.SESSION, LEAD, WORKSPACE, data.NOW + timedelta(hours=1))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,15 +34,15 @@ class Readiness:
     views: ViewSource
     clock: Clock
     scheduler: Scheduler | None
-    platforms: Callable[[], Mapping[str, bool]]  # each enabled platform: still serving?
+    platforms: Callable[[], Awaitable[Mapping[str, str]]]  # each platform's finding
     sweep_within: timedelta
     notices_within: timedelta
 
     async def checks(self) -> dict[str, str]:
         """Each check's finding: "ok", or what is wrong."""
         found = {"database": await self._database()}
-        for name, serving in sorted(self.platforms().items()):
-            found[f"platform:{name}"] = OK if serving else "not connected (its task ended)"
+        for name, finding in sorted((await self.platforms()).items()):
+            found[f"platform:{name}"] = finding
         found["scheduler"] = self._scheduler(self.clock.now())
         found["notices"] = await self._notices()
         return found

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.config import Config
 from bot.platform import Platform
 from bot.scheduler import Scheduler
-from bot.web.health import Readiness
+from bot.web.health import OK, Readiness
 from bot.web.meters import MeteredDesk, Meters
 from bot.web.parts import WebParts, WebStore
 from bot.web.server import WebView
@@ -47,6 +47,15 @@ def desk(
     return MeteredDesk(found, store, clock, settings, on_notices, on_scheduled)
 
 
+async def platform_finding(platform: Platform, task: asyncio.Task[None]) -> str:
+    """What `/readyz` says of a platform: serving and connected, or what is wrong."""
+    if task.done():
+        return "stopped (it is no longer running)"
+    if not await platform.connected():
+        return "not connected"
+    return OK
+
+
 async def start(
     running: contextlib.AsyncExitStack,
     config: Config,
@@ -59,8 +68,11 @@ async def start(
         return
     store, clock, settings, scheduler, found = parts
 
-    def still_serving() -> dict[str, bool]:
-        return {p.name: not task.done() for p, task in zip(platforms, serving, strict=True)}
+    async def still_serving() -> dict[str, str]:
+        return {
+            platform.name: await platform_finding(platform, task)
+            for platform, task in zip(platforms, serving, strict=True)
+        }
 
     ready = config.web.ready
     readiness = Readiness(

@@ -60,7 +60,11 @@ class Site:
     settings: DeskSettings
     desk: Desk
     scheduler: Scheduler
-    serving: dict[str, bool] = field(default_factory=lambda: {"console": True})
+    serving: dict[str, str] = field(default_factory=lambda: {"console": "ok"})
+
+    async def platforms(self) -> dict[str, str]:
+        return self.serving
+
     meters: Meters | None = None
 
     @property
@@ -89,7 +93,7 @@ def make_site(
             store,
             clock,
             scheduler,
-            lambda: site.serving,
+            lambda: site.platforms(),
             ready.sweep_within,
             ready.notices_within,
         )

@@ -13,7 +13,13 @@ import aiohttp
 import pytest
 
 from bot import app
+from bot.adapters.console import ConsolePlatform
+from bot.config import Config
+from bot.platform import Services
+from bot.web import wiring
+from handlers.desk import Desk
 from handlers.models import Notice, NoticeKind, Place
+from storage.cursors import ChannelCursors
 from tests.bot.web.conftest import Site, free_port, web_config
 from tests.bot.web.signing import open_link
 from tests.builders import ALICE, post
@@ -68,14 +74,35 @@ async def test_readyz_fails_when_the_last_sweep_is_old(
     assert body["checks"]["scheduler"] == "last sweep ended 6m ago"  # type: ignore[index]
 
 
-async def test_readyz_fails_when_a_platform_stopped(
+async def test_readyz_fails_when_a_platform_is_down(
     site: Site, http: aiohttp.ClientSession
 ) -> None:
-    """A platform whose task ended fails readiness under its own name."""
-    site.serving["console"] = False
+    """A platform that stopped or lost its connection fails readiness under its own name."""
+    site.serving["console"] = "not connected"
     status, body = await readyz(http, site)
     assert status == 503
     assert body["failed"] == ["platform:console"]
+    assert body["checks"]["platform:console"] == "not connected"  # type: ignore[index]
+
+
+async def test_a_platform_whose_task_ended_is_stopped(desk: Desk) -> None:
+    """Once a platform's run ends (the console's input ran out), /readyz calls it stopped."""
+
+    async def no_lines() -> AsyncIterator[str]:
+        return
+        yield
+
+    async def settled() -> None:
+        """Nothing is queued: the console waits for no notice."""
+
+    cursors = ChannelCursors(desk.store)  # type: ignore[arg-type]
+    services = Services(cursors, settled, no_lines(), io.StringIO())
+    platform = ConsolePlatform.from_config(Config(), desk, services)
+    assert platform is not None
+    task = asyncio.create_task(platform.run())
+    assert await wiring.platform_finding(platform, task) == "ok"
+    await task
+    assert await wiring.platform_finding(platform, task) == "stopped (it is no longer running)"
 
 
 async def test_readyz_fails_when_a_notice_waits_too_long(
