@@ -22,6 +22,8 @@ from bot.outbox import OutboxWorker
 from bot.platform import Platform, Services
 from bot.platforms import PLATFORMS
 from bot.scheduler import DIGEST, Scheduler
+from bot.web import wiring as web
+from bot.web.meters import Meters
 from handlers.desk import Desk
 from handlers.ports import Clock
 from handlers.settings import DeskSettings
@@ -46,9 +48,12 @@ async def run(
     async with await SqliteStore.open(config.storage.path) as store:  # opens and migrates
         leadership = Leadership(store, clock)
         outbox = OutboxWorker(store, clock, leadership=leadership)
-        scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
-        desk = Desk(store, clock, settings, on_notices=outbox.wake, on_scheduled=scheduler.arm)
-        platforms = _platforms(config, desk, outbox, store, lines, out)
+        meters = web.meters(config)
+        scheduler = Scheduler(
+            store, clock, settings, leadership, on_swept=outbox.wake, on_timed=web.timed(meters)
+        )
+        desk = web.desk(meters, store, clock, settings, outbox.wake, scheduler.arm)
+        platforms = _platforms(config, desk, outbox, store, lines, out, meters)
         daily = _daily_digest(store, clock, settings, leadership, outbox, platforms)
         # Each step registers its own undoing, so shutdown runs in reverse: drain the
         # outbox while the platforms are connected and the lease renewed, stop the
@@ -62,6 +67,8 @@ async def run(
                 _start_outbox(running, outbox)
                 serving = _start_platforms(running, platforms)
                 _start_scheduler(running, scheduler, daily, config)
+                parts = (store, clock, settings, scheduler, meters)
+                await web.start(running, config, parts, platforms, serving)
                 running.push_async_callback(_drain, outbox)
                 await _until_stopped(serving, stop)
         _raise_first_failure(serving)
@@ -123,13 +130,14 @@ def _platforms(
     store: SqliteStore,
     lines: AsyncIterator[str] | None,
     out: TextIO,
+    meters: Meters | None = None,
 ) -> list[Platform]:
     """Build each platform the config enables, and register its sender with the outbox."""
     services = Services(ChannelCursors(store), outbox.drain, lines, out)
     found = (kind.from_config(config, desk, services) for kind in PLATFORMS)
     platforms = [platform for platform in found if platform is not None]
     for platform in platforms:
-        outbox.add_sender(platform.sender)
+        outbox.add_sender(meters.sender(platform.sender) if meters else platform.sender)
     return platforms
 
 

@@ -337,12 +337,23 @@ def summary(config: Config) -> list[str]:
         f" default priority {config.tickets.default_priority}"
     )
     lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
+    lines.append(_web_line(config))
     return lines
 
 
 def _language_line(config: Config) -> str:
     own = [f"{name}: {locale}" for name, locale in locales(config).items()]
     return f"language: {config.locale}" + (f" ({', '.join(own)})" if own else "")
+
+
+def _web_line(config: Config) -> str:
+    web = config.web
+    if not web.on:
+        return "web view: off (give web.port to serve it)"
+    line = f"web view: {web.base_url} (listening on {web.host}:{web.listen_port})"
+    if web.metrics:
+        line += f"; /metrics on port {web.metrics_port or web.listen_port}"
+    return line
 
 
 def _platform_lines(config: Config) -> list[str]:

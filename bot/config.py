@@ -35,6 +35,7 @@ from pydantic_core import ErrorDetails
 from handlers import language
 from handlers.models import Priority, Scale
 from handlers.settings import DigestSettings, SatisfactionSettings, SlaSpan
+from handlers.signin import WebLinks
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import unusable_reason
 
@@ -502,6 +503,74 @@ class TicketsConfig(Section):
     reopen_window: Duration = timedelta(days=7)
 
 
+class WebReadyConfig(Section):
+    """What `/readyz` holds the bot to: a recent sweep, no notice stuck for long."""
+
+    sweep_within: Duration = timedelta(minutes=5)  # the scheduler's last sweep is this recent
+    notices_within: Duration = timedelta(minutes=15)  # the oldest pending notice is this young
+
+
+def _base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError(
+            f"{value!r} is not an http:// or https:// address like https://desk.example"
+        )
+    return value.rstrip("/")
+
+
+WEB_PORT = 8080
+SECRET_MINIMUM = 16
+
+
+class WebConfig(Section):
+    """The web view and the operators' endpoints (see `bot.web`)."""
+
+    enabled: bool | None = None  # None: on when a port is given
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    public_url: Annotated[str | None, AfterValidator(_base_url)] = None  # what links point at
+    # Checked even when left out: the web view signs its links and cookies with it.
+    secret: SecretStr | None = Field(default=None, validate_default=True)
+    session: Duration = timedelta(hours=12)  # how long a sign-in lasts
+    metrics: bool = False  # serve Prometheus text at /metrics
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # there, not on `port`
+    ready: WebReadyConfig = WebReadyConfig()
+
+    @property
+    def on(self) -> bool:
+        return self.enabled if self.enabled is not None else self.port is not None
+
+    @property
+    def listen_port(self) -> int:
+        return self.port if self.port is not None else WEB_PORT
+
+    @property
+    def base_url(self) -> str:
+        """Where links point: `public_url`, else the address the server listens on."""
+        return self.public_url or f"http://{self.host}:{self.listen_port}"
+
+    def links(self) -> WebLinks | None:
+        """The core's view of this section: how to sign people in, when the view is on."""
+        if not self.on or self.secret is None:
+            return None
+        return WebLinks(self.base_url, self.secret.get_secret_value().encode(), self.session)
+
+    @field_validator("secret")
+    @classmethod
+    def _needed(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        enabled, port = info.data.get("enabled"), info.data.get("port")
+        if not (enabled or (enabled is None and port is not None)):
+            return secret
+        if _blank(secret):
+            raise ValueError("required when the web view is on (a port is given)")
+        assert secret is not None
+        if len(secret.get_secret_value()) < SECRET_MINIMUM:
+            raise ValueError(f"too short: use at least {SECRET_MINIMUM} random characters")
+        return secret
+
+
 class Config(Section):
     storage: StorageConfig = StorageConfig()
     timezone: TimeZoneName = "UTC"
@@ -516,6 +585,7 @@ class Config(Section):
     digest: DigestConfig = DigestConfig()
     tickets: TicketsConfig = TicketsConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()
+    web: WebConfig = WebConfig()
 
     @property
     def console_enabled(self) -> bool:

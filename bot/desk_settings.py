@@ -97,4 +97,5 @@ def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSetti
         locale=config.locale,
         locales=locales(config, platforms),
         satisfaction=config.satisfaction.settings(),
+        web=config.web.links(),
     )

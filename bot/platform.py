@@ -90,6 +90,10 @@ class Platform(Protocol):
         """Connect and serve until cancelled or finished; clean up on the way out."""
         ...
 
+    async def connected(self) -> bool:
+        """Whether it is connected to its service right now (`/readyz` asks)."""
+        ...
+
     def leads_workspace(self) -> str | None:
         """The workspace the leads' channel is in (`<name>:<id>`), once known."""
         ...

@@ -22,11 +22,13 @@ import asyncio
 import functools
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -52,6 +54,7 @@ class Scheduler:
         leadership: Leadership,
         *,
         on_swept: Callable[[], None] = lambda: None,
+        on_timed: Callable[[float], None] = lambda seconds: None,
         backstop: float = 60.0,
         watch_every: float = 1.0,
         batch: int = 500,
@@ -61,6 +64,8 @@ class Scheduler:
         self.settings = settings
         self.leadership = leadership
         self.on_swept = on_swept
+        self.on_timed = on_timed  # told each sweep's duration, in seconds (for /metrics)
+        self.last_swept_at: datetime | None = None  # when a sweep last ended (for /readyz)
         self.backstop = backstop
         self.watch_every = watch_every
         self.batch = batch
@@ -181,7 +186,16 @@ class Scheduler:
             if not self._requested:
                 return 0  # a sweep that began after this call has done its work
             self._requested = False
-            return await self._sweep()
+            started = time.perf_counter()
+            fired = await self._sweep()
+            self.last_swept_at = self.clock.now()
+            self.on_timed(time.perf_counter() - started)
+            return fired
+
+    @property
+    def running(self) -> bool:
+        """Whether jobs are being started (not before `start`, nor after `shutdown`)."""
+        return bool(self._aps.running) and self._aps.state == STATE_RUNNING
 
     async def _sweep(self) -> int:
         if not self.leadership.held and not await self.leadership.renew():

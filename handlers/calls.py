@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import Enum
 from functools import cached_property
 
-from handlers import changes, notices
+from handlers import access, changes, notices
 from handlers.changes import TicketChange
 from handlers.errors import NotAllowed, Say, TicketNotFound, UsageError
 from handlers.models import Command, EventKind, Person, Role, Ticket
@@ -91,11 +91,10 @@ class Call:
         return wanted
 
     def _visible(self, ticket: Ticket | None, wanted: int, anyones: bool = False) -> Ticket:
-        if ticket is None or ticket.place.workspace != self.command.place.workspace:
+        workspace = self.command.place.workspace
+        if ticket is None or ticket.place.workspace != workspace:
             raise TicketNotFound(wanted)
-        if anyones:
-            return ticket
-        if self.role is Role.CUSTOMER and not self.actor.same_as(ticket.customer):
+        if not anyones and not access.can_see(self.role, self.actor, workspace, ticket):
             raise TicketNotFound(wanted)
         return ticket
 

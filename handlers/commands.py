@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from handlers import changes, lifecycle, replies
+from handlers import access, changes, lifecycle, replies, signin
 from handlers.calls import Call, Kind, Param, Reading, Report, Verb
 from handlers.changes import TicketChange
 from handlers.digest import posting
@@ -165,7 +165,7 @@ def _reopen(call: Call) -> str:
 def _status(call: Call) -> str:
     ticket = call.ticket()
     call.done()
-    internal = call.role is not Role.CUSTOMER
+    internal = access.sees_notes(call.role)
     count = len(call.tx.messages(ticket.id, include_internal=internal))
     return call.texts.status(ticket, count, call.settings.timezone)
 
@@ -214,7 +214,7 @@ def _list(call: Call) -> str:
         else:
             raise call.usage(partial(Texts.cannot_filter_by, word=word))
         description.append(word)
-    if call.role is Role.CUSTOMER:
+    if not access.sees_every_ticket(call.role):
         query = _with(query, customer_key=call.actor.key)
     tickets, total = call.tx.tickets(query)
     return call.texts.ticket_list(
@@ -257,6 +257,19 @@ def _rate(call: Call) -> str:
     score = call.words.pop(0) if call.words else None
     comment = call.rest()
     return rating.rate(call.tx, ticket, call.actor, score, comment, call.now, call.settings)
+
+
+def _web(call: Call) -> str:
+    call.done()
+    links = call.settings.web
+    minutes = int(signin.LINK_LIFETIME.total_seconds() // 60)
+    if links is None:
+        raise NotAllowed(Texts.web_off)
+    # Each link counts against the person's allowance, remembered with the command itself.
+    if not any(call.tx.remember(key, call.now) for key in signin.rate_keys(call.actor, call.now)):
+        raise NotAllowed(lambda texts: texts.web_links_used_up(minutes))
+    url = links.sign_in_url(call.actor, call.command.place.workspace, call.now)
+    return call.texts.web_link(url, minutes)
 
 
 async def _digest(reading: Reading) -> str:
@@ -439,6 +452,15 @@ VERBS = _registry(
         N_("rate how your resolved ticket was handled, with an optional comment"),
         Role.CUSTOMER,
         _rate,
+    ),
+    Verb(
+        "web",
+        (),
+        N_("a private sign-in link to the web view: the queue, transcripts, metrics"),
+        Role.AGENT,
+        _web,
+        customers_too=True,
+        customer_summary=N_("a private sign-in link to your tickets on the web"),
     ),
 )
 

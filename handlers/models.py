@@ -340,6 +340,7 @@ class Card:
     actions: tuple[str, ...]
     first_response_at: datetime | None = None
     history: CustomerHistory | None = None
+    web_url: str | None = None  # the ticket's page in the web view, when it is on
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
             promise.within.days, promise.within.rest, business=promise.business_hours
         )
         text = texts.ack(ticket, promise.due, within, settings.timezone)
+    web_url = _web_url(ticket, settings)
+    if web_url is not None:
+        text += "\n" + texts.web_page(web_url)
     return Notice(
         NoticeKind.ACK,
         ticket.place,
@@ -54,10 +57,16 @@ def card(
         actions=card_actions(ticket),
         first_response_at=ticket.first_response_at,
         history=history,
+        web_url=_web_url(ticket, settings),
     )
     place = Place(ticket.place.workspace, triage)
     text = settings.texts_for(ticket.place.platform).card_text(ticket, history)
     return Notice(NoticeKind.CARD, place, text, ticket_id=ticket.id, card=view)
+
+
+def _web_url(ticket: Ticket, settings: DeskSettings) -> str | None:
+    links = settings.web
+    return None if links is None else links.ticket_url(ticket.place.workspace, ticket.id)
 
 
 def card_actions(ticket: Ticket) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from handlers import views
 from handlers.digest import rows
 from handlers.models import (
     ClockKind,
@@ -343,4 +344,41 @@ class Reports(Protocol):
 
     def surveys_asked(self, window: rows.Window) -> rows.SurveyCount:
         """Count the surveys asked in the window, and how many of them are answered."""
+        ...
+
+
+# -- the web view ---------------------------------------------------------------------------
+
+
+class Views(Protocol):
+    """Reads for the web view and the operators' endpoints, on one consistent snapshot."""
+
+    def queue(self, query: views.QueueQuery) -> list[views.QueueRow]:
+        """Return one page of the queue: the tickets after `query.after`, in its order."""
+        ...
+
+    def ticket_page(self, ticket_id: int, *, include_internal: bool) -> views.TicketPage | None:
+        """Return a ticket with its conversation (notes only if asked), audit and clocks."""
+        ...
+
+    def tickets_created(
+        self, workspace: str, window: rows.Window, after_id: int, limit: int
+    ) -> list[Ticket]:
+        """Return the workspace's tickets created in `window` with ids above `after_id`."""
+        ...
+
+    def remembered(self, key: str) -> bool:
+        """Whether `key` was remembered (`TicketsTx.remember`): a used sign-in link's, say."""
+        ...
+
+    def totals(self, kinds: Sequence[str]) -> views.Totals:
+        """Count audit events of `kinds` ever, the outbox by state, and open breaches."""
+        ...
+
+
+class ViewSource(Protocol):
+    """The part of a store the web view reads through, beside the writer."""
+
+    async def view(self, work: Callable[[Views], T]) -> T:
+        """Run `work` in one read transaction beside the writer."""
         ...

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.models import Mention, Person, Priority, Role, Scale
 from handlers.models import SlaSpan as SlaSpan  # config and tests build policies from here
+from handlers.signin import WebLinks
 from handlers.sla.calendar import BusinessCalendar
 from handlers.texts import Texts, texts_in
 
@@ -126,6 +127,7 @@ class DeskSettings:
     locale: str = "en"  # the language the desk speaks (a shipped locale)
     locales: Mapping[str, str] = field(default_factory=dict)  # a platform's own, by name
     satisfaction: SatisfactionSettings = field(default_factory=SatisfactionSettings)
+    web: WebLinks | None = None  # sign-in links to the web view, when it is on
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

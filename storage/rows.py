@@ -248,6 +248,7 @@ def notice_payload(notice: Notice) -> str:
             "opened_at": to_db(card.opened_at),
             "actions": list(card.actions),
             "first_response_at": maybe_to_db(card.first_response_at),
+            "web_url": card.web_url,
         }
         if card.history is not None:
             payload["card"]["history"] = [card.history.recent, card.history.other_open]
@@ -316,6 +317,7 @@ def _card(data: dict[str, Any]) -> Card:
         actions=tuple(data["actions"]),
         first_response_at=maybe_from_db(data.get("first_response_at")),
         history=CustomerHistory(*data["history"]) if data.get("history") else None,
+        web_url=data.get("web_url"),
     )
 
 

@@ -32,7 +32,7 @@ from handlers.models import (
     Timer,
 )
 from handlers.ports import Lease
-from storage import reports, rows
+from storage import reports, rows, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
@@ -605,6 +605,13 @@ class SqliteStore:
         reader = await self._open_reader()
         return await reader.run(
             lambda raw: in_transaction(raw, "BEGIN", lambda: work(reports.SqliteReports(raw)))
+        )
+
+    async def view(self, work: Callable[[views.SqliteViews], T]) -> T:
+        """Run the web view's `work` in one read transaction beside the writer, like reports."""
+        reader = await self._open_reader()
+        return await reader.run(
+            lambda raw: in_transaction(raw, "BEGIN", lambda: work(views.SqliteViews(raw)))
         )
 
     async def _open_reader(self) -> Database:

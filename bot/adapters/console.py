@@ -354,6 +354,10 @@ class ConsolePlatform:
     async def run(self) -> None:
         await self.adapter.run(self.lines)
 
+    async def connected(self) -> bool:
+        """The terminal is always there while the console runs."""
+        return True
+
     def leads_workspace(self) -> str:
         return self.adapter.leads_workspace()
 

@@ -197,6 +197,12 @@ class DiscordAdapter:
                 error,
             )
 
+    def is_connected(self) -> bool:
+        """Whether the gateway connection is up now (not merely once was, or reconnecting)."""
+        client = self.client
+        socket = client.ws
+        return client.is_ready() and not client.is_closed() and socket is not None and socket.open
+
     async def ready(self) -> None:
         """On every READY: check access, catch up on missed messages, then go live."""
         self.connected.set()

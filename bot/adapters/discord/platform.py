@@ -56,5 +56,8 @@ class DiscordPlatform:
     async def run(self) -> None:
         await self.adapter.run()
 
+    async def connected(self) -> bool:
+        return self.adapter.is_connected()
+
     def leads_workspace(self) -> str | None:
         return self.adapter.leads_workspace()

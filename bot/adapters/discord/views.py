@@ -94,6 +94,8 @@ def card_view(card: Card, texts: Texts) -> discord.ui.View:
             view.add_item(CardAction.button(action, card.ticket_id, texts))
     if card.permalink:
         view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
+    if card.web_url:
+        view.add_item(discord.ui.Button[Any](label=texts.web_page_label(), url=card.web_url))
     return view
 
 

@@ -169,6 +169,12 @@ class SlackAdapter:
         finally:
             await self.stop()
 
+    async def connected(self) -> bool:
+        """Whether Slack reaches deskbot now: its socket is up, or (HTTP mode) it listens."""
+        if self._http is not None:
+            return True
+        return self._socket is not None and bool(await self._socket.client.is_connected())
+
     async def start(self) -> None:
         """Check the workspace set-up, then connect (Socket Mode) or listen (HTTP mode)."""
         self._in_flight = _InFlight()

@@ -101,6 +101,8 @@ def _card_context(card: Card, t: Texts) -> str:
     parts = []
     if card.permalink:
         parts.append(escaping.link(card.permalink, t.gettext(wording.CONVERSATION_LINK)))
+    if card.web_url:
+        parts.append(escaping.link(card.web_url, t.web_page_label()))
     if card.first_response_at:
         parts.append(t.say("answered"))
     if card.history is not None and card.history.worth_saying:

@@ -57,5 +57,8 @@ class SlackPlatform:
     async def run(self) -> None:
         await self.adapter.run()
 
+    async def connected(self) -> bool:
+        return await self.adapter.connected()
+
     def leads_workspace(self) -> str | None:
         return self.adapter.leads_workspace()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.slack.conftest import SlackDesk
-from tests.fakes.slack import AppResponse, payloads
+from bot.config import Config
+from storage.store import SqliteStore
+from tests.bot.slack.conftest import Scene, SlackDesk
+from tests.clock import FakeClock
+from tests.fakes.slack import AppResponse, FakeSlack, payloads
 
 
 async def test_socket_reconnects_when_slack_asks_and_keeps_working(
@@ -42,3 +45,18 @@ async def test_stopping_lets_events_in_flight_finish(desk_on_slack: SlackDesk) -
     acked = [bool(d.slack.socket_acks(envelope)) for envelope in envelopes]
     (tickets,) = await d.rows("SELECT count(*) FROM tickets")
     assert tickets == (sum(acked),)
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_the_adapter_says_whether_slack_reaches_it(
+    slack: FakeSlack, scene: Scene, config: Config, store: SqliteStore, clock: FakeClock
+) -> None:
+    """Connected (socket up, or listening) while running; not before it starts nor after."""
+    running = SlackDesk(slack, scene, config, store, clock)
+    assert not await running.adapter.connected()
+    await running.start()
+    try:
+        assert await running.adapter.connected()
+    finally:
+        await running.stop()
+    assert not await running.adapter.connected()
