@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.ports import Cursors, Store
+from handlers.ports import Cursors, Store, ViewSource
 from storage.cursors import ChannelCursors
 from storage.store import SqliteStore
 
@@ -25,13 +25,14 @@ class Storage:
 
     store: Store
     cursors: Cursors
+    views: ViewSource  # the web view's reads, beside the writer
 
 
 @asynccontextmanager
 async def sqlite(tmp_path: Path) -> AsyncIterator[Storage]:
     """A SQLite store on a real file."""
     async with await SqliteStore.open(tmp_path / "contract.db") as store:
-        yield Storage(store, ChannelCursors(store))
+        yield Storage(store, ChannelCursors(store), store)
 
 
 IMPLEMENTATIONS: dict[str, Callable[[Path], AbstractAsyncContextManager[Storage]]] = {
@@ -53,3 +54,8 @@ def store(storage: Storage) -> Store:
 @pytest.fixture
 def cursors(storage: Storage) -> Cursors:
     return storage.cursors
+
+
+@pytest.fixture
+def views(storage: Storage) -> ViewSource:
+    return storage.views
