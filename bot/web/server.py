@@ -20,6 +20,7 @@ from bot.web.health import OK
 from bot.web.meters import CONTENT_TYPE
 from bot.web.parts import WebParts
 from bot.web.templates import Templates
+from handlers.language import language
 from handlers.texts import ENGLISH
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class WebView:
         app.router.add_get("/readyz", self.readyz)
         if self._metrics_here:
             app.router.add_get("/metrics", self.metrics)
-        pages.add_routes(app, self.parts, Templates())
+        # The pages speak the desk's `locale`, from the same catalogs as its chat texts.
+        speaking = language(self.parts.settings.locale).translations
+        pages.add_routes(app, self.parts, Templates(speaking))
         return app
 
     def metrics_application(self) -> web.Application:

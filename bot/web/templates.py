@@ -1,7 +1,9 @@
 """The web view's templates: Jinja2, autoescaped, every visible sentence through gettext.
 
-Translations are installed in exactly one place, `Templates.__init__`: a
-`gettext.NullTranslations()` (English as written) until the catalogs are plugged in there.
+Translations are installed in exactly one place, `Templates.__init__`: the desk's language
+(`bot/web/server.py` passes the catalog of its `locale`), English as written by default. The
+templates' texts are extracted into the desk's catalogs with its chat texts
+(`python -m handlers.language`).
 """
 
 from __future__ import annotations

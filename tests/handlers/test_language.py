@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
@@ -21,7 +22,10 @@ def ids(catalog: Catalog) -> set[object]:
 
 
 def placeholders(text: str) -> set[str]:
-    """The named `{placeholders}` of a text, as `str.format` reads them."""
+    """The named placeholders of a text: `{name}` as `str.format` reads them in the desk's
+    texts, `%(name)s` as Jinja's newstyle gettext fills them in the web view's pages."""
+    if "%(" in text:
+        return set(re.findall(r"%\((\w+)\)s", text))
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 

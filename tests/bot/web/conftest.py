@@ -77,8 +77,8 @@ def make_site(
     store: SqliteStore, clock: FakeClock
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Site]]:
     @contextlib.asynccontextmanager
-    async def start(**web: object) -> AsyncIterator[Site]:
-        config = web_config(**web)
+    async def start(locale: str = "en", **web: object) -> AsyncIterator[Site]:
+        config = web_config(**web).model_copy(update={"locale": locale})
         settings = desk_settings(config)
         meters = Meters() if config.web.metrics else None
         leadership = Leadership(store, clock)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import re
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -324,3 +326,16 @@ async def test_an_unknown_timezone_is_refused(
     await sign_in(http, site.desk, BOB)
     async with http.post(f"{site.url}{BASE}timezone", data={"tz": zone}) as answer:
         assert answer.status == 400
+
+
+async def test_the_pages_speak_the_desks_language(
+    make_site: Callable[..., contextlib.AbstractAsyncContextManager[Site]],
+    http: aiohttp.ClientSession,
+) -> None:
+    """With `locale: zh_CN` the pages' own words are Chinese; people's words stay theirs."""
+    async with make_site(locale="zh_CN") as site:
+        await open_ticket(site.desk, ALICE, "printer on fire")
+        await sign_in(http, site.desk, BOB)
+        status, page = await get(http, site, "")
+    assert status == 200
+    assert "<h1>队列</h1>" in page and "待处理" in page and "printer on fire" in page
