@@ -34,7 +34,7 @@ from pydantic_core import ErrorDetails
 
 from handlers import language
 from handlers.models import Priority
-from handlers.settings import DigestSettings, SlaSpan
+from handlers.settings import DigestSettings, KnowledgeSettings, SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import unusable_reason
 
@@ -453,6 +453,14 @@ class DigestConfig(Section):
         )
 
 
+class KnowledgeConfig(Section):
+    suggest_to_customers: bool = False
+
+    def settings(self) -> KnowledgeSettings:
+        """The core's view of this section."""
+        return KnowledgeSettings(self.suggest_to_customers)
+
+
 class TicketsConfig(Section):
     default_priority: Priority = Priority.NORMAL
     reopen_window: Duration = timedelta(days=7)
@@ -471,6 +479,7 @@ class Config(Section):
     followup: FollowupConfig = FollowupConfig()
     digest: DigestConfig = DigestConfig()
     tickets: TicketsConfig = TicketsConfig()
+    knowledge: KnowledgeConfig = KnowledgeConfig()
 
     @property
     def console_enabled(self) -> bool:

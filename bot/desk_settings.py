@@ -96,4 +96,5 @@ def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSetti
         digest=config.digest.settings(),
         locale=config.locale,
         locales=locales(config, platforms),
+        knowledge=config.knowledge.settings(),
     )

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime
 
-from handlers import notices
+from handlers import knowledge, notices
 from handlers.models import (
     Author,
     ClockKind,
@@ -84,7 +84,10 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     _audit(tx, change, after, now)
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
-    notices.send(tx, now, ack, _card_update(change.before, after, settings), *change.notices)
+    ack, card = knowledge.told(
+        tx, after, ack, _card_update(change.before, after, settings), settings
+    )
+    notices.send(tx, now, ack, card, *change.notices)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
     return after

@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
-from handlers import changes, lifecycle, notices
+from handlers import changes, knowledge, lifecycle, notices
 from handlers.changes import TicketChange
 from handlers.digest import posting
 from handlers.errors import NotAllowed, Say, TicketNotFound, UsageError
@@ -464,6 +464,42 @@ def _mine_verb(call: Call) -> str:
     return call.texts.ticket_list(tickets, total, call.texts.yours_active())
 
 
+def _similar(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    found = knowledge.similar(call.tx, ticket, knowledge.LISTED)
+    lines = [call.texts.similar_line(line) for line in knowledge.similar_view(found)]
+    return call.texts.similar_list(ticket, lines)
+
+
+def _search(call: Call) -> str:
+    words = list(call.words)
+    call.words.clear()
+    try:
+        wanted = knowledge.filters(words, call.command.mentions, call.now)
+    except knowledge.BadFilter as bad:
+        raise call.usage(partial(Texts.bad_search_filter, word=bad.word)) from None
+    if not wanted.words.strip():
+        raise call.usage(Texts.search_for_what)
+    workspace = call.command.place.workspace
+    query = knowledge.search_query(workspace, wanted, call.actor, call.role)
+    found = call.tx.search(query)
+    return call.texts.search_results(wanted.words, [hit.ticket for hit in found])
+
+
+def _solved(call: Call) -> str:
+    """The customer says an answer that helped others solved theirs: resolve, deflected."""
+    ticket = call.ticket()
+    call.done()
+    if not call.actor.same_as(ticket.customer):
+        raise NotAllowed(lambda texts: texts.only_customer_solves(ticket))
+    resolved = lifecycle.resolve(ticket, call.now)
+    note = call.texts.deflected_note(resolved, call.settings.reopen_window)
+    data = {"summary": "", "deflected": True}
+    call.change(ticket, resolved, EventKind.RESOLVED, data, thread=note)
+    return call.texts.deflected(resolved)
+
+
 async def _digest(reading: Reading) -> str:
     reading.done()
     made = await posting.build(reading.reports, reading.settings.digest, reading.now)
@@ -592,6 +628,37 @@ VERBS = _registry(
     ),
     Verb("mine", (), N_("show your active tickets"), Role.AGENT, _mine_verb, customers_too=True),
     Verb("digest", (), N_("the leads' digest, as of now"), Role.LEAD, Report(_digest)),
+    Verb(
+        "similar",
+        (_MAYBE_TICKET,),
+        N_("list resolved tickets like this one, and how they were resolved"),
+        Role.AGENT,
+        _similar,
+    ),
+    Verb(
+        "search",
+        (
+            Param(
+                "words",
+                Kind.TEXT,
+                description=N_(
+                    "Words to find; narrow with status:resolved, customer:@person, since:7d"
+                ),
+            ),
+        ),
+        N_("search every ticket's text and notes"),
+        Role.AGENT,
+        _search,
+        customers_too=True,
+        customer_summary=N_("search your tickets"),
+    ),
+    Verb(
+        "solved",
+        (_MAYBE_TICKET,),
+        N_("say a suggested answer solved your ticket"),
+        Role.CUSTOMER,
+        _solved,
+    ),
 )
 
 

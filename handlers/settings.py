@@ -94,6 +94,13 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class KnowledgeSettings:
+    """What the desk does with what it learnt: from `knowledge` in the config."""
+
+    suggest_to_customers: bool = False  # offer answers that helped others in the ack
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
@@ -110,6 +117,7 @@ class DeskSettings:
     digest: DigestSettings = field(default_factory=DigestSettings)
     locale: str = "en"  # the language the desk speaks (a shipped locale)
     locales: Mapping[str, str] = field(default_factory=dict)  # a platform's own, by name
+    knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

@@ -28,6 +28,7 @@ from handlers.models import (
     Person,
     Place,
     Priority,
+    Similar,
     SlaClock,
     SlaSpan,
     Status,
@@ -233,6 +234,11 @@ def notice_payload(notice: Notice) -> str:
             "actions": list(card.actions),
             "first_response_at": maybe_to_db(card.first_response_at),
         }
+        if card.similar:
+            payload["card"]["similar"] = [
+                [line.ticket_id, line.subject, line.permalink, line.resolution]
+                for line in card.similar
+            ]
     if notice.mentions:
         payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
     if notice.thread_title is not None:
@@ -244,6 +250,8 @@ def notice_payload(notice: Notice) -> str:
     if notice.file is not None:
         content = base64.b64encode(notice.file.content).decode("ascii")
         payload["file"] = {"name": notice.file.name, "content": content}
+    if notice.actions:
+        payload["actions"] = list(notice.actions)
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -261,6 +269,7 @@ def notice(row: sqlite3.Row) -> Notice:
         guard=_maybe_guard(payload.get("guard")),
         direct_to=payload.get("direct_to"),
         file=_file(payload.get("file")),
+        actions=tuple(payload.get("actions", ())),
     )
 
 
@@ -286,4 +295,5 @@ def _card(data: dict[str, Any]) -> Card:
         opened_at=from_db(data["opened_at"]),
         actions=tuple(data["actions"]),
         first_response_at=maybe_from_db(data.get("first_response_at")),
+        similar=tuple(Similar(*line) for line in data.get("similar", ())),
     )

@@ -16,11 +16,14 @@ from handlers.digest.rows import DigestRecord
 from handlers.models import (
     ClockKind,
     Event,
+    EventKind,
+    Found,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SearchQuery,
     SlaClock,
     Status,
     Step,
@@ -29,7 +32,7 @@ from handlers.models import (
     Timer,
 )
 from handlers.ports import Lease
-from storage import reports, rows
+from storage import reports, rows, search
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
@@ -113,6 +116,7 @@ class SqliteTx:
         if cursor.rowcount == 0:
             return None
         assert cursor.lastrowid is not None
+        search.reindex(self._raw, cursor.lastrowid)
         return Ticket(
             id=cursor.lastrowid,
             place=new.place,
@@ -128,6 +132,7 @@ class SqliteTx:
         )
 
     def update_ticket(self, ticket: Ticket) -> None:
+        stored = self._one("SELECT subject, status FROM tickets WHERE id = ?", ticket.id)
         assignee = ticket.assignee
         self._raw.execute(
             "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
@@ -150,6 +155,8 @@ class SqliteTx:
                 ticket.id,
             ),
         )
+        if stored is not None and _indexed_change(stored, ticket):
+            search.reindex(self._raw, ticket.id)
 
     # -- conversation ----------------------------------------------------------------------
 
@@ -188,18 +195,21 @@ class SqliteTx:
                 rows.to_db(message.created_at),
             ),
         )
+        search.reindex(self._raw, message.ticket_id)
 
     def edit_message(self, message: Message, text: str, at: datetime) -> None:
         self._raw.execute(
             "UPDATE messages SET text = ?, edited_at = ? WHERE ticket_id = ? AND message_id = ?",
             (text, rows.to_db(at), message.ticket_id, message.message_id),
         )
+        search.reindex(self._raw, message.ticket_id)
 
     def delete_message(self, message: Message, at: datetime) -> None:
         self._raw.execute(
             "UPDATE messages SET deleted_at = ? WHERE ticket_id = ? AND message_id = ?",
             (rows.to_db(at), message.ticket_id, message.message_id),
         )
+        search.reindex(self._raw, message.ticket_id)
 
     # -- audit -----------------------------------------------------------------------------
 
@@ -217,6 +227,11 @@ class SqliteTx:
                 rows.to_db(event.at),
             ),
         )
+        if event.kind is EventKind.RESOLVED and event.ticket_id is not None:
+            search.reindex(self._raw, event.ticket_id)  # its summary is the resolution note
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        return search.search(self._raw, query)
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -412,6 +427,15 @@ class SqliteTx:
 
     def record_digest(self, record: DigestRecord) -> None:
         reports.record_digest(self._raw, record)
+
+
+_SOLVED = (str(Status.RESOLVED), str(Status.CLOSED))
+
+
+def _indexed_change(stored: sqlite3.Row, ticket: Ticket) -> bool:
+    """Whether the ticket's search document changes: its subject, or whether it is solved."""
+    solved = (stored["status"] in _SOLVED) != (str(ticket.status) in _SOLVED)
+    return solved or stored["subject"] != ticket.subject
 
 
 def _platform_filter(platforms: frozenset[str] | None, table: str = "o") -> tuple[str, list[str]]:

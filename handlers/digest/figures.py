@@ -28,10 +28,11 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers import knowledge
 from handlers.digest.rows import (
     ActiveGroup,
     ActiveTicket,
@@ -48,6 +49,7 @@ from handlers.settings import DigestSettings
 
 DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
+CLUSTERED_TICKETS = 5000  # the most tickets of a period grouped into recurring problems
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 ACTIVE_ORDER = (Status.OPEN, Status.CLAIMED, Status.WAITING)
 
@@ -177,6 +179,7 @@ class Digest:
     oldest: tuple[ActiveTicket, ...]
     days: tuple[Day, ...]
     last: Mapping[str, int] | None = None  # the figures of the digest this one continues
+    learnt: Learnt = field(default_factory=lambda: Learnt())
 
     @property
     def period(self) -> Period:
@@ -244,7 +247,23 @@ def gather(
         oldest=tuple(reports.oldest_active(settings.oldest)),
         days=chart_days(midnights, flows[3:], backlog.total, settings.timezone),
         last=last.figures if last is not None else None,
+        learnt=learnt(reports, current.window),
     )
+
+
+@dataclass(frozen=True)
+class Learnt:
+    """The period's recurring problems, and tickets solved by an answer that helped others."""
+
+    clusters: tuple[knowledge.Cluster, ...] = ()
+    deflected: int = 0
+
+
+def learnt(reports: Reports, window: Window) -> Learnt:
+    """Cluster the subjects of the tickets opened in the window; count its deflections."""
+    subjects = reports.opened_subjects(window, CLUSTERED_TICKETS)
+    found = knowledge.clusters((row.ticket_id, row.subject) for row in subjects)
+    return Learnt(tuple(found), reports.deflections(window))
 
 
 def day_starts(now: datetime, zone: ZoneInfo, count: int) -> list[datetime]:

@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.replies import desk_of
-from handlers.models import Card, Priority
+from handlers.models import Card, Notice, Priority
 from handlers.texts import Texts
 
 _STYLES = {
@@ -94,4 +94,14 @@ def card_view(card: Card, texts: Texts) -> discord.ui.View:
             view.add_item(CardAction.button(action, card.ticket_id, texts))
     if card.permalink:
         view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
+    return view
+
+
+def notice_view(notice: Notice, texts: Texts) -> discord.ui.View | None:
+    """The buttons a notice other than a card offers (the ack's "This solved it"), if any."""
+    if not notice.actions or notice.ticket_id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in notice.actions:
+        view.add_item(CardAction.button(action, notice.ticket_id, texts))
     return view

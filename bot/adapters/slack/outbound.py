@@ -61,7 +61,8 @@ def render(notice: Notice, t: Texts, command: str = escaping.DEFAULT_COMMAND) ->
     live = " ".join(escaping.mention(mention) for mention in notice.mentions)
     body = escaping.mrkdwn(text, escaping.MESSAGE_TEXT - len(live) - 1)
     if notice.card is None:
-        return SlackPost(f"{live} {body}" if live else body)
+        body = f"{live} {body}" if live else body
+        return SlackPost(body, blocks.notice_blocks(body, notice, t))
     return SlackPost(
         body, blocks.card_blocks(notice.card, t), metadata=blocks.card_metadata(notice.card)
     )
