@@ -45,6 +45,8 @@ class SqliteTx:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
         self.earliest_scheduled: datetime | None = None
+        # Tickets whose search document changed: written once, before the unit ends.
+        self._stale: set[int] = set()
 
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
@@ -116,7 +118,7 @@ class SqliteTx:
         if cursor.rowcount == 0:
             return None
         assert cursor.lastrowid is not None
-        search.reindex(self._raw, cursor.lastrowid)
+        self._stale.add(cursor.lastrowid)
         return Ticket(
             id=cursor.lastrowid,
             place=new.place,
@@ -156,7 +158,7 @@ class SqliteTx:
             ),
         )
         if stored is not None and _indexed_change(stored, ticket):
-            search.reindex(self._raw, ticket.id)
+            self._stale.add(ticket.id)
 
     # -- conversation ----------------------------------------------------------------------
 
@@ -195,21 +197,21 @@ class SqliteTx:
                 rows.to_db(message.created_at),
             ),
         )
-        search.reindex(self._raw, message.ticket_id)
+        self._stale.add(message.ticket_id)
 
     def edit_message(self, message: Message, text: str, at: datetime) -> None:
         self._raw.execute(
             "UPDATE messages SET text = ?, edited_at = ? WHERE ticket_id = ? AND message_id = ?",
             (text, rows.to_db(at), message.ticket_id, message.message_id),
         )
-        search.reindex(self._raw, message.ticket_id)
+        self._stale.add(message.ticket_id)
 
     def delete_message(self, message: Message, at: datetime) -> None:
         self._raw.execute(
             "UPDATE messages SET deleted_at = ? WHERE ticket_id = ? AND message_id = ?",
             (rows.to_db(at), message.ticket_id, message.message_id),
         )
-        search.reindex(self._raw, message.ticket_id)
+        self._stale.add(message.ticket_id)
 
     # -- audit -----------------------------------------------------------------------------
 
@@ -228,10 +230,17 @@ class SqliteTx:
             ),
         )
         if event.kind is EventKind.RESOLVED and event.ticket_id is not None:
-            search.reindex(self._raw, event.ticket_id)  # its summary is the resolution note
+            self._stale.add(event.ticket_id)  # its summary is the resolution note
 
     def search(self, query: SearchQuery) -> list[Found]:
+        self.reindex_stale()
         return search.search(self._raw, query)
+
+    def reindex_stale(self) -> None:
+        """Write the search document of each ticket changed so far, once however often."""
+        for ticket_id in sorted(self._stale):
+            search.reindex(self._raw, ticket_id)
+        self._stale.clear()
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -466,6 +475,13 @@ def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+def _indexed(work: Callable[[SqliteTx], T], tx: SqliteTx) -> T:
+    """Run a unit of work, then bring the search index up to date in the same transaction."""
+    result = work(tx)
+    tx.reindex_stale()
+    return result
+
+
 class SqliteStore:
     """The desk's storage: `async with SqliteStore.open(path) as store`."""
 
@@ -484,7 +500,7 @@ class SqliteStore:
         commits or rolls back as a whole, and writers in other processes queue behind
         BEGIN IMMEDIATE rather than clash.
         """
-        result: T = await self._commits.run(lambda raw: work(SqliteTx(raw)))
+        result: T = await self._commits.run(lambda raw: _indexed(work, SqliteTx(raw)))
         return result
 
     async def read(self, work: Callable[[SqliteTx], T]) -> T:
