@@ -63,10 +63,20 @@ def reindex(raw: sqlite3.Connection, ticket_id: int) -> None:
 
 
 def search(raw: sqlite3.Connection, query: SearchQuery) -> list[Found]:
-    """Run the query: the customer's own tickets directly, everyone's through a window."""
+    """Run the query and read each ticket found with its latest resolution note."""
+    sql, params = statement(query)
+    if not sql:
+        return []
+    found = raw.execute(sql, params).fetchall()
+    return [Found(rows.ticket(row), _resolution(raw, row["id"])) for row in found]
+
+
+def statement(query: SearchQuery) -> tuple[str, tuple[Any, ...]]:
+    """The SQL a query runs ("" when it can find nothing): a customer's own tickets
+    directly, everyone's through the window of the newest matches."""
     match = _match(query)
     if match is None or not query.statuses or query.limit <= 0:
-        return []
+        return "", ()
     where, params = _filters(query)
     if query.customer_key is not None:
         sql = (
@@ -74,16 +84,14 @@ def search(raw: sqlite3.Connection, query: SearchQuery) -> list[Found]:
             " FROM tickets t CROSS JOIN ticket_search ON ticket_search.rowid = t.id"
             f" WHERE ticket_search MATCH ? AND {where} ORDER BY score LIMIT ?"
         )
-        found = raw.execute(sql, (match, *params, query.limit)).fetchall()
-    else:
-        sql = (
-            "SELECT t.*, w.score FROM (SELECT rowid AS id,"  # noqa: S608
-            f" bm25(ticket_search, {_WEIGHTS}) AS score FROM ticket_search"
-            " WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?) w"
-            f" JOIN tickets t ON t.id = w.id WHERE {where} ORDER BY w.score LIMIT ?"
-        )
-        found = raw.execute(sql, (match, WINDOW, *params, query.limit)).fetchall()
-    return [Found(rows.ticket(row), _resolution(raw, row["id"])) for row in found]
+        return sql, (match, *params, query.limit)
+    sql = (
+        "SELECT t.*, w.score FROM (SELECT rowid AS id,"  # noqa: S608
+        f" bm25(ticket_search, {_WEIGHTS}) AS score FROM ticket_search"
+        " WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?) w"
+        f" JOIN tickets t ON t.id = w.id WHERE {where} ORDER BY w.score LIMIT ?"
+    )
+    return sql, (match, WINDOW, *params, query.limit)
 
 
 def _match(query: SearchQuery) -> str | None:
