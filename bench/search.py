@@ -23,8 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -293,18 +291,6 @@ def report(label: str, through: list[float], bare: list[float]) -> None:
     )
 
 
-@contextmanager
-def no_index() -> Iterator[None]:
-    """Intake as before the index: no index writes, no similar-tickets query for the card."""
-    reindex, told = search.reindex, knowledge.told
-    search.reindex = lambda raw, ticket_id: None  # type: ignore[assignment]
-    knowledge.told = lambda tx, ticket, ack, card, settings: (ack, card)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        search.reindex, knowledge.told = reindex, told  # type: ignore[assignment]
-
-
 def intake_rate(folder: Path, name: str, count: int, in_flight: int) -> float:
     database = folder / f"intake-{name}.db"
     elapsed, _, _ = asyncio.run(intake.desk_intake(database, count, in_flight))
@@ -361,7 +347,7 @@ def intake_cost(folder: Path, count: int, in_flight: int) -> None:
     rates: dict[str, list[float]] = {"with": [], "without": []}
     for run in range(2):
         rates["with"].append(intake_rate(folder, f"with-{in_flight}-{run}", count, in_flight))
-        with no_index():
+        with intake.no_index():
             rates["without"].append(
                 intake_rate(folder, f"bare-{in_flight}-{run}", count, in_flight)
             )
