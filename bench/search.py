@@ -225,6 +225,7 @@ def generate(path: Path, count: int) -> None:
                     search.search_terms(f"{body}\n{reply}\n{resolution}"),
                     search.search_terms(note),
                     "solved" if solved else "active",
+                    search.customer_term(f"console:c{ticket_id % 5000}"),
                 )
             )
         raw.execute("BEGIN")
@@ -244,8 +245,8 @@ def generate(path: Path, count: int) -> None:
             events,
         )
         raw.executemany(
-            "INSERT INTO ticket_search (rowid, subject, public, internal, state)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ticket_search (rowid, subject, public, internal, state, customer)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             index,
         )
         raw.execute("COMMIT")

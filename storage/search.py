@@ -5,7 +5,8 @@ The index (`ticket_search`, see migration 0007) holds each ticket's terms as
 two-character Chinese word is a term. FTS5's `trigram` tokenizer was measured against this
 and lost: it cannot find a query shorter than three characters (退款, 登录), its index is about
 twice the size and its queries slower. The `state` column holds `solved` or `active`, so the
-similar-tickets query skips unsolved tickets inside the index.
+similar-tickets query skips unsolved tickets inside the index, and `customer` one term naming
+the ticket's customer, so a customer's search reads only their own documents.
 
 Queries are built from terms only, each a quoted FTS5 string: nothing a person types reaches
 FTS5 as syntax. Ranking is bm25 over the most recent `WINDOW` matches, which bounds the cost
@@ -23,8 +24,9 @@ from storage import rows
 
 WINDOW = 2000  # matches ranked by bm25, newest first; older ones are not ranked
 LIKE_TERMS = 16  # terms of a ticket the similar query looks for
-_WEIGHTS = "4.0, 1.0, 1.0, 0.0"  # subject, public, internal, state
+_WEIGHTS = "4.0, 1.0, 1.0, 0.0, 0.0"  # subject, public, internal, state, customer
 _PUBLIC = "{subject public}"
+_STAFF = "{subject public internal}"
 
 # One ticket's document: subject; customer text, public replies and the resolution note;
 # internal notes; solved or not. Deleted messages and the bot's own are left out.
@@ -38,7 +40,8 @@ SELECT t.id,
         WHERE e.ticket_id = t.id AND e.kind = 'resolved' ORDER BY e.id DESC LIMIT 1), '')),
     search_terms(coalesce((SELECT group_concat(m.text, char(10)) FROM messages m
         WHERE m.ticket_id = t.id AND m.internal = 1 AND m.deleted_at IS NULL), '')),
-    CASE WHEN t.status IN ('resolved', 'closed') THEN 'solved' ELSE 'active' END
+    CASE WHEN t.status IN ('resolved', 'closed') THEN 'solved' ELSE 'active' END,
+    'k' || hex(t.customer_key)
 FROM tickets t"""
 
 
@@ -55,7 +58,7 @@ def register(raw: sqlite3.Connection) -> None:
 def reindex(raw: sqlite3.Connection, ticket_id: int) -> None:
     """Write the ticket's document again from what is stored now."""
     raw.execute(
-        "INSERT OR REPLACE INTO ticket_search (rowid, subject, public, internal, state)"
+        "INSERT OR REPLACE INTO ticket_search (rowid, subject, public, internal, state, customer)"
         + DOCUMENT
         + " WHERE t.id = ?",
         (ticket_id,),
@@ -72,19 +75,15 @@ def search(raw: sqlite3.Connection, query: SearchQuery) -> list[Found]:
 
 
 def statement(query: SearchQuery) -> tuple[str, tuple[Any, ...]]:
-    """The SQL a query runs ("" when it can find nothing): a customer's own tickets
-    directly, everyone's through the window of the newest matches."""
+    """The SQL a query runs ("" when it can find nothing): the newest matches, ranked.
+
+    A customer's search (or staff's, filtered by customer) asks the index for that
+    customer's documents only, so its window holds their newest matches, not everyone's.
+    """
     match = _match(query)
     if match is None or not query.statuses or query.limit <= 0:
         return "", ()
     where, params = _filters(query)
-    if query.customer_key is not None:
-        sql = (
-            f"SELECT t.*, bm25(ticket_search, {_WEIGHTS}) AS score"  # noqa: S608
-            " FROM tickets t CROSS JOIN ticket_search ON ticket_search.rowid = t.id"
-            f" WHERE ticket_search MATCH ? AND {where} ORDER BY score LIMIT ?"
-        )
-        return sql, (match, *params, query.limit)
     sql = (
         "SELECT t.*, w.score FROM (SELECT rowid AS id,"  # noqa: S608
         f" bm25(ticket_search, {_WEIGHTS}) AS score FROM ticket_search"
@@ -92,6 +91,11 @@ def statement(query: SearchQuery) -> tuple[str, tuple[Any, ...]]:
         f" JOIN tickets t ON t.id = w.id WHERE {where} ORDER BY w.score LIMIT ?"
     )
     return sql, (match, WINDOW, *params, query.limit)
+
+
+def customer_term(customer_key: str) -> str:
+    """The one term naming a customer in the index (as `'k' || hex(key)` writes it)."""
+    return "k" + customer_key.encode().hex().upper()
 
 
 def _match(query: SearchQuery) -> str | None:
@@ -106,7 +110,9 @@ def _match(query: SearchQuery) -> str | None:
         if not found:
             return None
         body = " ".join(_quoted(phrase) for phrase in found)
-    scoped = body if query.internal else f"{_PUBLIC} : ({body})"
+    scoped = f"{_STAFF if query.internal else _PUBLIC} : ({body})"
+    if query.customer_key is not None:
+        scoped = f'customer : "{customer_term(query.customer_key)}" AND ({scoped})'
     if query.statuses <= frozenset({Status.RESOLVED, Status.CLOSED}):
         return f"state : solved AND {scoped}"
     return scoped

@@ -7,11 +7,12 @@ CREATE VIRTUAL TABLE ticket_search USING fts5 (
     public,     -- customer text, public replies, the latest resolution note
     internal,   -- internal notes: staff searches only
     state,      -- 'solved' (resolved or closed) or 'active'
+    customer,   -- one term naming the customer: 'k' and the hex of their key
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 
 -- The tickets already stored, each as its document.
-INSERT INTO ticket_search (rowid, subject, public, internal, state)
+INSERT INTO ticket_search (rowid, subject, public, internal, state, customer)
 SELECT t.id,
     search_terms(t.subject),
     search_terms(coalesce((SELECT group_concat(m.text, char(10)) FROM messages m
@@ -21,5 +22,6 @@ SELECT t.id,
         WHERE e.ticket_id = t.id AND e.kind = 'resolved' ORDER BY e.id DESC LIMIT 1), '')),
     search_terms(coalesce((SELECT group_concat(m.text, char(10)) FROM messages m
         WHERE m.ticket_id = t.id AND m.internal = 1 AND m.deleted_at IS NULL), '')),
-    CASE WHEN t.status IN ('resolved', 'closed') THEN 'solved' ELSE 'active' END
+    CASE WHEN t.status IN ('resolved', 'closed') THEN 'solved' ELSE 'active' END,
+    'k' || hex(t.customer_key)
 FROM tickets t;

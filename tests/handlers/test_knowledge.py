@@ -6,12 +6,15 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from handlers import knowledge
 from handlers.desk import Desk
 from handlers.digest import posting
 from handlers.models import Person, Status
 from handlers.settings import DeskSettings, DigestSettings, KnowledgeSettings
 from handlers.texts import ENGLISH
+from storage import search
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, DAVE, open_ticket, rows, run
 from tests.clock import FakeClock
@@ -113,6 +116,26 @@ async def test_customers_search_only_their_own_tickets_without_notes(desk: Desk)
         f"#{theirs}"
         not in (await run(desk, ALICE, "search jammed customer:@dave", mentions=(DAVE,))).text
     )
+
+
+async def test_a_customer_search_reads_their_newest_matches_not_everyones(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many newer matches of other customers do not push a customer's own ticket out."""
+    monkeypatch.setattr(search, "WINDOW", 2)  # a small window stands for a large desk's
+    mine = await open_ticket(desk, ALICE, "Printer on fire")
+    for _ in range(3):
+        await open_ticket(desk, DAVE, "Printer jammed")
+    assert f"#{mine}" in (await run(desk, ALICE, "search printer")).text
+    by_alice = await run(desk, BOB, "search printer customer:@alice", mentions=(ALICE,))
+    assert f"#{mine}" in by_alice.text
+
+
+async def test_a_staff_search_never_matches_the_index_bookkeeping(desk: Desk) -> None:
+    """Searching `active` or a customer's index term finds no ticket that does not say it."""
+    await open_ticket(desk, ALICE, "Printer on fire")
+    for words in ("active", search.customer_term(ALICE.key)):
+        assert "#" not in (await run(desk, BOB, f"search {words}")).text, words
 
 
 async def test_query_syntax_typed_into_search_is_searched_as_words(desk: Desk) -> None:
