@@ -23,7 +23,10 @@ from handlers.models import Found, SearchQuery, Status
 from storage import rows
 
 WINDOW = 2000  # matches ranked by bm25, newest first; older ones are not ranked
-LIKE_TERMS = 16  # terms of a ticket the similar query looks for
+# Terms of a ticket the similar query looks for: each one more makes the query slower on a
+# large desk (16 took 213 ms at p99 over 1M tickets, 8 about half), and the first-written
+# terms (the subject's) say most of what a ticket is about.
+LIKE_TERMS = 8
 _WEIGHTS = "4.0, 1.0, 1.0, 0.0, 0.0"  # subject, public, internal, state, customer
 _PUBLIC = "{subject public}"
 _STAFF = "{subject public internal}"
@@ -119,11 +122,15 @@ def _match(query: SearchQuery) -> str | None:
 
 
 def _telling(text: str) -> list[str]:
-    """Up to `LIKE_TERMS` telling terms of `text`, first written first."""
+    """Up to `LIKE_TERMS` telling terms of `text`, first written first, numbers left out.
+
+    A number (an order, an amount, a count of days) differs from ticket to ticket about the
+    same problem, and matches tickets about others.
+    """
     telling = telling_terms(text)
     kept: list[str] = []
     for term in terms(text):
-        if term in telling and term not in kept:
+        if term in telling and term not in kept and not term.isdigit():
             kept.append(term)
     return kept[:LIKE_TERMS]
 

@@ -71,6 +71,16 @@ async def test_a_card_without_similar_tickets_shows_none(desk: Desk, store: Sqli
     assert "similar" not in card["card"]  # type: ignore[operator]
 
 
+async def test_a_shared_number_alone_does_not_make_tickets_similar(
+    desk: Desk, store: SqliteStore
+) -> None:
+    """An order number in both is no likeness: the card lists no ticket for it."""
+    await _solved(desk, "Printer on fire since 48213", "new fuser")
+    ticket_id = await open_ticket(desk, ALICE, "Invoice wrong, 48213")
+    card = (await _payloads(store, "card", ticket_id))[-1]
+    assert "similar" not in card["card"]  # type: ignore[operator]
+
+
 async def test_similar_lists_resolved_tickets_for_agents(desk: Desk) -> None:
     """`/ticket similar <id>` lists resolved tickets like it, with their resolution."""
     solved = await _solved(desk, PASSWORD, "whitelisted our domain")
