@@ -16,6 +16,7 @@ SMALL = {
     "timers": ["--tickets", "1500", "--due", "300"],
     "digest": ["--tickets", "2000", "--runs", "2", "--fresh", "--db", "{tmp}/digest.db"],
     "web": ["--tickets", "300", "--metrics-tickets", "600", "--requests", "10", "--fresh"],
+    "search": ["--tickets", "3000", "--queries", "20", "--messages", "200", "--dir", "{tmp}"],
 }
 
 
