@@ -58,6 +58,12 @@ class Leadership:
         self.held = held
         return held
 
+    @property
+    def leader(self) -> str | None:
+        """Who sweeps and sends, as this process last saw the lease: itself, or the holder it
+        waits for (None until it has looked)."""
+        return self.holder if self.held else self._waiting_for
+
     async def release(self) -> None:
         """Give the lease up at shutdown so a successor takes over without waiting it out."""
         if self.held:

@@ -64,10 +64,24 @@ class Readiness:
             return f"a write failed: {type(error).__name__}"
         return OK
 
+    def instance(self) -> dict[str, object]:
+        """Which deskbot answers, and which one leads: sweeps timers and sends notices."""
+        if self.scheduler is None:
+            return {}
+        leadership = self.scheduler.leadership
+        return {
+            "instance": leadership.holder,
+            "leads": leadership.held,
+            "leader": leadership.leader,
+        }
+
     def _scheduler(self, now: datetime) -> str:
         scheduler = self.scheduler
         if scheduler is None or not scheduler.running:
             return "not running"
+        if not scheduler.leadership.held:
+            # A standby sweeps nothing until it takes over: it is ready to, which is the point.
+            return OK
         last = scheduler.last_swept_at
         if last is None:
             return "no sweep has finished yet"

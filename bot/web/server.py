@@ -112,7 +112,8 @@ class WebView:
         """Every check passes (200), or the JSON names each one that failed (503)."""
         checks = await self.parts.readiness.checks()
         failed = sorted(name for name, finding in checks.items() if finding != OK)
-        body = {"ready": not failed, "failed": failed, "checks": checks}
+        readiness = self.parts.readiness
+        body = {"ready": not failed, "failed": failed, "checks": checks, **readiness.instance()}
         return web.Response(
             status=503 if failed else 200,
             text=json.dumps(body, indent=2),

@@ -7,6 +7,7 @@ import contextlib
 import io
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -15,6 +16,7 @@ import pytest
 from bot import app
 from bot.adapters.console import ConsolePlatform
 from bot.config import Config
+from bot.leadership import LEASE
 from bot.platform import Services
 from bot.web import wiring
 from handlers.desk import Desk
@@ -238,3 +240,28 @@ async def test_deskbot_run_serves_the_web_view_beside_the_console(tmp_path: Path
         await asyncio.wait_for(running, 10)
         with pytest.raises(aiohttp.ClientConnectionError):
             await http.get(f"{url}/healthz")
+
+
+async def test_readyz_says_which_instance_leads(site: Site, http: aiohttp.ClientSession) -> None:
+    """The answering instance, whether it leads, and the leader's name."""
+    _, body = await readyz(http, site)
+    holder = site.scheduler.leadership.holder
+    assert (body["instance"], body["leads"], body["leader"]) == (holder, True, holder)
+
+
+async def test_a_standby_instance_is_ready_and_names_the_leader(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """An instance waiting for the lease sweeps nothing, by design: still ready, behind the
+    balancer, naming who leads."""
+    leadership = site.scheduler.leadership
+    await leadership.release()
+    now = site.clock.now()
+    await site.store.transact(
+        lambda tx: tx.take_lease(LEASE, "other-host:7", now, now + timedelta(hours=1))
+    )
+    assert not await leadership.renew()
+    site.clock.advance(minutes=6)  # long past the last sweep this instance made
+    status, body = await readyz(http, site)
+    assert (status, body["failed"]) == (200, [])
+    assert (body["leads"], body["leader"]) == (False, "other-host:7")
