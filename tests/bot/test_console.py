@@ -267,8 +267,10 @@ def test_readme_demo_does_what_the_readme_says(tmp_path: Path) -> None:
     assert "(alice's message added to ticket #1)" in out
     assert "[#support › ticket #1] deskbot: How did we do on ticket #1, alice?" in out
     assert "(only alice sees) Thank you! You rated ticket #1 5/5, with your comment." in out
+    assert "[#triage] new card: #2 · the printer on floor 2 is on fire too" in out
+    assert "#1 my printer is on fire — resolved: rebooted the printer" in out  # solved before
     assert "(only dave sees) /ticket claim is for agents." in out
-    assert "(only carol sees) 1 ticket (all):" in out
+    assert "(only carol sees) 2 tickets (all):" in out
     assert "Who is speaking?" not in out and "Unknown" not in out
 
 
