@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from handlers import timers
 from tests.bot.discord.conftest import Deskbot, Payload, World
 from tests.bot.discord.test_buttons import components
+from tests.clock import FakeClock
 from tests.fakes.discord import payloads
 
 
@@ -53,3 +55,50 @@ async def test_anyone_else_pressing_is_told_privately(world: World, deskbot: Des
     answer = await press(world, thread, survey, "deskbot:rate:1:1", world.bob)
     assert answer == "Only the person who asked can rate this."
     assert await deskbot.rows("SELECT score FROM surveys") == [(None,)]
+
+
+async def test_expired_survey_is_edited_in_place_without_buttons(
+    world: World, deskbot: Deskbot, clock: FakeClock
+) -> None:
+    """When the survey expires, its message says it is closed and has no buttons left."""
+    thread, survey = await resolved_with_survey(world)
+    posted = len(world.sent_texts(thread))
+    clock.advance(days=8)
+    settings = deskbot.desk.settings
+    await deskbot.store.transact(lambda tx: timers.fire_due(tx, clock.now(), settings))
+    deskbot.outbox.wake()
+    closed = "The survey for ticket #1 is closed."
+    await world.fake.wait_for(
+        lambda: world.fake.state.message(thread, survey["id"])["content"] == closed,
+        "the survey edited closed",
+    )
+    assert world.fake.state.message(thread, survey["id"])["components"] == []
+    assert len(world.sent_texts(thread)) == posted
+
+
+async def test_newer_survey_closes_the_older_one_in_place(world: World, deskbot: Deskbot) -> None:
+    """A reopened ticket resolved again: the first survey is edited closed, the second asks."""
+    thread, survey = await resolved_with_survey(world)
+    await press(world, thread, survey, "deskbot:rate:1:2", world.alice)
+    await world.slash(world.bob, thread, "reopen")
+    await world.slash(world.bob, thread, "resolve")
+    closed = "The survey for ticket #1 is closed. You rated it 2/5; thank you!"
+    await world.fake.wait_for(
+        lambda: world.fake.state.message(thread, survey["id"])["content"] == closed,
+        "the first survey edited closed",
+    )
+    assert world.fake.state.message(thread, survey["id"])["components"] == []
+    await world.fake.wait_for(
+        lambda: len(asking_again(world, thread, survey)) == 1, "the second survey"
+    )
+    [newer] = asking_again(world, thread, survey)
+    assert list(components(newer)) == [f"deskbot:rate:1:{score}" for score in range(1, 6)]
+
+
+def asking_again(world: World, thread: str, first: Payload) -> list[Payload]:
+    """The surveys in the thread that ask for a rating, other than `first`."""
+    return [
+        message
+        for message in world.fake.messages(thread)
+        if message["id"] != first["id"] and "How did we do" in message["content"]
+    ]

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from handlers import timers
 from tests.bot.slack.conftest import SlackDesk
 from tests.fakes.slack import payloads
+
+BOTH_MODES = pytest.mark.parametrize("mode", ["socket", "http"])
 
 
 async def resolved_with_survey(d: SlackDesk) -> dict[str, Any]:
@@ -77,3 +82,50 @@ async def test_second_click_changes_the_rating(desk_on_slack: SlackDesk) -> None
     assert await d.rows("SELECT score FROM surveys") == [(5,)]
     assert len(await d.rows("SELECT id FROM events WHERE kind = 'rated'")) == 2
     assert "is now 5/5 (it was 2/5)" in d.slack.response_url_posts[-1].body["text"]
+
+
+async def fire_timers(d: SlackDesk) -> None:
+    """Run the sweep at the clock's time, and wait for what it sent."""
+    settings = d.desk.settings
+    await d.store.transact(lambda tx: timers.fire_due(tx, d.clock.now(), settings))
+    d.outbox.wake()
+    await d.settle()
+
+
+@BOTH_MODES
+async def test_expired_survey_is_edited_in_place_without_buttons(
+    desk_on_slack: SlackDesk,
+) -> None:
+    """When the survey expires, its message says it is closed and has no buttons left."""
+    d = desk_on_slack
+    survey = await resolved_with_survey(d)
+    posted = len(d.slack.thread(d.scene.support.id, survey["thread_ts"]))
+    d.clock.advance(days=8)
+    await fire_timers(d)
+    edited = d.slack.message(d.scene.support.id, survey["ts"])
+    assert edited is not None
+    assert edited["text"] == "The survey for ticket #1 is closed."
+    assert [block["type"] for block in edited["blocks"]] == ["section"]
+    assert edited["blocks"][0]["text"]["text"] == "The survey for ticket #1 is closed."
+    assert len(d.slack.thread(d.scene.support.id, survey["thread_ts"])) == posted
+
+
+@BOTH_MODES
+async def test_newer_survey_closes_the_older_one_in_place(desk_on_slack: SlackDesk) -> None:
+    """A reopened ticket resolved again: the first survey is edited closed, the second asks."""
+    d = desk_on_slack
+    survey = await resolved_with_survey(d)
+    await d.click(d.scene.alice, survey["ts"], score_button(survey, "2"), channel=d.scene.support)
+    await d.command(d.scene.bob, "reopen 1")
+    await d.command(d.scene.bob, "resolve 1 replaced the toner")
+    await d.settle()
+    first = d.slack.message(d.scene.support.id, survey["ts"])
+    assert first is not None
+    assert first["text"] == "The survey for ticket #1 is closed. You rated it 2/5; thank you!"
+    assert not any(block["type"] == "actions" for block in first["blocks"])
+    asking = [
+        message
+        for message in d.slack.thread(d.scene.support.id, survey["thread_ts"])
+        if message["ts"] != survey["ts"] and "How did we do" in message.get("text", "")
+    ]
+    assert [block["type"] for block in asking[0]["blocks"]] == ["section", "actions"]
