@@ -337,6 +337,7 @@ def summary(config: Config) -> list[str]:
         f" default priority {config.tickets.default_priority}"
     )
     lines.append(f"digest: {config.digest.cron!r} ({config.digest.timezone})")
+    lines.append(_satisfaction_line(config))
     lines.append(_web_line(config))
     return lines
 
@@ -344,6 +345,24 @@ def summary(config: Config) -> list[str]:
 def _language_line(config: Config) -> str:
     own = [f"{name}: {locale}" for name, locale in locales(config).items()]
     return f"language: {config.locale}" + (f" ({', '.join(own)})" if own else "")
+
+
+def _satisfaction_line(config: Config) -> str:
+    survey = config.satisfaction
+    if not survey.enabled:
+        return "satisfaction: off"
+    scale = "1-5" if survey.scale == "5" else "thumbs up/down"
+    cooldown = texts.duration(survey.cooldown) if survey.cooldown else "none"
+    alert = (
+        "no low-rating alerts"
+        if survey.alert_below is None
+        else f"alert leads at {survey.alert_below} or below"
+    )
+    return (
+        f"satisfaction: on, scale {scale}, surveys close after {texts.duration(survey.expires)},"
+        f" ask {percent(survey.sample)} of resolutions, cooldown {cooldown},"
+        f" {alert}"
+    )
 
 
 def _web_line(config: Config) -> str:

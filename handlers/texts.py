@@ -1047,6 +1047,29 @@ class Texts:
             id=ticket.id,
         )
 
+    def comment_title(self) -> str:
+        """The title of the form that asks for a comment after a rating button (short)."""
+        return self.say("Add a comment")
+
+    def comment_label(self, ticket_id: int) -> str:
+        """The comment field's label (short: platforms cut labels at about 45 characters)."""
+        return self.say("Anything to add about ticket #{id}?", id=ticket_id)
+
+    def comment_hint(self, limit: int) -> str:
+        return self.say(
+            "Optional, up to {limit} characters. Leave it empty to keep your rating as it is.",
+            limit=limit,
+        )
+
+    def comment_send(self) -> str:
+        return self.say("Send")
+
+    def comment_skip(self) -> str:
+        return self.say("Skip")
+
+    def comment_close(self) -> str:
+        return self.say("Close")
+
     def low_rating(self, ticket: Ticket, survey: Survey) -> str:
         """The leads' alert: a low rating, its comment, and where the conversation is."""
         assert survey.score is not None  # alerts are about ratings given

@@ -143,3 +143,29 @@ def test_run_logs_the_warnings_and_starts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "WARNING bot.config: roles.agents: nobody on console is an agent" in result.stderr
     assert "WARNING bot.config: roles.leads: nobody on console is a lead" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "line"),
+    [
+        (
+            "satisfaction: {scale: thumbs, expires: 2d, sample: 20%, cooldown: 30d,"
+            " alert_below: 1}\n",
+            "satisfaction: on, scale thumbs up/down, surveys close after 2d, ask 20% of"
+            " resolutions, cooldown 30d, alert leads at 1 or below",
+        ),
+        (
+            "satisfaction: {alert_below: null}\n",
+            "satisfaction: on, scale 1-5, surveys close after 7d, ask 100% of resolutions,"
+            " cooldown none, no low-rating alerts",
+        ),
+        ("satisfaction: {enabled: false, scale: thumbs}\n", "satisfaction: off"),
+    ],
+)
+def test_summary_describes_the_satisfaction_surveys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], section: str, line: str
+) -> None:
+    """Surveys on or off, their scale, window, sample, cooldown and alert threshold."""
+    config = write(tmp_path, STAFFED + section)
+    assert main(["check-config", "--config", str(config)]) == 0
+    assert f"\n  {line}\n" in capsys.readouterr().out

@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord import comments
 from bot.adapters.discord.replies import desk_of
 from handlers.models import Card, Notice, Priority, Scale, SurveyView
 from handlers.texts import Texts
@@ -106,7 +107,8 @@ class SurveyScore(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"deskbot:rate:(?P<ticket>[0-9]{1,18}):(?P<score>[1-5])$",
 ):
-    """A survey's score button: runs `/ticket rate <id> <score>` as whoever presses it."""
+    """A survey's score button: runs `/ticket rate <id> <score>` as whoever presses it, then
+    asks the customer for a comment (`comments`)."""
 
     def __init__(self, ticket_id: int, score: int, label: str | None = None) -> None:
         button = discord.ui.Button[Any](
@@ -129,7 +131,7 @@ class SurveyScore(
         return cls(int(match["ticket"]), int(match["score"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await desk_of(interaction).run(interaction, f"rate {self.ticket_id} {self.score}")
+        await comments.rate_and_ask(interaction, self.ticket_id, self.score)
 
 
 def survey_view(survey: SurveyView) -> discord.ui.View:

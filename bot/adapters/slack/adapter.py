@@ -280,6 +280,13 @@ class SlackAdapter:
             # A replayed click gets the ack only: the person who clicked did so once.
             if reply is not None and not reply.repeated:
                 await self._respond(respond, reply)
+                if reply.ok:
+                    await self._ask_comment(body, action)
+
+        @app.view(blocks.COMMENT_VIEW)
+        async def on_comment(ack: Callable[..., Awaitable[None]], body: JsonDict) -> None:
+            reply = await self._guarded(self._comment(body), what="a rating's comment")
+            await ack(**self._comment_ack(reply))
 
     def _register_error(self) -> None:
         @self.app.error
@@ -435,6 +442,39 @@ class SlackAdapter:
         place = Place(self.workspace, str(channel))
         key = inbound.trigger_key(self._identity().team_id, body)
         return await self.desk.execute(Command(actor, place, text, dedupe_key=key))
+
+    # -- a rating's comment -------------------------------------------------------------------
+
+    async def _ask_comment(self, body: JsonDict, action: JsonDict) -> None:
+        """After a score button's rating, open the modal that takes an optional comment."""
+        rating = blocks.rating_clicked(action)
+        channel = (body.get("channel") or {}).get("id")
+        if rating is None or not channel or not body.get("trigger_id"):
+            return
+        modal = blocks.comment_modal(*rating, str(channel), self.texts)
+        try:
+            await self.client.views_open(trigger_id=str(body["trigger_id"]), view=modal)
+        except SlackApiError as error:
+            # The rating stands; only the chance to comment is lost (`/ticket rate` remains).
+            log.warning("Cannot open the comment modal: %s", error_code(error))
+
+    async def _comment(self, body: JsonDict) -> Reply:
+        """The comment modal was submitted: run it as `/ticket rate <id> <score> <comment>`."""
+        channel, text = blocks.commented(body.get("view") or {})
+        actor = await self.directory.person(str(body["user"]["id"]))
+        key = inbound.trigger_key(self._identity().team_id, body)
+        return await self.desk.execute(
+            Command(actor, Place(self.workspace, channel), text, dedupe_key=key)
+        )
+
+    def _comment_ack(self, reply: Reply | None) -> JsonDict:
+        """Show the answer in the modal; a refusal stays on the form, by the comment field."""
+        if reply is None or reply.repeated:
+            return {}  # answered once already: just close the modal
+        if not reply.ok:
+            return {"response_action": "errors", "errors": {blocks.COMMENT_FIELD: reply.text}}
+        view = blocks.comment_answer(self._say(reply.text), self.texts)
+        return {"response_action": "update", "view": view}
 
     # -- App Home -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ card for its size and nothing a customer wrote can ping anyone.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -17,9 +18,12 @@ from bot.adapters.slack.escaping import (
     CONTEXT_TEXT,
     FIELD_TEXT,
     HEADER_TEXT,
+    INPUT_LABEL,
     OPTION_TEXT,
     SECTION_TEXT,
+    TEXT_INPUT,
     VIEW_BLOCKS,
+    VIEW_TITLE,
 )
 from handlers.home import Home, HomeItem, Shelf
 from handlers.models import Card, Notice, Priority, Scale, Similar, SurveyView
@@ -201,6 +205,66 @@ def survey_blocks(survey: SurveyView, markup: str) -> list[JsonDict]:
     ]
     block_id = f"deskbot-survey-{survey.ticket_id}-{survey.round}"
     return [*blocks, {"type": "actions", "block_id": block_id, "elements": buttons}]
+
+
+def rating_clicked(action: JsonDict) -> tuple[int, str] | None:
+    """The ticket and score of a click on a survey's score button; None for other clicks."""
+    if not str(action.get("action_id", "")).startswith(f"{action_id(RATE)}:"):
+        return None
+    ticket, _, score = str(action.get("value", "")).partition(" ")
+    return (int(ticket), score) if ticket.isdigit() and score else None
+
+
+# -- the comment after a rating ---------------------------------------------------------------
+
+COMMENT_VIEW = "deskbot:comment"
+COMMENT_FIELD = "comment"  # the input's block id and action id
+
+
+def comment_modal(ticket_id: int, score: str, channel: str, t: Texts) -> JsonDict:
+    """The modal a score button opens: one optional comment, submitted as `rate` again."""
+    metadata = {"ticket": ticket_id, "score": score, "channel": channel}
+    comment = {
+        "type": "input",
+        "block_id": COMMENT_FIELD,
+        "optional": True,
+        "label": _plain(t.comment_label(ticket_id), INPUT_LABEL),
+        "hint": _plain(t.comment_hint(TEXT_INPUT), INPUT_LABEL),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": COMMENT_FIELD,
+            "multiline": True,
+            "max_length": TEXT_INPUT,
+        },
+    }
+    return {
+        "type": "modal",
+        "callback_id": COMMENT_VIEW,
+        "title": _plain(t.comment_title(), VIEW_TITLE),
+        "submit": _plain(t.comment_send(), VIEW_TITLE),
+        "close": _plain(t.comment_skip(), VIEW_TITLE),
+        "private_metadata": json.dumps(metadata),
+        "blocks": [comment],
+    }
+
+
+def commented(view: JsonDict) -> tuple[str, str]:
+    """What a submitted comment modal means: the channel, and the `rate` command's text."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    comment = (values.get(COMMENT_FIELD) or {}).get(COMMENT_FIELD) or {}
+    text = f"rate {int(metadata['ticket'])} {metadata['score']} {comment.get('value') or ''}"
+    return str(metadata["channel"]), text.rstrip()
+
+
+def comment_answer(markup: str, t: Texts) -> JsonDict:
+    """The modal once the comment is taken: the desk's answer, and a button to close it."""
+    return {
+        "type": "modal",
+        "title": _plain(t.comment_title(), VIEW_TITLE),
+        "close": _plain(t.comment_close(), VIEW_TITLE),
+        "blocks": [{"type": "section", "text": _mrkdwn_raw(markup)}],
+    }
 
 
 # -- App Home ---------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ BUTTON_TEXT = 75
 OPTION_TEXT = 75
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
+VIEW_TITLE = 24  # a modal's title, submit and close labels
+INPUT_LABEL = 2_000  # an input block's label and hint
+TEXT_INPUT = 3_000  # what a plain_text_input takes at most
 
 DEFAULT_COMMAND = "/ticket"
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")

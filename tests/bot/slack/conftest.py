@@ -243,6 +243,19 @@ class SlackDesk:
         else:
             await self.slack.socket_ack(await self.slack.socket_send_interaction(payload))
 
+    async def submit(self, view_id: str, values: dict[str, str | None]) -> JsonDict | None:
+        """Submit an open modal as its viewer; return its ack (None: an empty ack closed it)."""
+        payload = self.slack.view_submission(view_id, values)
+        if self.mode == "http":
+            answer = await self.slack.post_interaction(self.url, payload)
+            assert answer.status == 200, answer
+            ack: JsonDict | None = answer.json() if answer.body else None
+        else:
+            envelope = await self.slack.socket_send_interaction(payload)
+            ack = (await self.slack.socket_ack(envelope)).get("payload")
+        self.slack.view_acknowledged(view_id, ack)
+        return ack
+
     async def settle(self) -> None:
         """Wait until the outbox has delivered every notice that is due."""
         async with asyncio.timeout(WAIT):

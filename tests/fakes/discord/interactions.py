@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 
-from . import errors, messages, payloads
+from . import errors, messages, modals, payloads
 from .messages import UploadedFile
 from .payloads import Payload
 from .state import DiscordState
@@ -32,6 +32,7 @@ _VALID_FOR: dict[int, tuple[int, ...]] = {
     DEFERRED_UPDATE_MESSAGE: (payloads.MESSAGE_COMPONENT,),
     UPDATE_MESSAGE: (payloads.MESSAGE_COMPONENT,),
     AUTOCOMPLETE_RESULT: (_AUTOCOMPLETE,),
+    MODAL: (payloads.APPLICATION_COMMAND, payloads.MESSAGE_COMPONENT),
 }
 
 
@@ -126,6 +127,8 @@ class Interactions:
                 "type", "INTERACTION_TYPE_INVALID", "Invalid response type."
             )
         data = body.get("data") or {}
+        if kind == MODAL:
+            modals.check(data)
         if kind == CHANNEL_MESSAGE_WITH_SOURCE:
             record.original = await self._publish(record, self._build(record, data, files))
         elif kind == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:

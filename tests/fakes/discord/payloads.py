@@ -35,6 +35,7 @@ CHAT_INPUT_COMMAND = 20
 # Interaction types and application command option types.
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
+MODAL_SUBMIT = 5
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
 STRING_OPTION = 3
@@ -486,6 +487,14 @@ def component_interaction(
     if values is not None:
         data["values"] = list(values)
     return {**_interaction(source, MESSAGE_COMPONENT, data), "message": message}
+
+
+def modal_submit_interaction(
+    source: InteractionSource, data: Payload, message: Payload | None = None
+) -> Payload:
+    """Build a MODAL_SUBMIT (type 5) interaction (with the message of the button it came from)."""
+    payload = _interaction(source, MODAL_SUBMIT, data)
+    return payload if message is None else {**payload, "message": message}
 
 
 def resolved_users(members: Sequence[Payload], guild_scoped: bool) -> Payload:

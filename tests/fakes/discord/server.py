@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
-from . import messages, payloads, reactions, rest, routes_app, routes_channels, threads
+from . import messages, modals, payloads, reactions, rest, routes_app, routes_channels, threads
 from .gateway import Gateway
 from .interactions import InteractionRecord, Interactions
 from .messages import SentMessage, UploadedFile
@@ -321,6 +321,20 @@ class FakeDiscord:
         source = self._source(channel, user_id)
         payload = payloads.component_interaction(source, message, custom_id, component_type, values)
         return await self.interact(payload)
+
+    async def submit_modal(
+        self, opened_by: InteractionRecord, values: Mapping[str, str]
+    ) -> InteractionRecord:
+        """Submit the modal an interaction was answered with, as its user: MODAL_SUBMIT (5)."""
+        modal = opened_by.modal
+        if modal is None:
+            raise AssertionError(f"interaction {opened_by.id} was not answered with a modal")
+        invoker = opened_by.payload.get("member", {}).get("user") or opened_by.payload["user"]
+        channel = self.state.channel(opened_by.payload["channel_id"])
+        source = self._source(channel, invoker["id"])
+        return await self.interact(
+            modals.submit_interaction(source, opened_by.payload, modal, values)
+        )
 
     async def interact(self, payload: Payload) -> InteractionRecord:
         """Dispatch any interaction payload as INTERACTION_CREATE; return its record."""

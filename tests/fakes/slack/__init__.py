@@ -79,6 +79,15 @@ Socket Mode (each returns the envelope id; `socket_ack` waits for the client's n
     await slack.socket_wait_connected(connections_made=2)
     await slack.socket_wait_pings(3)                        # the client's keep-alive is answered
 
+Modals
+------
+`command` and `block_action` register their trigger ids; `views.open` exchanges one once,
+within 3 s (`invalid_trigger_id`, `expired_trigger_id`, `exchanged_trigger_id`; the clock is
+`slack.workspace.modals.clock`). `slack.open_modals(user)` lists what a member sees;
+`slack.view_submission(view_id, {action_id: value})` builds the `view_submission` to deliver
+like any interaction, and `slack.view_acknowledged(view_id, ack)` applies the app's ack
+(empty closes it; `response_action` `errors` / `update` / `clear`).
+
 Inject faults
 -------------
 ::

@@ -9,6 +9,7 @@ from .api_chat import Content, bot_message
 from .api_core import ApiContext, ApiError, Args
 from .blocks import validate_view_blocks
 from .ids import new_id, new_secret
+from .modals import TriggerRefused, validate_modal
 from .state import Channel, JsonDict, StoredFile
 
 
@@ -107,6 +108,21 @@ def _home_view(ctx: ApiContext, view: JsonDict, previous: JsonDict | None) -> Js
     }
 
 
+def views_open(ctx: ApiContext) -> JsonDict:
+    """views.open: show a modal to the person whose fresh trigger id is given."""
+    trigger_id = ctx.args.text("trigger_id")
+    view = ctx.args.json("view", "invalid_arguments")
+    if trigger_id is None:
+        raise ApiError.with_messages("invalid_arguments", ["missing required field: trigger_id"])
+    errors = validate_modal(view)
+    if errors:
+        raise ApiError.with_messages("invalid_arguments", errors)
+    try:
+        return {"ok": True, "view": ctx.workspace.modals.show(trigger_id, view)}
+    except TriggerRefused as refused:
+        raise ApiError(refused.code) from None
+
+
 def get_upload_url(ctx: ApiContext) -> JsonDict:
     """files.getUploadURLExternal: reserve a file id and the URL its bytes go to."""
     filename = ctx.args.required("filename")
@@ -189,6 +205,7 @@ METHODS = {
     "usergroups.list": usergroups_list,
     "usergroups.users.list": usergroup_users,
     "views.publish": views_publish,
+    "views.open": views_open,
     "files.getUploadURLExternal": get_upload_url,
     "files.completeUploadExternal": complete_upload,
     "apps.connections.open": connections_open,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, Unpack
 
@@ -21,6 +22,7 @@ from .events import (
 )
 from .faults import Fault, FaultBook, FaultSpec
 from .ids import DEFAULT_IDENTITY, AppIdentity, new_secret
+from .modals import OpenModal
 from .records import ApiCall, AppResponse, ResponseUrlPost
 from .response_urls import ResponseUrls
 from .socket_mode import SocketModeHub
@@ -208,9 +210,11 @@ class FakeSlack:
         """Build a slash command typed by a member in a channel, with a hosted response URL."""
         response_url = self._response_url("commands", user_id, channel_id, None)
         origin = self._origin(user_id, channel_id)
-        return payloads.slash_command(
+        fields = payloads.slash_command(
             command, text, origin, response_url=response_url, identity=self.identity
         )
+        self.workspace.modals.issue(fields["trigger_id"], user_id)
+        return fields
 
     def block_action(
         self, user_id: str, channel_id: str, message_ts: str, action: JsonDict
@@ -219,13 +223,29 @@ class FakeSlack:
         message = self.message(channel_id, message_ts)
         if message is None:
             raise LookupError(f"No message {message_ts} in channel {channel_id} to click on.")
-        return payloads.block_actions(
+        payload = payloads.block_actions(
             [action],
             self._origin(user_id, channel_id),
             message=message,
             response_url=self._response_url("actions", user_id, channel_id, message_ts),
             identity=self.identity,
         )
+        self.workspace.modals.issue(payload["trigger_id"], user_id)
+        return payload
+
+    # -- modals -------------------------------------------------------------------------------
+
+    def open_modals(self, user_id: str) -> list[OpenModal]:
+        """The modals a member sees now (`views.open` opened them), oldest first."""
+        return [m for m in self.workspace.modals.open.values() if m.user_id == user_id]
+
+    def view_submission(self, view_id: str, values: Mapping[str, str | None]) -> JsonDict:
+        """Build the `view_submission` of an open modal, inputs filled in by action id."""
+        return self.workspace.modals.submission(view_id, values)
+
+    def view_acknowledged(self, view_id: str, ack: JsonDict | None) -> OpenModal | None:
+        """Apply the app's ack of a submission (its JSON body or Socket Mode payload)."""
+        return self.workspace.modals.acknowledged(view_id, ack)
 
     def _response_url(self, kind: str, user_id: str, channel_id: str, ts: str | None) -> str:
         return self._response_urls.issue(self.base_url, kind, channel_id, user_id, ts)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ids import AppIdentity, new_id, next_ts
+from .modals import Modals
 
 JsonDict = dict[str, Any]
 
@@ -293,6 +294,7 @@ class Workspace:
         self.files: dict[str, StoredFile] = {}
         self.ephemerals: list[JsonDict] = []
         self.home_views: dict[str, JsonDict] = {}
+        self.modals = Modals(identity)  # trigger ids issued, and the modals people see
         self._messages: dict[str, list[StoredMessage]] = {}
         self.users[identity.bot_user_id] = User(
             id=identity.bot_user_id,
