@@ -248,8 +248,10 @@ def _history(call: Call) -> str:
     every = frozenset(Status)
     query = TicketQuery(call.command.place.workspace, every, customer.key, recent_first=True)
     tickets, total = call.tx.tickets(query)
+    surveys = {ticket.id: call.tx.latest_survey(ticket.id) for ticket in tickets}
+    ratings = {number: survey for number, survey in surveys.items() if survey and survey.score}
     zone = call.settings.timezone
-    return call.texts.customer_tickets(customer.name, tickets, total, zone)
+    return call.texts.customer_tickets(customer.name, tickets, total, zone, ratings)
 
 
 def _rate(call: Call) -> str:

@@ -318,11 +318,13 @@ class CustomerHistory:
     recent: int  # tickets opened in the history window, this one included (up to a cap)
     other_open: int  # active tickets besides this one (up to the same cap)
     cap: int = 100  # where the counts stop: a count that reached it means "at least"
+    last_score: int | None = None  # the customer's latest rating, on the scale it was asked
+    last_thumbs: bool = False  # that rating was a thumb (its score 1 or 5)
 
     @property
     def worth_saying(self) -> bool:
         """Whether there is more to say than "a first ticket" (a first ticket's card says none)."""
-        return self.recent > 1 or self.other_open > 0
+        return self.recent > 1 or self.other_open > 0 or self.last_score is not None
 
 
 @dataclass(frozen=True)

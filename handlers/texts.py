@@ -12,6 +12,7 @@ customer's `@everyone` never pings anyone on any platform, in any language.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Literal
@@ -240,6 +241,14 @@ class Texts:
             recent = self.say_plural(
                 "{n} ticket in 30 days", "{n} tickets in 30 days", history.recent
             )
+        said = self._others_open(recent, history)
+        if history.last_score is None:
+            return said
+        scale = Scale.THUMBS if history.last_thumbs else Scale.FIVE
+        last = score_text(scale, history.last_score)
+        return self.say("{history} · last rating {score}", history=said, score=last)
+
+    def _others_open(self, recent: str, history: CustomerHistory) -> str:
         if not history.other_open:
             return recent
         if history.other_open >= history.cap:
@@ -759,24 +768,34 @@ class Texts:
             )
         return "\n".join(lines)
 
-    def customer_tickets(self, name: str, tickets: list[Ticket], total: int, zone: ZoneInfo) -> str:
+    def customer_tickets(
+        self,
+        name: str,
+        tickets: list[Ticket],
+        total: int,
+        zone: ZoneInfo,
+        ratings: Mapping[int, Survey],
+    ) -> str:
         """`/ticket history`: a customer's tickets, each with when it was opened and ended."""
         if not tickets:
             return self.say("{name} has no tickets here.", name=quote(name))
         heading = self.say_plural(
             "{name}: {n} ticket", "{name}: {n} tickets", total, name=quote(name)
         )
-        lines = [heading, *(self._history_line(ticket, zone) for ticket in tickets)]
+        lines = [heading, *(self._history_line(ticket, zone, ratings) for ticket in tickets)]
         if total > len(tickets):
             lines.append(self.say("…and {more} older.", more=self.number(total - len(tickets))))
         return "\n".join(lines)
 
-    def _history_line(self, ticket: Ticket, zone: ZoneInfo) -> str:
+    def _history_line(self, ticket: Ticket, zone: ZoneInfo, ratings: Mapping[int, Survey]) -> str:
         opened = self.say("opened {at}", at=self.when(ticket.created_at, zone))
         parts = [f"#{ticket.id}", self.status_name(ticket.status), quote(ticket.subject), opened]
         ended = ticket.resolved_at or ticket.closed_at
         if ended is not None and ticket.status in (Status.RESOLVED, Status.CLOSED):
             parts.append(self.say("ended {at}", at=self.when(ended, zone)))
+        rated = ratings.get(ticket.id)
+        if rated is not None and rated.score is not None:
+            parts.append(self.say("rated {score}", score=score_text(rated.scale, rated.score)))
         return " · ".join(parts)
 
     def active_tickets(self) -> str:

@@ -252,7 +252,14 @@ def notice_payload(notice: Notice) -> str:
             "web_url": card.web_url,
         }
         if card.history is not None:
-            payload["card"]["history"] = [card.history.recent, card.history.other_open]
+            history = card.history
+            payload["card"]["history"] = [
+                history.recent,
+                history.other_open,
+                history.cap,
+                history.last_score,
+                history.last_thumbs,
+            ]
         if card.similar:
             payload["card"]["similar"] = [
                 [line.ticket_id, line.subject, line.permalink, line.resolution]

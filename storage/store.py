@@ -24,6 +24,7 @@ from handlers.models import (
     Notice,
     Place,
     Queued,
+    Scale,
     SearchQuery,
     SlaClock,
     Snippet,
@@ -171,15 +172,21 @@ class SqliteTx:
             "   AND workspace = ?2 AND created_at >= ?3 LIMIT ?5)),"
             " (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE customer_key = ?1"
             "   AND workspace = ?2 AND status IN ('open', 'claimed', 'waiting') AND id != ?4"
-            "   LIMIT ?5))",
+            "   LIMIT ?5)),"
+            # The latest rating: the most recently asked survey the customer answered.
+            " (SELECT score || ' ' || scale FROM surveys WHERE customer_key = ?1 AND asked = 1"
+            "   AND score IS NOT NULL ORDER BY asked_at DESC LIMIT 1)",
             ticket.customer.key,
             ticket.place.workspace,
             rows.to_db(since),
             ticket.id,
             cap,
         )
-        assert row is not None  # a SELECT of two counts always has its row
-        return CustomerHistory(row[0], row[1], cap)
+        assert row is not None  # a SELECT of subqueries always has its row
+        score, _, scale = (row[2] or "").partition(" ")
+        return CustomerHistory(
+            row[0], row[1], cap, int(score) if score else None, scale == str(Scale.THUMBS)
+        )
 
     # -- conversation ----------------------------------------------------------------------
 

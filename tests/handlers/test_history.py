@@ -6,8 +6,10 @@ import json
 
 from handlers.desk import Desk
 from handlers.models import CustomerHistory
+from handlers.settings import SatisfactionSettings
 from handlers.texts import ENGLISH
 from storage.store import SqliteStore
+from tests import builders
 from tests.builders import ALICE, BOB, DAVE, open_ticket, rows, run
 from tests.clock import FakeClock
 
@@ -76,3 +78,31 @@ def test_counts_at_the_cap_read_as_at_least() -> None:
     history = CustomerHistory(recent=100, other_open=100, cap=100)
     assert ENGLISH.customer_history(history) == "100+ tickets in 30 days, 100+ others open"
     assert ENGLISH.customer_history(CustomerHistory(2, 0)) == "2 tickets in 30 days"
+
+
+async def test_the_card_says_the_customers_last_rating(
+    store: SqliteStore, clock: FakeClock
+) -> None:
+    """A customer who rated a ticket 2/5 is carded with that rating next time."""
+    rating = builders.settings(satisfaction=SatisfactionSettings(enabled=True))
+    desk = Desk(store, clock, rating)
+    await open_ticket(desk, ALICE, "printer on fire")
+    await run(desk, BOB, "resolve 1")
+    await run(desk, ALICE, "rate 1 2 too slow")
+    clock.advance(days=40)  # long enough for the count alone to say nothing
+    await open_ticket(desk, ALICE, "scanner too")
+    assert (await last_card(store)).endswith(
+        " · from alice · unclaimed · 1 ticket in 30 days · last rating 2/5"
+    )
+
+
+async def test_history_shows_how_each_ticket_was_rated(
+    store: SqliteStore, clock: FakeClock
+) -> None:
+    """A rated ticket's line ends with its rating."""
+    desk = Desk(store, clock, builders.settings(satisfaction=SatisfactionSettings(enabled=True)))
+    await open_ticket(desk, ALICE, "printer on fire")
+    await run(desk, BOB, "resolve 1")
+    await run(desk, ALICE, "rate 1 4")
+    answer = await run(desk, BOB, "history @alice", mentions=(ALICE,))
+    assert answer.text.splitlines()[1].endswith(" · rated 4/5")
