@@ -109,3 +109,20 @@ async def test_a_survey_notice_round_trips_and_edits_in_place(store: Store) -> N
     [queued] = await store.read(lambda tx: tx.due_notices(START, 10))
     assert queued.notice == notice
     assert queued.notice.edit_key == f"survey:{ticket.id}:2"
+
+
+async def test_customer_history_carries_the_latest_rating(store: Store) -> None:
+    """The rating of the customer's most recently asked, answered survey, with its scale."""
+    one, two, three = [await opened(store, f"{n}.0") for n in (1, 2, 3)]
+    await add(
+        store,
+        survey(one.id, score=2, answered_at=later(hours=1)),
+        survey(
+            two.id, asked_at=later(days=1), scale=Scale.THUMBS, score=5, answered_at=later(days=1)
+        ),
+        survey(three.id, asked_at=later(days=2)),  # asked, not answered: no rating
+    )
+    history = await store.read(lambda tx: tx.customer_history(three, START, 100))
+    assert (history.last_score, history.last_thumbs) == (5, True)
+    none_yet = await store.read(lambda tx: tx.customer_history(one, later(days=9), 100))
+    assert none_yet.recent == 0
