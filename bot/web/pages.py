@@ -38,9 +38,11 @@ from handlers.models import (
     Role,
     SlaClock,
     Status,
+    Survey,
 )
 from handlers.signin import Pass, PassRefused, Purpose
 from handlers.sla import promises
+from handlers.texts import score_text
 from handlers.views import After, QueueQuery, QueueRow, QueueSort
 
 log = logging.getLogger(__name__)
@@ -326,10 +328,12 @@ class Pages:
         events = [
             event for event in page.events if viewer.staff or event.kind not in _CUSTOMER_HIDDEN
         ]
+        survey = await self.parts.store.read(lambda tx: tx.latest_survey(page.ticket.id))
         return self.page(
             "ticket.html",
             viewer=viewer,
             ticket=page.ticket,
+            rating=_rating(survey, viewer.zone),
             messages=[self._message(message, viewer.zone) for message in page.messages],
             events=[{"at": _local(event.at, viewer.zone), "entry": event} for event in events],
             clocks=self._clocks(page.clocks.values(), viewer.zone) if viewer.staff else [],
@@ -534,3 +538,11 @@ def add_routes(app: web.Application, parts: WebParts, templates: Templates) -> N
     app.router.add_get(workspace + "metrics", pages.metrics)
     app.router.add_get(workspace + "export/tickets.csv", pages.export_tickets)
     app.router.add_get(workspace + "export/agents.csv", pages.export_agents)
+
+
+def _rating(survey: Survey | None, zone: ZoneInfo) -> dict[str, str] | None:
+    """The customer's rating of the ticket's latest resolution, as the page shows it."""
+    if survey is None or survey.score is None or survey.answered_at is None:
+        return None
+    score = score_text(survey.scale, survey.score)
+    return {"score": score, "comment": survey.comment, "at": _local(survey.answered_at, zone)}

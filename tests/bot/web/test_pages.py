@@ -339,3 +339,17 @@ async def test_the_pages_speak_the_desks_language(
         status, page = await get(http, site, "")
     assert status == 200
     assert "<h1>队列</h1>" in page and "待处理" in page and "printer on fire" in page
+
+
+async def test_a_rated_ticket_shows_its_rating_and_comment_as_text(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """The customer's rating and comment are on the ticket's page; the comment stays text."""
+    ticket = await open_ticket(site.desk, ALICE, "printer on fire")
+    await run(site.desk, BOB, f"resolve {ticket}")
+    await run(site.desk, ALICE, f"rate {ticket} 2 <script>alert(1)</script>")
+    await sign_in(http, site.desk, BOB)
+    status, page = await get(http, site, f"tickets/{ticket}")
+    assert status == 200
+    assert "Rated 2/5 on " in page
+    assert "<q>&lt;script&gt;alert(1)&lt;/script&gt;</q>" in page
