@@ -26,6 +26,7 @@ from handlers.digest.figures import (
     Period,
     PeriodFigures,
     Risk,
+    Satisfaction,
     Sla,
 )
 from handlers.digest.rows import StoppedClock, Window
@@ -89,6 +90,7 @@ class Metrics:
     risk: Risk
     agents: tuple[AgentLine, ...]
     days: tuple[DayFigures, ...]
+    satisfaction: Satisfaction  # the period's ratings, as the digest counts them
 
 
 async def gather(
@@ -124,12 +126,14 @@ def _read(reports: Reports, settings: DigestSettings, period: Period, now: datet
         _period_sla(FIRST_RESPONSE, days, stopped),
         _period_sla(RESOLUTION, days, stopped),
     )
+    ratings = reports.ratings(period.window)
     return Metrics(
         current,
         backlog,
         figures.risk_of(reports.risk(now, now + settings.at_risk_within), settings),
-        figures.agent_lines(reports.agent_activity(period.window), active),
+        figures.agent_lines(reports.agent_activity(period.window), active, ratings),
         tuple(days),
+        figures.satisfaction_of(ratings, reports.surveys_asked(period.window)),
     )
 
 

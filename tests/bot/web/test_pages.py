@@ -353,3 +353,20 @@ async def test_a_rated_ticket_shows_its_rating_and_comment_as_text(
     assert status == 200
     assert "Rated 2/5 on " in page
     assert "<q>&lt;script&gt;alert(1)&lt;/script&gt;</q>" in page
+
+
+async def test_metrics_show_satisfaction(site: Site, http: aiohttp.ClientSession) -> None:
+    """The period's CSAT, average rating and survey response, and CSAT per agent."""
+    for score in ("5", "2"):
+        ticket = await open_ticket(site.desk, ALICE)
+        await run(site.desk, BOB, f"claim {ticket}")
+        await run(site.desk, BOB, f"resolve {ticket}")
+        await run(site.desk, ALICE, f"rate {ticket} {score}")
+    await sign_in(http, site.desk, CAROL)
+    site.clock.advance(minutes=1)  # a period ends at now, exclusive: count what was just done
+    status, page = await get(http, site, "metrics?period=today")
+    assert status == 200
+    assert "<dt>Satisfaction (CSAT)</dt><dd>50%</dd>" in page
+    assert "<dt>Average rating</dt><dd>3.5 / 5</dd>" in page
+    assert "<dt>Surveys answered</dt><dd>100%</dd>" in page
+    assert "<td>bob</td>" in page and "<td>50%</td></tr>" in page
