@@ -1,6 +1,6 @@
 -- The desk's schema on PostgreSQL: the same tables as SQLite's migrations 0001-0005, in
--- PostgreSQL's own types. Times are timestamptz (UTC in, UTC out); JSON is jsonb. Person and
--- group keys are '<platform>:<id>'.
+-- PostgreSQL's own types. Times are timestamptz (UTC in, UTC out); JSON is json, kept as
+-- written. Person and group keys are '<platform>:<id>'.
 
 -- Inbound events already recorded: a platform may deliver an event twice, the desk once.
 CREATE TABLE inbound_keys (
@@ -50,7 +50,7 @@ CREATE TABLE messages (
     role        text NOT NULL CHECK (role IN ('customer', 'agent', 'bot')),
     internal    boolean NOT NULL DEFAULT false,
     text        text NOT NULL,
-    attachments jsonb NOT NULL DEFAULT '[]', -- [{name, url}]
+    attachments json NOT NULL DEFAULT '[]', -- [{name, url}]
     created_at  timestamptz NOT NULL,
     edited_at   timestamptz,
     deleted_at  timestamptz
@@ -65,7 +65,7 @@ CREATE TABLE events (
     actor_key  text,
     actor_name text,
     kind       text NOT NULL,
-    data       jsonb NOT NULL DEFAULT '{}',
+    data       json NOT NULL DEFAULT '{}',
     at         timestamptz NOT NULL
 );
 CREATE INDEX events_by_ticket ON events (ticket_id, id);
@@ -88,7 +88,7 @@ CREATE TABLE outbox (
     thread          text,
     ticket_id       bigint REFERENCES tickets (id),
     edit_key        text,                   -- notices sharing it edit one platform message
-    payload         jsonb NOT NULL,         -- text, card, mentions, thread title
+    payload         json NOT NULL,         -- text, card, mentions, thread title
     status          text NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'sent', 'failed', 'superseded')),
     attempts        integer NOT NULL DEFAULT 0,
@@ -167,7 +167,7 @@ CREATE TABLE digests (
     period_start timestamptz NOT NULL,
     period_end   timestamptz NOT NULL,
     created_at   timestamptz NOT NULL,
-    figures      jsonb NOT NULL DEFAULT '{}'  -- {name: integer}
+    figures      json NOT NULL DEFAULT '{}'  -- {name: integer}
 );
 CREATE INDEX digests_by_end ON digests (period_end);
 
