@@ -23,9 +23,12 @@ from bot.platform import Platform, Services
 from bot.platforms import PLATFORMS
 from bot.scheduler import DIGEST, Scheduler
 from handlers.desk import Desk
-from handlers.ports import Clock
+from handlers.ports import Clock, Cursors
 from handlers.settings import DeskSettings
 from storage.cursors import ChannelCursors
+from storage.postgres.cursors import PostgresCursors
+from storage.postgres.database import safe_url
+from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,7 @@ async def run(
     """Run the bot until the console's input ends or the process is asked to stop."""
     clock = clock or SystemClock()
     settings = desk_settings(config)
-    async with await SqliteStore.open(config.storage.path) as store:  # opens and migrates
+    async with await open_store(config) as store:  # opens and migrates
         leadership = Leadership(store, clock)
         outbox = OutboxWorker(store, clock, leadership=leadership)
         scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
@@ -65,6 +68,26 @@ async def run(
                 running.push_async_callback(_drain, outbox)
                 await _until_stopped(serving, stop)
         _raise_first_failure(serving)
+
+
+async def open_store(config: Config) -> SqliteStore | PostgresStore:
+    """Open (and migrate) the store the config names: PostgreSQL by URL, else the file."""
+    if config.storage.url is not None:
+        return await PostgresStore.open(config.storage.url)
+    return await SqliteStore.open(config.storage.path)
+
+
+def storage_name(config: Config) -> str:
+    """Which store the config names, in words for an operator (no password)."""
+    if config.storage.url is not None:
+        return f"{safe_url(config.storage.url)} (PostgreSQL)"
+    return str(config.storage.path)
+
+
+def _cursors(store: SqliteStore | PostgresStore) -> Cursors:
+    if isinstance(store, PostgresStore):
+        return PostgresCursors(store)
+    return ChannelCursors(store)
 
 
 async def _hold_lease(running: contextlib.AsyncExitStack, leadership: Leadership) -> None:
@@ -97,7 +120,7 @@ def _start_scheduler(
 
 
 def _daily_digest(
-    store: SqliteStore,
+    store: SqliteStore | PostgresStore,
     clock: Clock,
     settings: DeskSettings,
     leadership: Leadership,
@@ -120,12 +143,12 @@ def _platforms(
     config: Config,
     desk: Desk,
     outbox: OutboxWorker,
-    store: SqliteStore,
+    store: SqliteStore | PostgresStore,
     lines: AsyncIterator[str] | None,
     out: TextIO,
 ) -> list[Platform]:
     """Build each platform the config enables, and register its sender with the outbox."""
-    services = Services(ChannelCursors(store), outbox.drain, lines, out)
+    services = Services(_cursors(store), outbox.drain, lines, out)
     found = (kind.from_config(config, desk, services) for kind in PLATFORMS)
     platforms = [platform for platform in found if platform is not None]
     for platform in platforms:

@@ -29,7 +29,6 @@ from handlers.digest import posting
 from handlers.settings import SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import DatabaseTooNew, DatabaseUnusable
-from storage.store import SqliteStore
 
 DEFAULT_CONFIG = "config.yaml"
 # The shipped config.yaml, packaged so that `deskbot init` works outside a clone.
@@ -223,7 +222,7 @@ def _discord_invite(config: Config, args: argparse.Namespace) -> int:
 def _outbox(config: Config, args: argparse.Namespace) -> int:
     try:
         found = asyncio.run(_read_outbox(config, args.retry_failed))
-    except DatabaseTooNew as error:
+    except (DatabaseTooNew, DatabaseUnusable) as error:
         print(error, file=sys.stderr)
         return 1
     print("\n".join(found.lines))
@@ -232,7 +231,7 @@ def _outbox(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _read_outbox(config: Config, retry_failed: bool) -> outbox_report.OutboxReport:
-    async with await SqliteStore.open(config.storage.path) as store:
+    async with await app.open_store(config) as store:
         return await outbox_report.report(store, retry_failed=retry_failed)
 
 
@@ -293,7 +292,7 @@ def _digest(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _read_digest(config: Config, with_chart: bool) -> tuple[str, bytes | None]:
-    async with await SqliteStore.open(config.storage.path) as store:
+    async with await app.open_store(config) as store:
         found = await posting.build(store, config.digest.settings(), SystemClock().now())
     return posting.render(found), chart_png(found) if with_chart else None
 
@@ -324,7 +323,7 @@ def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
 
 def summary(config: Config) -> list[str]:
     """What the config sets up, in words an operator can check at a glance."""
-    lines = [f"storage: {config.storage.path}", f"platforms: {', '.join(config.platforms)}"]
+    lines = [f"storage: {app.storage_name(config)}", f"platforms: {', '.join(config.platforms)}"]
     lines += _platform_lines(config)
     lines += _role_lines(config)
     lines += _sla_lines(config)

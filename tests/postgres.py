@@ -22,6 +22,7 @@ import psycopg
 from storage.postgres.database import migrations
 
 REQUIRE = "DESKBOT_REQUIRE_POSTGRES"
+BIN = "DESKBOT_POSTGRES_BIN"  # where initdb and pg_ctl are, if not found by looking
 PORT = 5432  # only names the socket file: the server listens on no TCP port
 TEMPLATE = "deskbot_template"
 
@@ -32,14 +33,18 @@ class NoPostgres(RuntimeError):
 
 def binaries() -> Path | None:
     """The newest installed PostgreSQL's bin folder (`initdb`, `pg_ctl`), if any."""
-    override = os.environ.get("DESKBOT_POSTGRES_BIN")
-    candidates = [override] if override else []
-    candidates += sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
-    )
-    which = shutil.which("initdb")
-    if which:
-        candidates.append(str(Path(which).parent))
+    override = os.environ.get(BIN)
+    if override:
+        candidates = [override]
+    else:
+        candidates = sorted(
+            glob.glob("/usr/lib/postgresql/*/bin"),
+            key=lambda p: [int(n) for n in Path(p).parent.name.split(".") if n.isdigit()],
+            reverse=True,
+        )
+        which = shutil.which("initdb")
+        if which:
+            candidates.append(str(Path(which).parent))
     for candidate in candidates:
         if (Path(candidate) / "initdb").is_file() and (Path(candidate) / "pg_ctl").is_file():
             return Path(candidate)

@@ -26,7 +26,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from storage.database import DatabaseTooNew
+from storage.database import DatabaseTooNew, DatabaseUnusable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -42,11 +42,11 @@ READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 REPORT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
-class DatabaseUnreachable(RuntimeError):
+class DatabaseUnreachable(DatabaseUnusable):
     """storage.url names a database deskbot cannot connect to."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"storage.url: cannot connect to {safe_url(url)}: {reason}")
+        RuntimeError.__init__(self, f"storage.url: cannot connect to {safe_url(url)}: {reason}")
 
 
 def safe_url(url: str) -> str:
