@@ -110,12 +110,17 @@ class PostgresTx:
         return [rows.ticket(row) for row in found], int(total["n"]) if total else 0
 
     def insert_ticket(self, new: NewTicket) -> Ticket | None:
+        if self.ticket_at(new.place) is not None:
+            return None
+        number = self._one(b"UPDATE ticket_numbers SET last = last + 1 RETURNING last")
+        assert number is not None  # the migration wrote the one row
         at = new.created_at
         row = self._one(
-            b"INSERT INTO tickets (workspace, channel, thread, customer_key, customer_name,"
+            b"INSERT INTO tickets (id, workspace, channel, thread, customer_key, customer_name,"
             b" subject, body, status, priority, permalink, created_at, updated_at, status_since)"
-            b" VALUES (%s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, %s)"
+            b" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, %s)"
             b" ON CONFLICT (workspace, channel, thread) DO NOTHING RETURNING id",
+            number["last"],
             new.place.workspace,
             new.place.channel,
             new.place.thread,
@@ -129,7 +134,8 @@ class PostgresTx:
             at,
             at,
         )
-        if row is None:
+        if row is None:  # the thread's ticket came in meanwhile: give the number back
+            self._run(b"UPDATE ticket_numbers SET last = last - 1")
             return None
         return Ticket(
             id=int(row["id"]),
