@@ -47,8 +47,11 @@ async def run(
     clock = clock or SystemClock()
     settings = desk_settings(config)
     async with await open_store(config) as store:  # opens and migrates
-        leadership = Leadership(store, clock)
+        leadership = _leadership(store, clock, config)
         outbox = OutboxWorker(store, clock, leadership=leadership)
+        if isinstance(store, PostgresStore):
+            # Another instance queued a notice: the holder hears it at once, not at its poll.
+            store.on_outside_change(outbox.wake)
         scheduler = Scheduler(store, clock, settings, leadership, on_swept=outbox.wake)
         desk = Desk(store, clock, settings, on_notices=outbox.wake, on_scheduled=scheduler.arm)
         platforms = _platforms(config, desk, outbox, store, lines, out)
@@ -82,6 +85,12 @@ def storage_name(config: Config) -> str:
     if config.storage.url is not None:
         return f"{safe_url(config.storage.url)} (PostgreSQL)"
     return str(config.storage.path)
+
+
+def _leadership(store: SqliteStore | PostgresStore, clock: Clock, config: Config) -> Leadership:
+    """The lease, renewed at 30% of the takeover time so that two renewals can fail."""
+    ttl = config.storage.takeover.total_seconds()
+    return Leadership(store, clock, ttl=ttl, renew_every=ttl * 0.3)
 
 
 def _cursors(store: SqliteStore | PostgresStore) -> Cursors:

@@ -159,6 +159,8 @@ class StorageConfig(Section):
     # Either a PostgreSQL database (several instances may share it) or, by default, a file.
     url: str | None = None
     path: Path = Field(default=Path("deskbot.db"), validate_default=True)
+    # How soon another instance takes over sweeping and sending when the holder dies.
+    takeover: Duration = timedelta(seconds=10)
 
     @model_validator(mode="before")
     @classmethod
@@ -185,6 +187,13 @@ class StorageConfig(Section):
         if not parts.path.strip("/"):
             raise ValueError("names no database: postgresql://user@host/DATABASE")
         return url
+
+    @field_validator("takeover")
+    @classmethod
+    def _takeover_in_reach(cls, takeover: timedelta) -> timedelta:
+        if not timedelta(seconds=2) <= takeover <= timedelta(minutes=10):
+            raise ValueError("must be between 2s and 10m (the lease is renewed at 30% of it)")
+        return takeover
 
     @field_validator("path")
     @classmethod

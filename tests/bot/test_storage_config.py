@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,12 @@ def test_with_a_url_the_default_file_is_not_looked_at(tmp_path: Path) -> None:
     written = tmp_path / "config.yaml"
     written.write_text("storage: {url: 'postgresql://db/desk'}")
     assert load_config(written, {}).storage.url == "postgresql://db/desk"
+
+
+def test_takeover_defaults_to_ten_seconds_and_is_bounded() -> None:
+    """How soon a standby takes over: 10 s unless set, and never absurdly soon or late."""
+    assert parse_config("", {}).storage.takeover == timedelta(seconds=10)
+    assert parse_config("storage: {takeover: 4s}", {}).storage.takeover == timedelta(seconds=4)
+    assert problems("storage: {takeover: 1s}") == [
+        "storage.takeover: must be between 2s and 10m (the lease is renewed at 30% of it)"
+    ]
