@@ -28,6 +28,7 @@ from handlers import texts
 from handlers.digest import posting
 from handlers.settings import SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
+from storage import moving
 from storage.database import DatabaseTooNew, DatabaseUnusable
 
 DEFAULT_CONFIG = "config.yaml"
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="command")
     default = os.environ.get("DESKBOT_CONFIG", DEFAULT_CONFIG)
     _add_init(commands, default)
+    _add_migrate(commands)
     command = functools.partial(_add_command, commands, default)
     _add_run(command)
     command("check-config", _check_config, "validate the config and summarise it")
@@ -117,6 +119,29 @@ def _add_init(commands: _Commands[argparse.ArgumentParser], default: str) -> Non
         help=f"where to write it; an existing file is never overwritten (default: {default})",
     )
     init.set_defaults(handler=_init, needs_config=False)
+
+
+def _add_migrate(commands: _Commands[argparse.ArgumentParser]) -> None:
+    migrate_help = (
+        "copy a desk from a SQLite file into an empty PostgreSQL database, or back; with"
+        " deskbot stopped. Checks every table's rows; safe to run again after a failure"
+    )
+    migrate = commands.add_parser("migrate", help=migrate_help, description=migrate_help)
+    migrate.add_argument("--from", dest="source", required=True, metavar="FILE_OR_URL")
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL_OR_FILE")
+    migrate.set_defaults(handler=_migrate, needs_config=False)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    try:
+        found = asyncio.run(moving.move(args.source, args.target))
+    except (moving.MoveRefused, moving.MoveFailed, DatabaseTooNew, DatabaseUnusable) as error:
+        print(error, file=sys.stderr)
+        return 1
+    for table in found:
+        print(f"{table.table}: {table.count} rows, checksum {table.checksum[:16]} (matches)")
+    print(f"Moved the desk from {moving.describe(args.source)} to {moving.describe(args.target)}.")
+    return 0
 
 
 def _add_run(command: _AddCommand) -> None:

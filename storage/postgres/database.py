@@ -71,7 +71,7 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def _configure(connection: psycopg.Connection[Any]) -> None:
+def configure(connection: psycopg.Connection[Any]) -> None:
     # Times come back in UTC; JSON comes back as its text, as SQLite gives it.
     connection.execute("SET TIME ZONE 'UTC'")
     for name in ("json", "jsonb"):
@@ -94,7 +94,7 @@ class Database:
             min_size=1,
             max_size=size,
             open=False,
-            configure=_configure,
+            configure=configure,
             kwargs={"autocommit": True},
             name="deskbot",
         )
