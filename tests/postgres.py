@@ -85,7 +85,7 @@ class Cluster:
         return f"postgresql://postgres@/{database}?host={self.folder}&port={PORT}"
 
     @classmethod
-    def start(cls) -> Cluster:
+    def start(cls, *, durable: bool = False) -> Cluster:
         found = binaries()
         if found is None:
             raise NoPostgres("PostgreSQL is not installed (no initdb found).")
@@ -96,11 +96,10 @@ class Cluster:
         try:
             init = ["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]
             cluster._run("initdb", "-D", str(cluster.data), *init)
-            # Durability is not under test here (the server is never killed): skip fsync.
-            options = (
-                f"-k {folder} -p {PORT} -c listen_addresses='' -c fsync=off"
-                " -c full_page_writes=off -c max_connections=200"
-            )
+            # Durability is not under test here (the server is never killed): skip fsync,
+            # unless the cluster is for measuring (the benches), where it must be as served.
+            fast = "" if durable else " -c fsync=off -c full_page_writes=off"
+            options = f"-k {folder} -p {PORT} -c listen_addresses='' -c max_connections=200{fast}"
             log = str(folder / "log")
             cluster._run("pg_ctl", "-D", str(cluster.data), "-l", log, "-o", options, "-w", "start")
         except BaseException:

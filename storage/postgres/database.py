@@ -1,11 +1,12 @@
 """The PostgreSQL database: a pool of connections, its migrations, and units of work.
 
 A unit of work is a synchronous function over one connection, run on a worker thread in
-one SERIALIZABLE transaction: whatever two instances do at once, the outcome is one they
-could have had one after the other. When PostgreSQL cannot promise that (a serialization
-failure or a deadlock) it rolls one of them back, and the unit runs again from the start
-on a fresh snapshot; units are plain functions of what they read, so running one again is
-safe.
+one transaction. Writes run READ COMMITTED and take row locks where a decision reads
+before it writes (see `storage.postgres.store`): a second instance deciding about the same
+ticket waits for the first to commit, then decides on what it wrote. Should PostgreSQL
+still roll a unit back (a deadlock between two units, found and broken by the server),
+the unit runs again from the start; units are plain functions of what they read, so
+running one again is safe.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MIGRATION_LOCK = 0x6465736B  # "desk"
 POOL_SIZE = 8
 CONNECT_TIMEOUT = 10.0
 RETRIES = 30
-WRITE = "BEGIN ISOLATION LEVEL SERIALIZABLE"
+WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
 READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 REPORT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 

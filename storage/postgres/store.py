@@ -2,9 +2,13 @@
 
 Several deskbot instances may write at once. What must never double rests on the database,
 not on a single writer: inbound dedupe keys and a thread's one ticket are unique
-constraints, ticket numbers come from a sequence, and every unit runs SERIALIZABLE (see
-`storage.postgres.database`), so two claims of one ticket at the same instant make one
-winner: the loser runs again, reads the claimed ticket and is refused as if it came second.
+constraints, and ticket numbers come from one counter row, locked until the ticket's
+transaction commits. A write transaction reads a ticket `FOR UPDATE`: every decision about
+a ticket reads it first, so two claims of one ticket at the same instant make one winner.
+The second waits for the first to commit, reads the claimed ticket and is refused, as if it
+had come second. Everything else a unit changes is a single conditional statement (finish
+a pending timer, supersede a pending card, take a free lease), which PostgreSQL re-checks
+against the newest row.
 """
 
 from __future__ import annotations
@@ -53,8 +57,10 @@ RELISTEN_AFTER = 1.0
 class PostgresTx:
     """One transaction on a pooled connection; runs on a worker thread."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], *, writing: bool = True) -> None:
         self._connection = connection
+        # In a write transaction a ticket is read to decide about it: hold it until commit.
+        self._lock = b" FOR UPDATE" if writing else b""
         self.earliest_scheduled: datetime | None = None
 
     def _run(self, query: Query, *params: Any) -> psycopg.Cursor[Any]:
@@ -82,14 +88,15 @@ class PostgresTx:
     # -- tickets ---------------------------------------------------------------------------
 
     def ticket(self, ticket_id: int) -> Ticket | None:
-        row = self._one(b"SELECT * FROM tickets WHERE id = %s", ticket_id)
+        row = self._one(b"SELECT * FROM tickets WHERE id = %s" + self._lock, ticket_id)
         return None if row is None else rows.ticket(row)
 
     def ticket_at(self, place: Place) -> Ticket | None:
         if place.thread is None:
             return None
         row = self._one(
-            b"SELECT * FROM tickets WHERE workspace = %s AND channel = %s AND thread = %s",
+            b"SELECT * FROM tickets WHERE workspace = %s AND channel = %s AND thread = %s"
+            + self._lock,
             place.workspace,
             place.channel,
             place.thread,
@@ -509,12 +516,14 @@ class PostgresStore:
         return cls(await Database.open(url))
 
     async def transact(self, work: Callable[[PostgresTx], T]) -> T:
-        """Run `work` in one SERIALIZABLE transaction; run it again if PostgreSQL asks to."""
+        """Run `work` in one transaction; run it again if PostgreSQL breaks a deadlock."""
         return await self.database.run(WRITE, lambda connection: work(PostgresTx(connection)))
 
     async def read(self, work: Callable[[PostgresTx], T]) -> T:
         """Run `work` on one consistent snapshot."""
-        return await self.database.run(READ, lambda connection: work(PostgresTx(connection)))
+        return await self.database.run(
+            READ, lambda connection: work(PostgresTx(connection, writing=False))
+        )
 
     async def report(self, work: Callable[[reports.PostgresReports], T]) -> T:
         """Run `work` in one read-only snapshot on its own connection: it blocks no writer."""

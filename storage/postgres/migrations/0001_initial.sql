@@ -11,7 +11,7 @@ CREATE TABLE inbound_keys (
 -- The last ticket number given. Numbers are taken from this one row inside the transaction
 -- that stores the ticket: two instances never share a number (one waits for the other), and
 -- a transaction rolled back gives its number back, so numbers run 1, 2, 3 without gaps as
--- they do in SQLite (a sequence would skip the numbers of units run again).
+-- they do in SQLite (a sequence would skip the numbers of rolled-back transactions).
 CREATE TABLE ticket_numbers (
     last bigint NOT NULL
 );
