@@ -12,6 +12,7 @@ running one again is safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -154,7 +155,8 @@ def in_transaction(connection: psycopg.Connection[Any], begin: str, work: Callab
         result = work()
         connection.execute("COMMIT")
     except BaseException:
-        if not connection.closed:
+        # A connection lost mid-unit cannot roll back; the server already has.
+        with contextlib.suppress(psycopg.Error):
             connection.execute("ROLLBACK")
         raise
     return result

@@ -538,7 +538,7 @@ class PostgresStore:
         own connection (opened on first use), so the lease holder hears of a reminder
         recorded on another instance at once. Its own writes count too: a spare look.
         """
-        if self._listening is None:
+        if self._listening is None or self._listening.done():  # never started, or failed
             ready = asyncio.get_running_loop().create_future()
             self._listening = asyncio.create_task(self._listen(ready), name="postgres listen")
             await ready

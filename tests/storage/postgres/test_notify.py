@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
+
 from handlers.models import ClockKind, Step, StepKind
 from storage.postgres.store import PostgresStore
 from tests.clock import START
@@ -61,3 +63,26 @@ async def test_nothing_is_heard_while_nothing_is_written(postgres_url: str) -> N
         assert not await heard_within(holder, 0.3)
         await other.read(lambda tx: tx.pending_count())
         assert await holder.outside_changes() == before
+
+
+async def test_a_lost_listening_connection_is_replaced(postgres_url: str) -> None:
+    """Cut off, the listener connects again, counts a change (it may have missed some),
+    and hears the next write."""
+    async with (
+        await PostgresStore.open(postgres_url) as holder,
+        await PostgresStore.open(postgres_url) as other,
+    ):
+        before = await holder.outside_changes()
+        reconnected = asyncio.create_task(heard_within(holder, 10))
+        await asyncio.sleep(0.1)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query = 'LISTEN deskbot_due'"
+            )
+        assert await reconnected
+        assert await holder.outside_changes() != before
+        listening = asyncio.create_task(heard_within(holder, 2))
+        await asyncio.sleep(0.1)
+        await other.transact(lambda tx: tx.enqueue(note(), START))
+        assert await listening
