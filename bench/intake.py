@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -179,6 +180,7 @@ def postgres_server(url: str | None) -> Iterator[Callable[[str], str]]:
     """Yield a function making a fresh database by name on the server (dropped after)."""
     cluster = None
     if url is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the clone's tests/
         from tests.postgres import Cluster  # the tests' throwaway cluster helper
 
         cluster = Cluster.start(durable=True)
