@@ -125,6 +125,11 @@ class Database:
             with self.pool.connection() as connection:
                 try:
                     return in_transaction(connection, begin, lambda: work(connection))
+                except ConnectionDropped:
+                    # The pool drops the dead connection on its return; nothing ran on it.
+                    if attempt == RETRIES:
+                        raise
+                    continue
                 except (errors.SerializationFailure, errors.DeadlockDetected) as error:
                     if attempt == RETRIES:
                         raise
@@ -148,9 +153,16 @@ class Database:
         await self.close()
 
 
+class ConnectionDropped(RuntimeError):
+    """A pooled connection the server had closed (a restart, an idle timeout) failed to BEGIN."""
+
+
 def in_transaction(connection: psycopg.Connection[Any], begin: str, work: Callable[[], T]) -> T:
     """Run `work` between `begin` and COMMIT, rolling back if anything raises."""
-    connection.execute(begin)
+    try:
+        connection.execute(begin)
+    except psycopg.OperationalError as error:
+        raise ConnectionDropped(f"The database connection was lost: {error}") from error
     try:
         result = work()
         connection.execute("COMMIT")

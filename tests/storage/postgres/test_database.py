@@ -90,3 +90,16 @@ def test_a_url_is_shown_without_its_password() -> None:
     assert safe_url("postgresql://desk:hunter2@db.internal:5433/desk") == (
         "postgresql://desk@db.internal:5433/desk"
     )
+
+
+async def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
+    """After the server drops every connection (a restart), the next unit still runs."""
+    async with await PostgresStore.open(postgres_url) as store:
+        await asyncio.gather(*(opened(store, f"{n}.0") for n in range(4)))  # fill the pool
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ticket = await opened(store, "9.0")
+        assert await store.read(lambda tx: tx.ticket(ticket.id)) == ticket
