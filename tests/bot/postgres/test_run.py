@@ -52,3 +52,22 @@ def test_an_unreachable_database_stops_the_run_with_a_sentence(
     assert result.returncode != 0
     assert "storage.url: cannot connect to" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_outbox_and_digest_commands_read_postgres(tmp_path: Path, postgres_url: str) -> None:
+    """`deskbot outbox` and `deskbot digest --print` open the store the config names."""
+    config = str(write_config(tmp_path, postgres_url))
+    deskbot("run", "--config", config, stdin="alice: printer on fire\n")
+    with psycopg.connect(postgres_url) as connection:
+        connection.execute(
+            "UPDATE outbox SET status = 'failed', attempts = 3, last_error = 'no access'"
+            " WHERE kind = 'card'"
+        )
+    shown = deskbot("outbox", "--config", config)
+    assert shown.returncode == 1, shown.stderr
+    assert "pending: 0, failed: 1, sent: 1, superseded: 0" in shown.stdout
+    again = deskbot("outbox", "--config", config, "--retry-failed")
+    assert "re-queued 1 failed notice(s)" in again.stdout
+    digest = deskbot("digest", "--print", "--config", config)
+    assert digest.returncode == 0, digest.stderr
+    assert "New 1" in digest.stdout
