@@ -31,9 +31,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
-from psycopg import conninfo, sql
+from psycopg import sql
 
 from bot.clock import SystemClock
 from handlers.desk import Desk
@@ -191,7 +192,7 @@ def postgres_server(url: str | None) -> Iterator[Callable[[str], str]]:
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         made.append(name)
-        return conninfo.make_conninfo(url, dbname=name)
+        return urlsplit(url)._replace(path=f"/{name}").geturl()
 
     try:
         yield database

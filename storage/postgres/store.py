@@ -50,7 +50,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Query = sql.SQL | sql.Composed | bytes
-CHANNEL = "deskbot_due"  # what the migrations' triggers notify on: a due time, a notice
+# The channel the migrations' triggers notify on when a due time or a notice is written.
+LISTEN = b"LISTEN deskbot_due"
 RELISTEN_AFTER = 1.0
 
 
@@ -555,7 +556,7 @@ class PostgresStore:
                 async with await psycopg.AsyncConnection.connect(
                     self.database.url, autocommit=True
                 ) as connection:
-                    await connection.execute("LISTEN deskbot_due")  # CHANNEL
+                    await connection.execute(LISTEN)
                     if not ready.done():
                         ready.set_result(None)
                     else:
