@@ -43,3 +43,12 @@ def test_when_postgres_is_required_its_absence_fails_the_run() -> None:
     assert run.returncode != 0
     assert "PostgreSQL is not installed, and DESKBOT_REQUIRE_POSTGRES is set." in run.stdout
     assert "skipped" not in run.stdout
+
+
+def test_ci_installs_postgres_when_missing_and_requires_its_tests() -> None:
+    """.ci/run installs PostgreSQL if absent, forbids the skip, and ends with the test run."""
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install -y postgresql" in script
+    assert f"export {postgres.REQUIRE}=1" in script
+    assert script.strip().splitlines()[-1] == "python3 dev.py test"
+    assert subprocess.run(["sh", "-n", str(ROOT / ".ci" / "run")], check=False).returncode == 0

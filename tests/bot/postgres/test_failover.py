@@ -147,7 +147,7 @@ def test_killing_the_leader_mid_burst_loses_nothing_and_reminders_resume(
             standby.type("/quit")
             standby.process.wait(timeout=20)
 
-    assert took_over - killed < TAKEOVER + 0.6 + 1.0  # lease end, one renewal, slack
+    assert took_over - killed < TAKEOVER + 0.6 + 1.5  # lease end, one renewal, slack
     tickets = dict(query(postgres_url, b"SELECT id, subject FROM tickets"))
     acknowledged = Counter(int(n) for n in ACK.findall(leader.said() + standby.said()))
     # Everything acknowledged by either process is stored; every stored ticket was
@@ -160,4 +160,4 @@ def test_killing_the_leader_mid_burst_loses_nothing_and_reminders_resume(
     # Reminders due while nobody led fired once the standby led, within the takeover time.
     reminders = query(postgres_url, b"SELECT count(*) FROM outbox WHERE kind = 'reminder'")
     assert reminders[0][0] >= 1
-    assert late[0][0] is not None and float(late[0][0]) < TAKEOVER + 0.6 + 1.0
+    assert late[0][0] is not None and float(late[0][0]) < TAKEOVER + 0.6 + 1.5
