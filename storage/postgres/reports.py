@@ -21,8 +21,11 @@ from handlers.digest.rows import (
     ClockCount,
     DigestRecord,
     FlowCount,
+    Rating,
     RiskCount,
+    SnippetUse,
     StoppedClock,
+    SurveyCount,
     Window,
 )
 from handlers.models import EventKind, Priority, Status
@@ -128,6 +131,31 @@ FROM (
 GROUP BY agent, kind
 """
 
+# A reply that used a saved reply is a `message` event naming it (`handlers.replies`); ties
+# go by name in byte order, as in SQLite.
+SNIPPET_USES = b"""
+SELECT name, uses FROM (
+    SELECT e.data ->> 'snippet' AS name, count(*) AS uses FROM events e
+    WHERE e.kind = %(kind)s AND e.at >= %(lo)s AND e.at < %(hi)s
+      AND e.data ->> 'snippet' IS NOT NULL
+    GROUP BY 1
+) used
+ORDER BY uses DESC, name COLLATE "C" LIMIT %(limit)s
+"""
+
+# Ratings first given in the window (a changed rating keeps its place), with their ticket.
+RATINGS = b"""
+SELECT s.ticket_id, t.subject, t.permalink, s.agent_key, s.agent_name, s.score, s.comment,
+       s.answered_at
+FROM surveys s JOIN tickets t ON t.id = s.ticket_id
+WHERE s.answered_at >= %(lo)s AND s.answered_at < %(hi)s
+"""
+
+SURVEYS_ASKED = b"""
+SELECT count(*), count(answered_at) FROM surveys
+WHERE asked AND asked_at >= %(lo)s AND asked_at < %(hi)s
+"""
+
 
 def bounds(window: Window) -> dict[str, Any]:
     """The window's ends; an open end is 'infinity', later than any stored time."""
@@ -199,6 +227,22 @@ class PostgresReports:
                 AGENT_ACTIVITY, {**kinds, **bounds(window)}
             )
         ]
+
+    def snippet_uses(self, window: Window, limit: int) -> list[SnippetUse]:
+        params = {**bounds(window), "kind": str(EventKind.MESSAGE), "limit": limit}
+        return [SnippetUse(name, uses) for name, uses in self._rows(SNIPPET_USES, params)]
+
+    def ratings(self, window: Window) -> list[Rating]:
+        return [
+            Rating(id_, subject, link, key, name, score, comment, answered)
+            for id_, subject, link, key, name, score, comment, answered in self._rows(
+                RATINGS, bounds(window)
+            )
+        ]
+
+    def surveys_asked(self, window: Window) -> SurveyCount:
+        asked, answered = self._rows(SURVEYS_ASKED, bounds(window))[0]
+        return SurveyCount(asked, answered)
 
 
 def record_digest(connection: psycopg.Connection[Any], record: DigestRecord) -> None:

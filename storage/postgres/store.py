@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 from handlers.digest.rows import DigestRecord
 from handlers.models import (
     ClockKind,
+    CustomerHistory,
     Event,
     Message,
     NewTicket,
@@ -35,8 +36,10 @@ from handlers.models import (
     Place,
     Queued,
     SlaClock,
+    Snippet,
     Status,
     Step,
+    Survey,
     Ticket,
     TicketQuery,
     Timer,
@@ -180,6 +183,28 @@ class PostgresTx:
             ticket.last_agent_activity_at,
             ticket.id,
         )
+
+    def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
+        # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
+        # costs no more per card than one with a hundred.
+        cursor = self._connection.cursor(row_factory=dict_row)
+        row = cursor.execute(
+            b"SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE customer_key = %(key)s"
+            b"   AND workspace = %(workspace)s AND created_at >= %(since)s LIMIT %(cap)s) r)"
+            b"   AS recent,"
+            b" (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE customer_key = %(key)s"
+            b"   AND workspace = %(workspace)s AND status IN ('open', 'claimed', 'waiting')"
+            b"   AND id <> %(id)s LIMIT %(cap)s) o) AS other_open",
+            {
+                "key": ticket.customer.key,
+                "workspace": ticket.place.workspace,
+                "since": since,
+                "id": ticket.id,
+                "cap": cap,
+            },
+        ).fetchone()
+        assert row is not None  # a SELECT of two counts always has its row
+        return CustomerHistory(int(row["recent"]), int(row["other_open"]), cap)
 
     # -- conversation ----------------------------------------------------------------------
 
@@ -475,6 +500,83 @@ class PostgresTx:
 
     def record_digest(self, record: DigestRecord) -> None:
         reports.record_digest(self._connection, record)
+
+    # -- surveys ---------------------------------------------------------------------------
+    # A survey is decided about under its ticket's row lock: the caller read the ticket.
+
+    def add_survey(self, survey: Survey) -> None:
+        self._run(
+            b"INSERT INTO surveys (ticket_id, round, customer_key, asked, scale, asked_at,"
+            b" expires_at, agent_key, agent_name, score, comment, answered_at, rated_at)"
+            b" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            *rows.survey_values(survey),
+        )
+
+    def latest_survey(self, ticket_id: int) -> Survey | None:
+        row = self._one(
+            b"SELECT * FROM surveys WHERE ticket_id = %s ORDER BY round DESC LIMIT 1", ticket_id
+        )
+        return None if row is None else rows.survey(row)
+
+    def last_asked(self, customer_key: str) -> datetime | None:
+        row = self._one(
+            b"SELECT max(asked_at) AS at FROM surveys WHERE customer_key = %s AND asked",
+            customer_key,
+        )
+        return None if row is None else rows.maybe_from_db(row["at"])
+
+    def save_rating(self, survey: Survey) -> None:
+        self._run(
+            b"UPDATE surveys SET score = %s, comment = %s, answered_at = %s, rated_at = %s"
+            b" WHERE ticket_id = %s AND round = %s",
+            survey.score,
+            survey.comment,
+            survey.answered_at,
+            survey.rated_at,
+            survey.ticket_id,
+            survey.round,
+        )
+
+    # -- saved replies ---------------------------------------------------------------------
+
+    def add_snippet(self, snippet: Snippet) -> bool:
+        cursor = self._run(
+            b"INSERT INTO snippets (workspace, name, text, author_key, author_name, created_at,"
+            b" uses) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            snippet.workspace,
+            snippet.name,
+            snippet.text,
+            snippet.author.key,
+            snippet.author.name,
+            snippet.created_at,
+            snippet.uses,
+        )
+        return cursor.rowcount == 1
+
+    def snippet(self, workspace: str, name: str) -> Snippet | None:
+        row = self._one(
+            b"SELECT * FROM snippets WHERE workspace = %s AND name = %s", workspace, name
+        )
+        return None if row is None else rows.snippet(row)
+
+    def snippets(self, workspace: str) -> list[Snippet]:
+        # `name` is collated "C" (migration 0003): byte order, as SQLite lists them.
+        found = self._all(b"SELECT * FROM snippets WHERE workspace = %s ORDER BY name", workspace)
+        return [rows.snippet(row) for row in found]
+
+    def remove_snippet(self, workspace: str, name: str) -> bool:
+        cursor = self._run(
+            b"DELETE FROM snippets WHERE workspace = %s AND name = %s", workspace, name
+        )
+        return cursor.rowcount == 1
+
+    def count_snippet_use(self, workspace: str, name: str) -> None:
+        # One statement: PostgreSQL adds each instance's use to the newest row.
+        self._run(
+            b"UPDATE snippets SET uses = uses + 1 WHERE workspace = %s AND name = %s",
+            workspace,
+            name,
+        )
 
 
 def _platform_filter(platforms: frozenset[str] | None, table: str) -> tuple[sql.SQL, list[Any]]:
