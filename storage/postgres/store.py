@@ -46,7 +46,7 @@ from handlers.models import (
 )
 from handlers.ports import Lease
 from storage import rows
-from storage.postgres import reports
+from storage.postgres import reports, views
 from storage.postgres.database import READ, REPORT, WRITE, Database
 
 T = TypeVar("T")
@@ -632,6 +632,12 @@ class PostgresStore:
         """Run `work` in one read-only snapshot on its own connection: it blocks no writer."""
         return await self.database.run(
             REPORT, lambda connection: work(reports.PostgresReports(connection))
+        )
+
+    async def view(self, work: Callable[[views.PostgresViews], T]) -> T:
+        """Run the web view's `work` in one read-only snapshot, like reports."""
+        return await self.database.run(
+            REPORT, lambda connection: work(views.PostgresViews(connection))
         )
 
     async def outside_changes(self) -> int:

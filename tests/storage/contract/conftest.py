@@ -44,7 +44,7 @@ async def postgres(request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
     """A PostgreSQL store on a fresh database of the session's throwaway cluster."""
     url: str = request.getfixturevalue("postgres_url")
     async with await PostgresStore.open(url) as store:
-        yield Storage(store, PostgresCursors(store))
+        yield Storage(store, PostgresCursors(store), store)
 
 
 IMPLEMENTATIONS: dict[
