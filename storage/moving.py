@@ -41,6 +41,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("inbound_keys", "key"),
     ("channel_cursors", "workspace, channel"),
     ("digests", "id"),
+    ("surveys", "ticket_id, round"),
+    ("snippets", "workspace, name"),
 )
 # What each PostgreSQL column type holds, in the one form both sides are compared in.
 _KINDS = {

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -13,14 +14,14 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.digest import posting
-from handlers.models import Step, StepKind
+from handlers.models import Scale, Step, StepKind, Survey
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, DigestSettings
 from storage import moving
 from storage.cursors import ChannelCursors
 from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
-from tests.builders import BOB, message, run
+from tests.builders import ALICE, BOB, SUPPORT, message, run
 from tests.clock import FakeClock
 from tests.handlers.test_digest import NOW, scenario
 
@@ -37,7 +38,19 @@ async def desk_file(tmp_path: Path, clock: FakeClock, settings: DeskSettings) ->
         await store.transact(lambda tx: tx.schedule(1, Step(StepKind.NUDGE), 0, NOW))
         await store.transact(deliver_the_heads)
         await store.transact(lambda tx: tx.take_lease("leader", "old", NOW, NOW))
+        await replies_and_ratings(Desk(store, clock, settings), store)
     return path
+
+
+async def replies_and_ratings(desk: Desk, store: SqliteStore) -> None:
+    """A saved reply used once, a rated survey and one let pass unasked."""
+    assert (await run(desk, BOB, "snippet add reboot Hi {customer}, please restart")).ok
+    assert (await run(desk, BOB, "reply 1 :reboot")).ok
+    asked = Survey(2, 1, ALICE.key, True, Scale.FIVE, NOW, NOW + timedelta(days=7), BOB.key)
+    rated = Survey(**{**vars(asked), "score": 4, "comment": "好", "answered_at": NOW})
+    passed = Survey(6, 1, ALICE.key, False, Scale.THUMBS, NOW, NOW + timedelta(days=7))
+    await store.transact(lambda tx: (tx.add_survey(asked), tx.add_survey(passed)))
+    await store.transact(lambda tx: tx.save_rating(rated))
 
 
 def deliver_the_heads(tx: Tx) -> None:
@@ -72,6 +85,25 @@ async def test_a_desk_moves_to_postgres_and_back_unchanged(
         assert await posting.build(new, DigestSettings(), NOW) == await posting.build(
             old, DigestSettings(), NOW
         )
+
+
+async def test_saved_replies_and_surveys_move_with_the_desk(
+    desk_file: Path, postgres_url: str
+) -> None:
+    """The snippets (with their uses) and every survey, asked or not, read the same there."""
+    moved = {m.table: m.count for m in await moving.move(str(desk_file), postgres_url)}
+    assert (moved["snippets"], moved["surveys"]) == (1, 2)
+
+    def kept(tx: Tx) -> tuple[object, ...]:
+        return (tx.snippets(SUPPORT.workspace), tx.latest_survey(2), tx.latest_survey(6))
+
+    async with (
+        await SqliteStore.open(desk_file) as old,
+        await PostgresStore.open(postgres_url) as new,
+    ):
+        before = await old.read(kept)
+        assert before[0][0].uses == 1 and before[1].score == 4
+        assert await new.read(kept) == before
 
 
 async def test_a_moved_desk_goes_on_numbering_and_queueing(
