@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from handlers.desk import Desk
 from handlers.models import CustomerHistory
 from handlers.texts import ENGLISH
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, DAVE, open_ticket, rows, run
 from tests.clock import FakeClock
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 async def last_card(store: SqliteStore) -> str:
