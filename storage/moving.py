@@ -267,7 +267,7 @@ class PostgresSide:
         query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
             sql.SQL(", ").join(sql.Identifier(column.name) for column in columns),
             sql.Identifier(table),
-            sql.SQL(key),  # a fixed key from TABLES
+            _byte_order(key, columns),
         )
         with self._connection.cursor(name=f"read_{table}") as cursor:
             cursor.itersize = BATCH
@@ -309,6 +309,19 @@ class PostgresSide:
     def close(self, *, commit: bool) -> None:
         with closing(self._connection):
             self._connection.execute("COMMIT" if commit else "ROLLBACK")
+
+
+def _byte_order(key: str, columns: Sequence[Column]) -> sql.Composed:
+    """ORDER BY a fixed key from TABLES, its text in byte order as SQLite sorts it.
+
+    The database's own collation (en_US, say) would sort 'a' before 'B': the rows would
+    reach the checksum in another order than SQLite's, and a good copy would not check out.
+    """
+    kinds = {column.name: column.kind for column in columns}
+    return sql.SQL(", ").join(
+        sql.Identifier(name) + sql.SQL(' COLLATE "C"' if kinds[name] == "text" else "")
+        for name in key.split(", ")
+    )
 
 
 class SqliteSide:

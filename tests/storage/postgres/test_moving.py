@@ -24,6 +24,7 @@ from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, SUPPORT, message, run
 from tests.clock import FakeClock
 from tests.handlers.test_digest import NOW, scenario
+from tests.postgres import Cluster
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -154,3 +155,22 @@ def test_the_command_reports_each_table_checked(desk_file: Path, postgres_url: s
     )
     assert again.returncode == 1
     assert "already holds a desk" in again.stderr
+
+
+async def test_a_desk_moves_into_a_database_that_sorts_text_its_own_way(
+    desk_file: Path, postgres_cluster: Cluster
+) -> None:
+    """An en-US database sorts 'a' before 'B'; the checksums still read both in one order."""
+    async with await SqliteStore.open(desk_file) as store:
+        for channel in ("B", "a"):
+            await ChannelCursors(store).advance("discord:1", channel, 1, NOW)
+    with psycopg.connect(postgres_cluster.url("postgres"), autocommit=True) as admin:
+        admin.execute(
+            "CREATE DATABASE english TEMPLATE template0 LOCALE 'C'"
+            " LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+        )
+    try:
+        moved = await moving.move(str(desk_file), postgres_cluster.url("english"))
+        assert {m.table: m.count for m in moved}["channel_cursors"] == 3
+    finally:
+        postgres_cluster.drop(postgres_cluster.url("english"))
