@@ -4,10 +4,12 @@
 
 Builds (once; the file is cached between runs) a database in the real schema, migrated by
 `storage.database`, holding two years of a busy desk: tickets with realistic priorities,
-agents, response and resolution delays, reopens, stale tickets; their audit events; and
-their SLA clocks (stopped, running, paused, breached). Rows go in by `executemany` on a
-plain sqlite3 connection, with the secondary indexes dropped during the load and rebuilt
-from their own SQL after it, so the schema is exactly what the migrations made.
+agents, response and resolution delays, reopens, stale tickets; their audit events (a fifth
+of first answers naming a saved reply); their SLA clocks (stopped, running, paused,
+breached); and a satisfaction survey for most resolutions, two in five rated. Rows go in
+by `executemany` on a plain sqlite3 connection, with the secondary indexes dropped during
+the load and rebuilt from their own SQL after it, so the schema is exactly what the
+migrations made.
 
 Then, in one process, on a warm cache:
 - the digest: `posting.build` through the real `SqliteStore` (its read-only connection,
@@ -46,6 +48,7 @@ import psycopg
 from bot.chart import chart_png
 from handlers.digest import figures, posting
 from handlers.settings import DigestSettings
+from handlers.texts import ENGLISH
 from storage import moving
 from storage.database import Database, migrations
 from storage.postgres.database import REPORT, configure
@@ -76,6 +79,7 @@ AGENTS = [(f"slack:U{n:04d}", f"agent {n}") for n in range(40)]
 AGENT_WEIGHTS = [1 / (n + 1) ** 0.7 for n in range(len(AGENTS))]
 LEAD = ("slack:ULEAD", "lead")
 SUBJECTS = ("printer on fire", "cannot log in", "invoice is wrong", "export is slow", "2FA late")
+SNIPPETS = ("reboot", "reset-password", "refund", "known-issue", "thanks")
 
 
 def stamp(us: int, _days: dict[int, str] = {}) -> str:  # noqa: B006 (a deliberate cache)
@@ -101,6 +105,7 @@ class Batch:
         self.tickets: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.clocks: list[tuple[Any, ...]] = []
+        self.surveys: list[tuple[Any, ...]] = []
 
     def event(
         self, ticket: int, actor: tuple[str, str] | None, kind: str, at: int, data: str = "{}"
@@ -160,7 +165,10 @@ def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
         else:
             batch.event(number, agent, "claimed", claimed)
     if answered <= NOW_US and holder:
-        batch.event(number, agent, "message", answered, '{"role": "agent"}')
+        # A fifth of first answers are saved replies, which the digest ranks.
+        snippet = rng.choice(SNIPPETS) if rng.random() < 0.2 else None
+        data = {"role": "agent"} | ({"snippet": snippet} if snippet else {})
+        batch.event(number, agent, "message", answered, json.dumps(data))
         batch.event(number, agent, "first_response", answered)
     if rng.random() < 0.2:
         batch.event(number, agent, "note", created + HOUR)
@@ -174,6 +182,8 @@ def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
             finished = resolved <= NOW_US
             if finished:
                 batch.event(number, agent, "resolved", resolved, '{"summary": ""}')
+    if finished and resolved is not None and rng.random() < 0.8:
+        survey(batch, rng, number, customer, holder, resolved)
     waiting = not finished and holder is not None and rng.random() < 0.25
     closed = resolved + 3 * DAY if finished and resolved is not None else None
     if closed is not None and closed <= NOW_US:
@@ -227,6 +237,39 @@ def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
     )
 
 
+def survey(
+    batch: Batch,
+    rng: random.Random,
+    number: int,
+    customer: str,
+    holder: tuple[str, str] | None,
+    resolved: int,
+) -> None:
+    """A resolution's satisfaction survey: two in five answered, most of them well."""
+    answered = resolved + lognormal(rng, 3 * 3600, 1.2) if rng.random() < 0.4 else None
+    if answered is not None and answered > NOW_US:
+        answered = None
+    score = rng.choices((1, 2, 3, 4, 5), (4, 4, 10, 30, 52))[0] if answered else None
+    comment = "slow, had to ask twice" if score is not None and score <= 2 else ""
+    batch.surveys.append(
+        (
+            number,
+            1,
+            customer,
+            1,
+            "5",
+            stamp(resolved),
+            stamp(resolved + 7 * DAY),
+            holder[0] if holder else None,
+            holder[1] if holder else None,
+            score,
+            comment,
+            stamp(answered) if answered else None,
+            stamp(answered) if answered else None,
+        )
+    )
+
+
 def batches(count: int, seed: int = 7) -> Iterator[Batch]:
     rng = random.Random(seed)
     start = NOW_US - SPAN_DAYS * DAY
@@ -266,6 +309,7 @@ def generate(path: Path, count: int) -> float:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch.clocks,
         )
+        raw.executemany(f"INSERT INTO surveys VALUES ({', '.join('?' * 13)})", batch.surveys)  # noqa: S608
     for _, sql in indexes:
         raw.execute(sql)
     # Yesterday's digest, so that this one runs "since the last digest" and compares.
@@ -366,7 +410,7 @@ async def through_store(path: Path | str, settings: DigestSettings, runs: int) -
             started = time.perf_counter()
             made = await posting.build(store, settings, NOW)
             built = time.perf_counter()
-            text = posting.render(made)
+            text = posting.render(made, ENGLISH)
             done = time.perf_counter()
             times.append(done - started)
             renders.append(done - built)

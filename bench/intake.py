@@ -17,6 +17,9 @@ with two (two stores, each its own pool, sharing the burst), against a bare sing
 INSERT and COMMIT through psycopg on the same server in the same run. Without `--url` a
 throwaway cluster is started (durable settings: fsync on) from the tests' helper; with
 `--url` the bench creates its databases there (it needs CREATEDB) and drops them after.
+on top of that, whatever the machine is doing. Each run is repeated without the search
+index (no index writes, no similar-tickets query for the card), alternating, and the
+median rates are compared: the index's cost on intake, target within 15 %.
 """
 
 from __future__ import annotations
@@ -30,17 +33,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
 
 from bot.clock import SystemClock
+from handlers import knowledge
 from handlers.desk import Desk
 from handlers.models import Inbound, InboundKind, Person, Place, Status, TicketQuery
 from handlers.settings import DeskSettings, PlatformPlaces
-from storage import commits
+from storage import commits, search
 from storage.database import BUSY_TIMEOUT_MS
 from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
@@ -79,6 +85,18 @@ class DatabaseThreadTime:
 
     def __exit__(self, *exc: object) -> None:
         commits._commit = self._commit  # type: ignore[assignment]
+
+
+@contextmanager
+def no_index() -> Iterator[None]:
+    """Intake as before the index: no index writes, no similar-tickets query for the card."""
+    reindex, told = search.reindex, knowledge.told
+    search.reindex = lambda raw, ticket_id: None  # type: ignore[assignment]
+    knowledge.told = lambda tx, ticket, ack, card, settings: (ack, card)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        search.reindex, knowledge.told = reindex, told  # type: ignore[assignment]
 
 
 async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, list[float], float]:
@@ -238,6 +256,7 @@ def main() -> None:
         default=32,
         help="messages handed over at once in the burst run (default 32)",
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each kind (median)")
     parser.add_argument("--dir", type=Path, default=None, help="where the files go (a temp dir)")
     args = parser.parse_args()
     if args.store == "postgres":
@@ -250,16 +269,42 @@ def main() -> None:
         print(f"raw sqlite3: {raw_rate:,.0f} single-row insert+commit/s (same disk, pragmas)")
         runs = (("one at a time", 1), (f"{args.in_flight} in flight", args.in_flight))
         for label, in_flight in runs:
-            database = Path(folder) / f"desk-{in_flight}.db"
-            elapsed, latencies, inside = asyncio.run(desk_intake(database, count, in_flight))
-            rate = count / elapsed
+            indexed, bare = compared(Path(folder), count, in_flight, args.repeat)
+            rate = count / statistics.median(run.elapsed for run in indexed)
+            latencies = [seconds for run in indexed for seconds in run.latencies]
             cuts = statistics.quantiles(latencies, n=100)
+            inside = sum(run.inside for run in indexed) / sum(run.elapsed for run in indexed)
+            without = count / statistics.median(run.elapsed for run in bare)
             print(
                 f"desk, {label}: {rate:,.0f} messages/s ({rate / raw_rate:.3f} of raw);"
                 f" latency p50 {cuts[49] * 1e3:.2f} ms, p99 {cuts[98] * 1e3:.2f} ms;"
-                f" {inside / elapsed:.0%} of the time in transactions on the database thread;"
+                f" {inside:.0%} of the time in transactions on the database thread;"
                 f" target 2,000/s {'met' if rate >= 2000 else 'NOT met'}"
             )
+            ratio = rate / without
+            print(
+                f"  without the search index: {without:,.0f} messages/s; with it {ratio:.3f}"
+                f" of that; target within 15 % {'met' if ratio >= 0.85 else 'NOT met'}"
+            )
+
+
+class Run(NamedTuple):
+    elapsed: float
+    latencies: list[float]
+    inside: float
+
+
+def compared(folder: Path, count: int, in_flight: int, repeat: int) -> tuple[list[Run], list[Run]]:
+    """Runs with the index and without it, alternated so that noise falls on both alike."""
+    indexed: list[Run] = []
+    bare: list[Run] = []
+    for number in range(repeat):
+        database = folder / f"desk-{in_flight}-{number}.db"
+        indexed.append(Run(*asyncio.run(desk_intake(database, count, in_flight))))
+        with no_index():
+            database = folder / f"bare-{in_flight}-{number}.db"
+            bare.append(Run(*asyncio.run(desk_intake(database, count, in_flight))))
+    return indexed, bare
 
 
 if __name__ == "__main__":

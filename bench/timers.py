@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sqlite3
 import statistics
@@ -116,9 +117,11 @@ async def build(path: Where, tickets: int, due: int) -> None:
     """`due` tickets opened at START, the rest a day later: only the first are due soon."""
     desk_settings = settings()
     async with await open_store(path) as store:
-        for first in range(0, tickets, 1000):
+        # Batches of 1,000 per transaction, split where the due tickets end.
+        stops = sorted({*range(0, tickets, 1000), min(due, tickets), tickets})
+        for first, stop in itertools.pairwise(stops):
             opened = START if first < due else START + timedelta(days=1)
-            numbers = range(first, min(first + 1000, tickets))
+            numbers = range(first, stop)
             await store.transact(
                 lambda tx, numbers=numbers, opened=opened: [
                     intake.receive(tx, message(n), opened, desk_settings) for n in numbers

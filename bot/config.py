@@ -35,7 +35,7 @@ from pydantic_core import ErrorDetails
 
 from handlers import language
 from handlers.models import Priority, Scale
-from handlers.settings import DigestSettings, SatisfactionSettings, SlaSpan
+from handlers.settings import DigestSettings, KnowledgeSettings, SatisfactionSettings, SlaSpan
 from handlers.signin import WebLinks
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import unusable_reason
@@ -536,6 +536,14 @@ class SatisfactionConfig(Section):
         )
 
 
+class KnowledgeConfig(Section):
+    suggest_to_customers: bool = False
+
+    def settings(self) -> KnowledgeSettings:
+        """The core's view of this section."""
+        return KnowledgeSettings(self.suggest_to_customers)
+
+
 class TicketsConfig(Section):
     default_priority: Priority = Priority.NORMAL
     reopen_window: Duration = timedelta(days=7)
@@ -624,6 +632,8 @@ class Config(Section):
     tickets: TicketsConfig = TicketsConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()
     web: WebConfig = WebConfig()
+
+    knowledge: KnowledgeConfig = KnowledgeConfig()
 
     @property
     def console_enabled(self) -> bool:

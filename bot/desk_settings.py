@@ -98,4 +98,5 @@ def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSetti
         locales=locales(config, platforms),
         satisfaction=config.satisfaction.settings(),
         web=config.web.links(),
+        knowledge=config.knowledge.settings(),
     )

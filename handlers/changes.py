@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime
 
-from handlers import notices
+from handlers import knowledge, notices
 from handlers.models import (
     Author,
     ClockKind,
@@ -88,7 +88,9 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
     survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
-    card = _card_update(tx, change.before, after, now, settings)
+    ack, card = knowledge.told(
+        tx, after, ack, _card_update(tx, change.before, after, now, settings), settings
+    )
     notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])

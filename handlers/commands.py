@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from handlers import access, changes, lifecycle, replies, signin
+from handlers import access, changes, knowledge, lifecycle, replies, signin
 from handlers.calls import Call, Kind, Param, Reading, Report, Verb
 from handlers.changes import TicketChange
 from handlers.digest import posting
@@ -272,6 +272,42 @@ def _web(call: Call) -> str:
     return call.texts.web_link(url, minutes)
 
 
+def _similar(call: Call) -> str:
+    ticket = call.ticket()
+    call.done()
+    found = knowledge.similar(call.tx, ticket, knowledge.LISTED)
+    lines = [call.texts.similar_line(line) for line in knowledge.similar_view(found)]
+    return call.texts.similar_list(ticket, lines)
+
+
+def _search(call: Call) -> str:
+    words = list(call.words)
+    call.words.clear()
+    try:
+        wanted = knowledge.filters(words, call.command.mentions, call.now)
+    except knowledge.BadFilter as bad:
+        raise call.usage(partial(Texts.bad_search_filter, word=bad.word)) from None
+    if not wanted.words.strip():
+        raise call.usage(Texts.search_for_what)
+    workspace = call.command.place.workspace
+    query = knowledge.search_query(workspace, wanted, call.actor, call.role)
+    found = call.tx.search(query)
+    return call.texts.search_results(wanted.words, [hit.ticket for hit in found])
+
+
+def _solved(call: Call) -> str:
+    """The customer says an answer that helped others solved theirs: resolve, deflected."""
+    ticket = call.ticket()
+    call.done()
+    if not call.actor.same_as(ticket.customer):
+        raise NotAllowed(lambda texts: texts.only_customer_solves(ticket))
+    resolved = lifecycle.resolve(ticket, call.now)
+    note = call.texts.deflected_note(resolved, call.settings.reopen_window)
+    data = {"summary": "", "deflected": True}
+    call.change(ticket, resolved, EventKind.RESOLVED, data, thread=note)
+    return call.texts.deflected(resolved)
+
+
 async def _digest(reading: Reading) -> str:
     reading.done()
     made = await posting.build(reading.reports, reading.settings.digest, reading.now)
@@ -461,6 +497,37 @@ VERBS = _registry(
         _web,
         customers_too=True,
         customer_summary=N_("a private sign-in link to your tickets on the web"),
+    ),
+    Verb(
+        "similar",
+        (_MAYBE_TICKET,),
+        N_("list resolved tickets like this one, and how they were resolved"),
+        Role.AGENT,
+        _similar,
+    ),
+    Verb(
+        "search",
+        (
+            Param(
+                "words",
+                Kind.TEXT,
+                description=N_(
+                    "Words to find; narrow with status:resolved, customer:@person, since:7d"
+                ),
+            ),
+        ),
+        N_("search every ticket's text and notes"),
+        Role.AGENT,
+        _search,
+        customers_too=True,
+        customer_summary=N_("search your tickets"),
+    ),
+    Verb(
+        "solved",
+        (_MAYBE_TICKET,),
+        N_("say a suggested answer solved your ticket"),
+        Role.CUSTOMER,
+        _solved,
     ),
 )
 

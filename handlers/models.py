@@ -341,6 +341,7 @@ class Card:
     first_response_at: datetime | None = None
     history: CustomerHistory | None = None
     web_url: str | None = None  # the ticket's page in the web view, when it is on
+    similar: tuple[Similar, ...] = ()  # resolved tickets like this one, most alike first
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,8 @@ class Notice:
     direct_to: str | None = None
     file: NoticeFile | None = None
     survey: SurveyView | None = None
+    # Buttons a notice other than a card offers, each running `/ticket <action> <ticket_id>`.
+    actions: tuple[str, ...] = ()
 
     @property
     def edit_key(self) -> str | None:
@@ -597,3 +600,44 @@ class SurveyView:
     round: int
     scale: Scale
     closed: bool = False
+
+
+# -- knowledge: search and similar tickets ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Which tickets a search finds: `text` is the person's words, data and never syntax.
+
+    With `like`, tickets are ranked by how much of `text` they share (any of its words
+    will do: the similar-tickets query); without it, a ticket must hold every word.
+    `internal` searches internal notes too (staff only). Ranked best first.
+    """
+
+    workspace: str
+    text: str
+    statuses: frozenset[Status] = frozenset(Status)
+    customer_key: str | None = None
+    since: datetime | None = None
+    internal: bool = False
+    like: bool = False
+    excluding: int | None = None
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class Found:
+    """A ticket a search found, with its latest resolution note (empty if it has none)."""
+
+    ticket: Ticket
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A resolved ticket like another, as a card lists it: its link and how it was resolved."""
+
+    ticket_id: int
+    subject: str
+    permalink: str | None
+    resolution: str

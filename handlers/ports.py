@@ -19,11 +19,13 @@ from handlers.models import (
     ClockKind,
     CustomerHistory,
     Event,
+    Found,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SearchQuery,
     SlaClock,
     Snippet,
     Step,
@@ -94,6 +96,16 @@ class TicketsTx(Protocol):
 
     def record(self, event: Event) -> None:
         """Append an audit event."""
+        ...
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        """Return the tickets matching `query`, best first (see `SearchQuery`).
+
+        Searchable are a ticket's subject, its customer's text, its public replies and its
+        latest resolution note (the summary of its `resolved` event), as of this
+        transaction; internal notes only with `query.internal`. The words are cut into
+        terms as `handlers.knowledge.phrases` does and matched as terms, never as syntax.
+        """
         ...
 
 
@@ -327,6 +339,14 @@ class Reports(Protocol):
     def risk(self, now: datetime, horizon: datetime) -> list[rows.RiskCount]:
         """Count active tickets' unstopped clocks breached now or due by `horizon`: by kind
         (clocks), and overall (tickets, each once)."""
+        ...
+
+    def opened_subjects(self, window: rows.Window, limit: int) -> list[rows.Subject]:
+        """Return the subjects of up to `limit` tickets opened in the window, oldest first."""
+        ...
+
+    def deflections(self, window: rows.Window) -> int:
+        """Count tickets resolved in the window by an answer suggested to their customer."""
         ...
 
     def agent_activity(self, window: rows.Window) -> list[rows.AgentActivity]:

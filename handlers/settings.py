@@ -110,6 +110,13 @@ class SatisfactionSettings:
 
 
 @dataclass(frozen=True)
+class KnowledgeSettings:
+    """What the desk does with what it learnt: from `knowledge` in the config."""
+
+    suggest_to_customers: bool = False  # offer answers that helped others in the ack
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
@@ -128,6 +135,8 @@ class DeskSettings:
     locales: Mapping[str, str] = field(default_factory=dict)  # a platform's own, by name
     satisfaction: SatisfactionSettings = field(default_factory=SatisfactionSettings)
     web: WebLinks | None = None  # sign-in links to the web view, when it is on
+
+    knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

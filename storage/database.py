@@ -14,6 +14,8 @@ from typing import Any, Self, TypeVar, cast
 
 import aiosqlite
 
+from storage import search
+
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
@@ -180,6 +182,7 @@ def _configure(raw: sqlite3.Connection) -> None:
     # index root, the outbox head) once, so fewer, larger checkpoints write less in all.
     raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
     raw.row_factory = sqlite3.Row
+    search.register(raw)  # the index's migration and its upkeep cut text with it
 
 
 def schema_version(raw: sqlite3.Connection) -> int:

@@ -28,11 +28,24 @@ from handlers.digest.rows import (
     RiskCount,
     SnippetUse,
     StoppedClock,
+    Subject,
     SurveyCount,
     Window,
 )
 from handlers.models import EventKind, Priority, Status
 from storage import rows
+
+# The tickets opened in a window, by the `opened` events: one index range of events(kind, at).
+OPENED_SUBJECTS = """
+SELECT t.id, t.subject FROM events e JOIN tickets t ON t.id = e.ticket_id
+WHERE e.kind = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id LIMIT ?
+"""
+
+# Resolutions by an answer suggested to the customer ("this solved it").
+DEFLECTIONS = """
+SELECT count(*) FROM events
+WHERE kind = ? AND at >= ? AND at < ? AND data ->> '$.deflected' = 1
+"""
 
 # Later than any stored time: the end of an open-ended window.
 FOREVER = "9999-12-31T23:59:59.999999Z"
@@ -240,6 +253,15 @@ class SqliteReports:
     def risk(self, now: datetime, horizon: datetime) -> list[RiskCount]:
         found = self._rows(RISK, rows.to_db(now), rows.to_db(horizon))
         return [RiskCount(kind, breached, soon) for kind, breached, soon in found]
+
+    def opened_subjects(self, window: Window, limit: int) -> list[Subject]:
+        lo, hi = bounds(window)
+        found = self._rows(OPENED_SUBJECTS, str(EventKind.OPENED), lo, hi, limit)
+        return [Subject(row[0], row[1]) for row in found]
+
+    def deflections(self, window: Window) -> int:
+        lo, hi = bounds(window)
+        return int(self._rows(DEFLECTIONS, str(EventKind.RESOLVED), lo, hi)[0][0])
 
     def agent_activity(self, window: Window) -> list[AgentActivity]:
         return [

@@ -32,6 +32,7 @@ from handlers.models import (
     Place,
     Priority,
     Scale,
+    Similar,
     SlaClock,
     SlaSpan,
     Snippet,
@@ -262,6 +263,11 @@ def notice_payload(notice: Notice) -> str:
         }
         if card.history is not None:
             payload["card"]["history"] = [card.history.recent, card.history.other_open]
+        if card.similar:
+            payload["card"]["similar"] = [
+                [line.ticket_id, line.subject, line.permalink, line.resolution]
+                for line in card.similar
+            ]
     if notice.mentions:
         payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
     if notice.thread_title is not None:
@@ -276,6 +282,8 @@ def notice_payload(notice: Notice) -> str:
     if notice.survey is not None:
         view = notice.survey
         payload["survey"] = [view.ticket_id, view.round, str(view.scale), view.closed]
+    if notice.actions:
+        payload["actions"] = list(notice.actions)
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -294,6 +302,7 @@ def notice(row: Row) -> Notice:
         direct_to=payload.get("direct_to"),
         file=_file(payload.get("file")),
         survey=_survey_view(payload.get("survey")),
+        actions=tuple(payload.get("actions", ())),
     )
 
 
@@ -328,6 +337,7 @@ def _card(data: dict[str, Any]) -> Card:
         first_response_at=maybe_from_db(data.get("first_response_at")),
         history=CustomerHistory(*data["history"]) if data.get("history") else None,
         web_url=data.get("web_url"),
+        similar=tuple(Similar(*line) for line in data.get("similar", ())),
     )
 
 

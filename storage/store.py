@@ -17,11 +17,14 @@ from handlers.models import (
     ClockKind,
     CustomerHistory,
     Event,
+    EventKind,
+    Found,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SearchQuery,
     SlaClock,
     Snippet,
     Status,
@@ -32,7 +35,7 @@ from handlers.models import (
     Timer,
 )
 from handlers.ports import Lease
-from storage import reports, rows, views
+from storage import reports, rows, search, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
@@ -45,6 +48,8 @@ class SqliteTx:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
         self.earliest_scheduled: datetime | None = None
+        # Tickets whose search document changed: written once, before the unit ends.
+        self._stale: set[int] = set()
 
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
@@ -116,6 +121,7 @@ class SqliteTx:
         if cursor.rowcount == 0:
             return None
         assert cursor.lastrowid is not None
+        self._stale.add(cursor.lastrowid)
         return Ticket(
             id=cursor.lastrowid,
             place=new.place,
@@ -131,6 +137,7 @@ class SqliteTx:
         )
 
     def update_ticket(self, ticket: Ticket) -> None:
+        stored = self._one("SELECT subject, status FROM tickets WHERE id = ?", ticket.id)
         assignee = ticket.assignee
         self._raw.execute(
             "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
@@ -153,6 +160,8 @@ class SqliteTx:
                 ticket.id,
             ),
         )
+        if stored is not None and _indexed_change(stored, ticket):
+            self._stale.add(ticket.id)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
@@ -209,18 +218,21 @@ class SqliteTx:
                 rows.to_db(message.created_at),
             ),
         )
+        self._stale.add(message.ticket_id)
 
     def edit_message(self, message: Message, text: str, at: datetime) -> None:
         self._raw.execute(
             "UPDATE messages SET text = ?, edited_at = ? WHERE ticket_id = ? AND message_id = ?",
             (text, rows.to_db(at), message.ticket_id, message.message_id),
         )
+        self._stale.add(message.ticket_id)
 
     def delete_message(self, message: Message, at: datetime) -> None:
         self._raw.execute(
             "UPDATE messages SET deleted_at = ? WHERE ticket_id = ? AND message_id = ?",
             (rows.to_db(at), message.ticket_id, message.message_id),
         )
+        self._stale.add(message.ticket_id)
 
     # -- audit -----------------------------------------------------------------------------
 
@@ -238,6 +250,18 @@ class SqliteTx:
                 rows.to_db(event.at),
             ),
         )
+        if event.kind is EventKind.RESOLVED and event.ticket_id is not None:
+            self._stale.add(event.ticket_id)  # its summary is the resolution note
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        self.reindex_stale()
+        return search.search(self._raw, query)
+
+    def reindex_stale(self) -> None:
+        """Write the search document of each ticket changed so far, once however often."""
+        for ticket_id in sorted(self._stale):
+            search.reindex(self._raw, ticket_id)
+        self._stale.clear()
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -509,6 +533,15 @@ class SqliteTx:
         )
 
 
+_SOLVED = (str(Status.RESOLVED), str(Status.CLOSED))
+
+
+def _indexed_change(stored: sqlite3.Row, ticket: Ticket) -> bool:
+    """Whether the ticket's search document changes: its subject, or whether it is solved."""
+    solved = (stored["status"] in _SOLVED) != (str(ticket.status) in _SOLVED)
+    return solved or stored["subject"] != ticket.subject
+
+
 def _platform_filter(platforms: frozenset[str] | None, table: str = "o") -> tuple[str, list[str]]:
     """An `AND …` clause keeping outbox rows of `platforms` (fixed text; names as parameters)."""
     if platforms is None:
@@ -537,6 +570,13 @@ def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+def _indexed(work: Callable[[SqliteTx], T], tx: SqliteTx) -> T:
+    """Run a unit of work, then bring the search index up to date in the same transaction."""
+    result = work(tx)
+    tx.reindex_stale()
+    return result
+
+
 class SqliteStore:
     """The desk's storage: `async with SqliteStore.open(path) as store`."""
 
@@ -555,7 +595,7 @@ class SqliteStore:
         commits or rolls back as a whole, and writers in other processes queue behind
         BEGIN IMMEDIATE rather than clash.
         """
-        result: T = await self._commits.run(lambda raw: work(SqliteTx(raw)))
+        result: T = await self._commits.run(lambda raw: _indexed(work, SqliteTx(raw)))
         return result
 
     async def read(self, work: Callable[[SqliteTx], T]) -> T:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers import knowledge
 from handlers.digest.rows import (
     ActiveGroup,
     ActiveTicket,
@@ -58,6 +59,7 @@ from handlers.settings import DigestSettings
 DEFAULT_PERIOD = timedelta(hours=24)
 CHART_DAYS = 14
 SNIPPETS_SHOWN = 5  # the saved replies the digest names, most used first
+CLUSTERED_TICKETS = 5000  # the most tickets of a period grouped into recurring problems
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
 LOWEST_RATED = 3
 ACTIVE_ORDER = (Status.OPEN, Status.CLAIMED, Status.WAITING)
@@ -219,6 +221,7 @@ class Digest:
     last: Mapping[str, int] | None = None  # the figures of the digest this one continues
     snippets: tuple[SnippetUse, ...] = ()  # the saved replies used most in the period
     satisfaction: Satisfaction = Satisfaction()
+    learnt: Learnt = field(default_factory=lambda: Learnt())
 
     @property
     def period(self) -> Period:
@@ -289,7 +292,23 @@ def gather(
         last=last.figures if last is not None else None,
         snippets=tuple(reports.snippet_uses(current.window, SNIPPETS_SHOWN)),
         satisfaction=satisfaction_of(ratings, reports.surveys_asked(current.window)),
+        learnt=learnt(reports, current.window),
     )
+
+
+@dataclass(frozen=True)
+class Learnt:
+    """The period's recurring problems, and tickets solved by an answer that helped others."""
+
+    clusters: tuple[knowledge.Cluster, ...] = ()
+    deflected: int = 0
+
+
+def learnt(reports: Reports, window: Window) -> Learnt:
+    """Cluster the subjects of the tickets opened in the window; count its deflections."""
+    subjects = reports.opened_subjects(window, CLUSTERED_TICKETS)
+    found = knowledge.clusters((row.ticket_id, row.subject) for row in subjects)
+    return Learnt(tuple(found), reports.deflections(window))
 
 
 def day_starts(now: datetime, zone: ZoneInfo, count: int) -> list[datetime]:

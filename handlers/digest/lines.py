@@ -340,8 +340,21 @@ def text(t: Texts, digest: Digest, agents: int, oldest: int, width: int) -> str:
         agent_lines(t, digest, agents),
         snippet_lines(t, digest),
         oldest_lines(t, digest, oldest, width),
+        learnt_lines(t, digest),
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+def learnt_lines(t: Texts, digest: Digest) -> list[str]:
+    """The period's recurring problems, and what answers that helped others solved."""
+    learnt = digest.learnt
+    lines = []
+    if learnt.clusters:
+        lines.append(t.recurring_heading())
+        lines += [f"  {t.recurring(c.size, c.about)}" for c in learnt.clusters]
+    if learnt.deflected:
+        lines.append(t.deflections(learnt.deflected))
+    return lines
 
 
 def layouts(digest: Digest) -> Iterator[tuple[int, int, int]]:

@@ -99,6 +99,14 @@ class AgentActivity:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """A ticket opened in a window, by its subject (what recurring problems are found from)."""
+
+    ticket_id: int
+    subject: str
+
+
+@dataclass(frozen=True)
 class DigestRecord:
     """A digest posted to the leads: the period it covered and its headline figures."""
 

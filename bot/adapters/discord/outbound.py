@@ -122,7 +122,13 @@ class DiscordSender:
             sent_ids = [first.id]
         else:
             sent_ids = []
-        sent_ids += [(await target.send(piece, allowed_mentions=mentions)).id for piece in pieces]
+        buttons = views.notice_view(notice, self.texts)  # under the last piece, if any
+        for number, piece in enumerate(pieces, start=1):
+            if buttons is not None and number == len(pieces):
+                sent = await target.send(piece, view=buttons, allowed_mentions=mentions)
+            else:
+                sent = await target.send(piece, allowed_mentions=mentions)
+            sent_ids.append(sent.id)
         return str(sent_ids[0])
 
     async def _direct(self, notice: Notice, user_id: str) -> str:

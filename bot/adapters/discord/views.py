@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.replies import desk_of
-from handlers.models import Card, Priority, Scale, SurveyView
+from handlers.models import Card, Notice, Priority, Scale, SurveyView
 from handlers.texts import Texts
 
 _STYLES = {
@@ -140,4 +140,14 @@ def survey_view(survey: SurveyView) -> discord.ui.View:
     labels = _SCORE_LABELS[survey.scale]
     for score in sorted(labels, reverse=survey.scale is Scale.THUMBS):
         view.add_item(SurveyScore(survey.ticket_id, score, labels[score]))
+    return view
+
+
+def notice_view(notice: Notice, texts: Texts) -> discord.ui.View | None:
+    """The buttons a notice other than a card offers (the ack's "This solved it"), if any."""
+    if not notice.actions or notice.ticket_id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in notice.actions:
+        view.add_item(CardAction.button(action, notice.ticket_id, texts))
     return view

@@ -6,7 +6,9 @@ card for its size and nothing a customer wrote can ping anyone.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot.adapters.slack import escaping, wording
@@ -20,7 +22,7 @@ from bot.adapters.slack.escaping import (
     VIEW_BLOCKS,
 )
 from handlers.home import Home, HomeItem, Shelf
-from handlers.models import Card, Priority, Scale, SurveyView
+from handlers.models import Card, Notice, Priority, Scale, Similar, SurveyView
 from handlers.texts import Texts
 
 JsonDict = dict[str, Any]
@@ -75,11 +77,41 @@ def card_blocks(card: Card, t: Texts) -> list[JsonDict]:
     context = _card_context(card, t)
     if context:
         blocks.append({"type": "context", "elements": [_mrkdwn_raw(context)]})
+    if card.similar:
+        lines = [escaping.escape(t.similar_heading()), *map(partial(_similar, t=t), card.similar)]
+        blocks.append(
+            {"type": "section", "text": _mrkdwn_raw(escaping.fit("\n".join(lines), SECTION_TEXT))}
+        )
     elements = [_card_element(card, verb, t) for verb in card.actions]
     if elements:
         block_id = f"deskbot-card-{card.ticket_id}"
         blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
     return blocks
+
+
+def _similar(line: Similar, t: Texts) -> str:
+    """One similar resolved ticket: its line linking to its conversation where it has one."""
+    text = escaping.escape(t.similar_line(replace(line, permalink=None)))
+    return escaping.link(line.permalink, text) if line.permalink else text
+
+
+def notice_blocks(body: str, notice: Notice, t: Texts) -> list[JsonDict] | None:
+    """The buttons a notice other than a card offers (the ack's "This solved it"), under it."""
+    if not notice.actions or notice.ticket_id is None:
+        return None
+    buttons = [
+        {
+            "type": "button",
+            "action_id": action_id(action),
+            "text": _plain(t.action_label(action), BUTTON_TEXT),
+            "value": str(notice.ticket_id),
+        }
+        for action in notice.actions
+    ]
+    return [
+        {"type": "section", "text": _mrkdwn_raw(escaping.fit(body, SECTION_TEXT))},
+        {"type": "actions", "block_id": f"deskbot-notice-{notice.ticket_id}", "elements": buttons},
+    ]
 
 
 def _card_fields(card: Card, t: Texts) -> list[JsonDict]:

@@ -64,7 +64,8 @@ def render(notice: Notice, t: Texts, command: str = escaping.DEFAULT_COMMAND) ->
         markup = escaping.mrkdwn(text, escaping.SECTION_TEXT)
         return SlackPost(body, blocks.survey_blocks(notice.survey, markup))
     if notice.card is None:
-        return SlackPost(f"{live} {body}" if live else body)
+        body = f"{live} {body}" if live else body
+        return SlackPost(body, blocks.notice_blocks(body, notice, t))
     return SlackPost(
         body, blocks.card_blocks(notice.card, t), metadata=blocks.card_metadata(notice.card)
     )

@@ -25,6 +25,20 @@ async def click(world: World, custom_id: str, user: str) -> str:
     return str(answer["content"])
 
 
+async def pick_high(world: World) -> str:
+    """Pick `high` in the card's priority menu as bob; return the private answer."""
+    record = await world.fake.click(
+        world.triage["id"],
+        world.card()["id"],
+        "deskbot:priority:1",
+        user_id=world.bob,
+        component_type=payloads.STRING_SELECT,
+        values=["high"],
+    )
+    [answer] = await world.fake.wait_until_seen(record)
+    return str(answer["content"])
+
+
 async def test_card_offers_buttons_whose_ids_carry_action_and_ticket(
     world: World, deskbot: Deskbot
 ) -> None:
@@ -95,16 +109,7 @@ async def test_priority_menu_sets_the_priority(world: World, deskbot: Deskbot) -
     """Picking `high` in the card's menu makes the ticket high priority."""
     await world.open_ticket()
     await world.wait_for_message(world.triage["id"])
-    record = await world.fake.click(
-        world.triage["id"],
-        world.card()["id"],
-        "deskbot:priority:1",
-        user_id=world.bob,
-        component_type=payloads.STRING_SELECT,
-        values=["high"],
-    )
-    [answer] = await world.fake.wait_until_seen(record)
-    assert answer["content"] == "Ticket #1 is now high priority."
+    assert await pick_high(world) == "Ticket #1 is now high priority."
     assert await deskbot.rows("SELECT priority FROM tickets") == [("high",)]
 
 
@@ -125,13 +130,4 @@ async def test_a_card_speaks_the_platforms_language(
         assert menu["placeholder"] == "设置优先级…"
         assert {option["label"]: option["value"] for option in menu["options"]}["高"] == "high"
         assert "打开讨论串" in found
-        record = await world.fake.click(
-            world.triage["id"],
-            world.card()["id"],
-            "deskbot:priority:1",
-            user_id=world.bob,
-            component_type=payloads.STRING_SELECT,
-            values=["high"],
-        )
-        [answer] = await world.fake.wait_until_seen(record)
-        assert answer["content"] == "工单 #1 的优先级现为高。"
+        assert await pick_high(world) == "工单 #1 的优先级现为高。"
