@@ -29,6 +29,7 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from storage.database import DatabaseTooNew, DatabaseUnusable
+from storage.postgres import search
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ RETRIES = 30
 WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
 READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 REPORT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+# Steps written in Python, run right after the migration of that number: what SQL alone
+# cannot do (the search terms are cut by `handlers.knowledge`).
+AFTER: dict[int, Callable[[psycopg.Connection[Any]], object]] = {10: search.rebuild}
 
 
 class DatabaseUnreachable(DatabaseUnusable):
@@ -206,5 +210,7 @@ def _migrate(connection: psycopg.Connection[Any], url: str) -> None:
     for number, script in steps:
         if number > found:
             connection.execute(script.encode())
+            if number in AFTER:
+                AFTER[number](connection)
             connection.execute("DELETE FROM deskbot_schema")
             connection.execute("INSERT INTO deskbot_schema (version) VALUES (%s)", (number,))

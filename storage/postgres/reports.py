@@ -25,6 +25,7 @@ from handlers.digest.rows import (
     RiskCount,
     SnippetUse,
     StoppedClock,
+    Subject,
     SurveyCount,
     Window,
 )
@@ -99,6 +100,18 @@ SELECT kind, sum(breached)::int, sum(1 - breached)::int FROM flags GROUP BY kind
 UNION ALL
 SELECT NULL, coalesce(sum(breached), 0)::int, coalesce(sum(1 - breached), 0)::int
 FROM (SELECT max(breached) AS breached FROM flags GROUP BY ticket_id) per_ticket
+"""
+
+# Tickets opened in the window, by subject: the raw material of recurring problems.
+OPENED_SUBJECTS = b"""
+SELECT t.id, t.subject FROM events e JOIN tickets t ON t.id = e.ticket_id
+WHERE e.kind = %(kind)s AND e.at >= %(lo)s AND e.at < %(hi)s ORDER BY e.at, e.id LIMIT %(limit)s
+"""
+
+# Resolutions by an answer suggested to the customer ("this solved it").
+DEFLECTIONS = b"""
+SELECT count(*) FROM events
+WHERE kind = %(kind)s AND at >= %(lo)s AND at < %(hi)s AND (data ->> 'deflected') = 'true'
 """
 
 # Claims for the claimer, assignments for the assignee, resolutions for the holder, first
@@ -213,6 +226,14 @@ class PostgresReports:
     def risk(self, now: datetime, horizon: datetime) -> list[RiskCount]:
         found = self._rows(RISK, {"now": now, "horizon": horizon})
         return [RiskCount(kind, breached, soon) for kind, breached, soon in found]
+
+    def opened_subjects(self, window: Window, limit: int) -> list[Subject]:
+        params = {**bounds(window), "kind": str(EventKind.OPENED), "limit": limit}
+        return [Subject(id_, subject) for id_, subject in self._rows(OPENED_SUBJECTS, params)]
+
+    def deflections(self, window: Window) -> int:
+        params = {**bounds(window), "kind": str(EventKind.RESOLVED)}
+        return int(self._rows(DEFLECTIONS, params)[0][0])
 
     def agent_activity(self, window: Window) -> list[AgentActivity]:
         kinds = {

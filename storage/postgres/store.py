@@ -30,11 +30,14 @@ from handlers.models import (
     ClockKind,
     CustomerHistory,
     Event,
+    EventKind,
+    Found,
     Message,
     NewTicket,
     Notice,
     Place,
     Queued,
+    SearchQuery,
     SlaClock,
     Snippet,
     Status,
@@ -46,7 +49,7 @@ from handlers.models import (
 )
 from handlers.ports import Lease
 from storage import rows
-from storage.postgres import reports, views
+from storage.postgres import reports, search, views
 from storage.postgres.database import READ, REPORT, WRITE, Database
 
 T = TypeVar("T")
@@ -66,6 +69,8 @@ class PostgresTx:
         # In a write transaction a ticket is read to decide about it: hold it until commit.
         self._lock = b" FOR UPDATE" if writing else b""
         self.earliest_scheduled: datetime | None = None
+        # Tickets whose search document changed: written once, before the unit ends.
+        self._stale: set[int] = set()
 
     def _run(self, query: Query, *params: Any) -> psycopg.Cursor[Any]:
         return self._connection.execute(query, params)
@@ -148,6 +153,7 @@ class PostgresTx:
         if row is None:  # the thread's ticket came in meanwhile: give the number back
             self._run(b"UPDATE ticket_numbers SET last = last - 1")
             return None
+        self._stale.add(int(row["id"]))
         return Ticket(
             id=int(row["id"]),
             place=new.place,
@@ -164,11 +170,13 @@ class PostgresTx:
 
     def update_ticket(self, ticket: Ticket) -> None:
         assignee = ticket.assignee
-        self._run(
-            b"UPDATE tickets SET subject = %s, body = %s, status = %s, priority = %s,"
+        # `stored` is the row as it was before this statement: what the search index was told.
+        before = self._one(
+            b"UPDATE tickets t SET subject = %s, body = %s, status = %s, priority = %s,"
             b" assignee_key = %s, assignee_name = %s, updated_at = %s, first_response_at = %s,"
             b" resolved_at = %s, closed_at = %s, status_since = %s, last_agent_activity_at = %s"
-            b" WHERE id = %s",
+            b" FROM tickets stored WHERE t.id = %s AND stored.id = t.id"
+            b" RETURNING stored.subject, stored.status",
             ticket.subject,
             ticket.body,
             str(ticket.status),
@@ -183,6 +191,11 @@ class PostgresTx:
             ticket.last_agent_activity_at,
             ticket.id,
         )
+        if before is not None and (
+            before["subject"] != ticket.subject
+            or search.solved_changed(before["status"], ticket.status)
+        ):
+            self._stale.add(ticket.id)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
@@ -242,6 +255,7 @@ class PostgresTx:
             rows.attachments_json(message.attachments),
             message.created_at,
         )
+        self._stale.add(message.ticket_id)
 
     def edit_message(self, message: Message, text: str, at: datetime) -> None:
         self._run(
@@ -252,6 +266,7 @@ class PostgresTx:
             message.ticket_id,
             message.message_id,
         )
+        self._stale.add(message.ticket_id)
 
     def delete_message(self, message: Message, at: datetime) -> None:
         self._run(
@@ -260,6 +275,7 @@ class PostgresTx:
             message.ticket_id,
             message.message_id,
         )
+        self._stale.add(message.ticket_id)
 
     # -- audit -----------------------------------------------------------------------------
 
@@ -275,6 +291,17 @@ class PostgresTx:
             rows.event_data(event.data),
             event.at,
         )
+        if event.kind is EventKind.RESOLVED and event.ticket_id is not None:
+            self._stale.add(event.ticket_id)  # its summary is the resolution note
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        self.reindex_stale()
+        return search.search(self._connection, query)
+
+    def reindex_stale(self) -> None:
+        """Write the search document of each ticket changed so far, once however often."""
+        search.reindex(self._connection, self._stale)
+        self._stale.clear()
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -605,6 +632,13 @@ def _ticket_filter(query: TicketQuery) -> tuple[sql.Composed, list[Any]]:
     return sql.SQL(" AND ").join(sql.SQL(clause) for clause in clauses), params
 
 
+def _indexed(work: Callable[[PostgresTx], T], tx: PostgresTx) -> T:
+    """Run a unit of work, then bring the search index up to date in the same transaction."""
+    result = work(tx)
+    tx.reindex_stale()
+    return result
+
+
 class PostgresStore:
     """The desk's storage on PostgreSQL: `async with await PostgresStore.open(url) as store`."""
 
@@ -620,7 +654,9 @@ class PostgresStore:
 
     async def transact(self, work: Callable[[PostgresTx], T]) -> T:
         """Run `work` in one transaction; run it again if PostgreSQL breaks a deadlock."""
-        return await self.database.run(WRITE, lambda connection: work(PostgresTx(connection)))
+        return await self.database.run(
+            WRITE, lambda connection: _indexed(work, PostgresTx(connection))
+        )
 
     async def read(self, work: Callable[[PostgresTx], T]) -> T:
         """Run `work` on one consistent snapshot."""
