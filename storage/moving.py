@@ -23,7 +23,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
-from storage import rows
+from storage import rows, search
+from storage.postgres import search as postgres_search
 from storage.postgres.database import configure, safe_url
 from storage.postgres.database import migrate as migrate_postgres
 from storage.store import SqliteStore
@@ -94,7 +95,7 @@ class Side(Protocol):
     def count(self, table: str) -> int: ...
 
     def finish(self) -> None:
-        """Bring counters (ticket numbers, ids) in line with the rows written."""
+        """Bring counters (ticket numbers, ids) and the search index in line with the rows."""
         ...
 
 
@@ -295,6 +296,8 @@ class PostgresSide:
         self._connection.execute(
             "UPDATE ticket_numbers SET last = (SELECT coalesce(max(id), 0) FROM tickets)"
         )
+        # The index is not copied: each store writes its own from the rows just moved.
+        postgres_search.rebuild(self._connection)
         # Statistics for the planner now, rather than whenever autovacuum comes by: the
         # digest's queries pick their indexes by them.
         self._connection.execute("ANALYZE")
@@ -352,7 +355,13 @@ class SqliteSide:
         return int(self._raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
 
     def finish(self) -> None:
-        """SQLite numbers from the rows themselves: nothing to bring in line."""
+        """Index the tickets moved (SQLite numbers from the rows themselves)."""
+        search.register(self._raw)
+        self._raw.execute("DELETE FROM ticket_search")
+        self._raw.execute(
+            "INSERT INTO ticket_search (rowid, subject, public, internal, state, customer)"
+            + search.DOCUMENT
+        )
 
     def close(self, *, commit: bool) -> None:
         with closing(self._raw):

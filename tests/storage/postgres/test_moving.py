@@ -14,7 +14,7 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.digest import posting
-from handlers.models import Scale, Step, StepKind, Survey
+from handlers.models import Scale, SearchQuery, Status, Step, StepKind, Survey, TicketQuery
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, DigestSettings
 from storage import moving
@@ -105,6 +105,43 @@ async def test_saved_replies_and_surveys_move_with_the_desk(
         before = await old.read(kept)
         assert before[0][0].uses == 1 and before[1].score == 4
         assert await new.read(kept) == before
+
+
+async def _found_by_subjects(store: SqliteStore | PostgresStore) -> dict[str, set[int]]:
+    """What a staff search for each ticket's subject finds, by subject."""
+
+    def work(tx: Tx) -> dict[str, set[int]]:
+        subjects = [
+            t.subject
+            for t in tx.tickets(TicketQuery(SUPPORT.workspace, frozenset(Status), limit=50))[0]
+        ]
+        return {
+            subject: {
+                found.ticket.id
+                for found in tx.search(SearchQuery(SUPPORT.workspace, subject, internal=True))
+            }
+            for subject in subjects
+        }
+
+    return await store.read(work)
+
+
+async def test_the_search_index_moves_with_the_desk_both_ways(
+    desk_file: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    """Every ticket is found by its words in PostgreSQL after the move, and in SQLite back."""
+    back = tmp_path / "back.db"
+    await moving.move(str(desk_file), postgres_url)
+    await moving.move(postgres_url, str(back))
+    async with (
+        await SqliteStore.open(desk_file) as old,
+        await PostgresStore.open(postgres_url) as there,
+        await SqliteStore.open(back) as returned,
+    ):
+        before = await _found_by_subjects(old)
+        assert len(before) == 12 and all(before.values())
+        assert await _found_by_subjects(there) == before
+        assert await _found_by_subjects(returned) == before
 
 
 async def test_a_moved_desk_goes_on_numbering_and_queueing(
