@@ -10,16 +10,16 @@ with the production pragmas. Delivery is off, so this measures the desk, not a p
 The baseline, measured in the same run on the same disk with the same pragmas, is the
 cheapest durable write SQLite offers: one single-row INSERT and COMMIT per message through
 the standard `sqlite3` module on the calling thread. The ratio says what the desk costs
-on top of that, whatever the machine is doing.
+on top of that, whatever the machine is doing. Each run is repeated without the search
+index (no index writes, no similar-tickets query for the card), alternating, and the
+median rates are compared: the index's cost on intake, target within 15 %.
 
 With `--store postgres` the same path runs on PostgreSQL, with one deskbot instance and
 with two (two stores, each its own pool, sharing the burst), against a bare single-row
 INSERT and COMMIT through psycopg on the same server in the same run. Without `--url` a
 throwaway cluster is started (durable settings: fsync on) from the tests' helper; with
 `--url` the bench creates its databases there (it needs CREATEDB) and drops them after.
-on top of that, whatever the machine is doing. Each run is repeated without the search
-index (no index writes, no similar-tickets query for the card), alternating, and the
-median rates are compared: the index's cost on intake, target within 15 %.
+Each PostgreSQL run is followed by the same run without the search index, compared alike.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from handlers.models import Inbound, InboundKind, Person, Place, Status, TicketQ
 from handlers.settings import DeskSettings, PlatformPlaces
 from storage import commits, search
 from storage.database import BUSY_TIMEOUT_MS
+from storage.postgres import search as postgres_search
 from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 
@@ -90,13 +91,15 @@ class DatabaseThreadTime:
 @contextmanager
 def no_index() -> Iterator[None]:
     """Intake as before the index: no index writes, no similar-tickets query for the card."""
-    reindex, told = search.reindex, knowledge.told
+    reindex, told, postgres_reindex = search.reindex, knowledge.told, postgres_search.reindex
     search.reindex = lambda raw, ticket_id: None  # type: ignore[assignment]
+    postgres_search.reindex = lambda connection, ticket_ids: None  # type: ignore[assignment]
     knowledge.told = lambda tx, ticket, ack, card, settings: (ack, card)  # type: ignore[assignment]
     try:
         yield
     finally:
         search.reindex, knowledge.told = reindex, told  # type: ignore[assignment]
+        postgres_search.reindex = postgres_reindex  # type: ignore[assignment]
 
 
 async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, list[float], float]:
@@ -242,6 +245,14 @@ def postgres_main(url: str | None, count: int, in_flight: int) -> None:
             print(
                 f"desk, {label}: {rate:,.0f} messages/s ({rate / raw_rate:.3f} of bare);"
                 f" latency p50 {cuts[49] * 1e3:.2f} ms, p99 {cuts[98] * 1e3:.2f} ms"
+            )
+            with no_index():
+                target = database(f"deskbot_bench_{number}_bare")
+                bare, _ = asyncio.run(postgres_intake(target, count, flight, instances))
+            ratio = bare / elapsed
+            print(
+                f"  without the search index: {count / bare:,.0f} messages/s; with it"
+                f" {ratio:.3f} of that; target within 15 % {'met' if ratio >= 0.85 else 'NOT met'}"
             )
 
 
