@@ -18,6 +18,12 @@ Then, in one process, on a warm cache:
   once), executed with `fetchall` on a plain sqlite3 connection in one read transaction;
 - the chart, separately.
 The ratio digest / bare SQL says what the digest costs on top of the queries themselves.
+
+With `--store postgres` (default 100,000 tickets) the generated file is moved into a fresh
+PostgreSQL database by `storage.moving` (as `deskbot migrate` does), and the digest is
+timed through `PostgresStore` against its own statements run bare through psycopg in one
+read-only transaction. Without `--url` a throwaway cluster is started (fsync on) from the
+tests' helper; with `--url` the bench creates its database there and drops it after.
 """
 
 from __future__ import annotations
@@ -37,11 +43,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from bot.chart import chart_png
 from handlers.digest import figures, posting
 from handlers.settings import DigestSettings
 from handlers.texts import ENGLISH
+from storage import moving
 from storage.database import Database, migrations
+from storage.postgres.database import REPORT, configure
+from storage.postgres.reports import PostgresReports
+from storage.postgres.store import PostgresStore
 from storage.reports import SqliteReports
 from storage.store import SqliteStore
 
@@ -387,10 +399,11 @@ def bare_sql(path: Path, statements: list[tuple[str, tuple[Any, ...]]]) -> Calla
     return run
 
 
-async def through_store(path: Path, settings: DigestSettings, runs: int) -> dict[str, Any]:
+async def through_store(path: Path | str, settings: DigestSettings, runs: int) -> dict[str, Any]:
     """Time `build` + `render`; then, in as many more runs, the part spent on the reader's
     thread inside the transaction (the queries and the figures), to split the cost."""
-    async with await SqliteStore.open(path) as store:
+    opened = PostgresStore.open(path) if isinstance(path, str) else SqliteStore.open(path)
+    async with await opened as store:
         times, renders, inside = [], [], []
         made, text = None, ""
         for _ in range(runs):
@@ -425,16 +438,90 @@ def counts(path: Path) -> dict[str, int]:
     return found
 
 
+class RecordingPostgresReports(PostgresReports):
+    """PostgreSQL's reports adapter, also noting each statement and its parameters."""
+
+    def __init__(self, connection: psycopg.Connection[Any], log: list[tuple[bytes, Any]]) -> None:
+        super().__init__(connection)
+        self.log = log
+
+    def _rows(self, query: bytes, params: Any = ()) -> list[Any]:
+        self.log.append((query, params))
+        return super()._rows(query, params)
+
+
+def postgres_statements(url: str, settings: DigestSettings) -> list[tuple[bytes, Any]]:
+    log: list[tuple[bytes, Any]] = []
+    with psycopg.connect(url, autocommit=True) as connection:
+        configure(connection)
+        connection.execute(REPORT.encode())
+        figures.gather(RecordingPostgresReports(connection, log), settings, NOW, None)
+        connection.execute("COMMIT")
+    return log
+
+
+def postgres_bare_sql(
+    connection: psycopg.Connection[Any], statements: list[tuple[bytes, Any]]
+) -> Callable[[], int]:
+    def run() -> int:
+        rows = 0
+        connection.execute(REPORT.encode())
+        for query, params in statements:
+            rows += len(connection.execute(query, params).fetchall())
+        connection.execute("COMMIT")
+        return rows
+
+    return run
+
+
+def postgres_main(args: argparse.Namespace, path: Path) -> None:
+    from intake import postgres_server  # the intake bench, beside this one
+
+    settings = DigestSettings()
+    with postgres_server(args.url) as database:
+        url = database("deskbot_bench_digest")
+        started = time.perf_counter()
+        asyncio.run(moving.move(str(path), url))
+        moved = time.perf_counter() - started
+        statements = postgres_statements(url, settings)
+        with psycopg.connect(url, autocommit=True) as connection:
+            configure(connection)
+            sql_first, sql_median, _ = best(args.runs, postgres_bare_sql(connection, statements))
+        store = asyncio.run(through_store(url, settings, args.runs))
+    full_first, full_median = store["times"][0], statistics.median(store["times"][1:])
+    sizes, ms = counts(path), 1000
+    print(
+        f"data:        {sizes['tickets']:,} tickets ({sizes['active']:,} active),"
+        f" {sizes['events']:,} events, {sizes['sla_clocks']:,} SLA clocks; moved into"
+        f" PostgreSQL in {moved:.0f} s"
+    )
+    print(
+        f"digest:      {full_median * ms:7.1f} ms  build + render through PostgresStore"
+        f" (median of {args.runs - 1} warm runs; first run {full_first * ms:.1f} ms)"
+    )
+    print(
+        f"bare SQL:    {sql_median * ms:7.1f} ms  the same {len(statements)} statements and"
+        f" parameters through psycopg, one read-only transaction (first {sql_first * ms:.1f} ms)"
+    )
+    print(f"ratio:       {full_median / sql_median:7.2f}  digest / bare SQL")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", default=None, help="PostgreSQL server to use (CREATEDB)")
+    parser.add_argument("--tickets", type=int, default=None, help="1,000,000 (100,000 on pg)")
     parser.add_argument("--db", type=Path, default=None, help="the cached file (a temp dir)")
     parser.add_argument("--fresh", action="store_true", help="generate the file again")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--show", action="store_true", help="print the digest text too")
     args = parser.parse_args()
+    args.tickets = args.tickets or (100_000 if args.store == "postgres" else 1_000_000)
     path = args.db or Path(tempfile.gettempdir()) / f"deskbot-bench-digest-{args.tickets}.db"
     path, took = cached(path, args.tickets, args.fresh)
+    if args.store == "postgres":
+        postgres_main(args, path)
+        return
     sizes = counts(path)
     settings = DigestSettings()
 

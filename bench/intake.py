@@ -1,6 +1,7 @@
-"""Intake throughput: customer messages through the full intake path, against raw SQLite.
+"""Intake throughput: customer messages through the full intake path, against a bare write.
 
     .venv/bin/python bench/intake.py [--messages 20000] [--dir PATH]
+    .venv/bin/python bench/intake.py --store postgres [--url URL] [--messages 5000]
 
 Each message goes through `Desk.receive`: dedupe key, ticket, conversation message, audit
 event and two outbox notices (ack and triage card), one transaction each, on a real file
@@ -12,28 +13,43 @@ the standard `sqlite3` module on the calling thread. The ratio says what the des
 on top of that, whatever the machine is doing. Each run is repeated without the search
 index (no index writes, no similar-tickets query for the card), alternating, and the
 median rates are compared: the index's cost on intake, target within 15 %.
+
+With `--store postgres` the same path runs on PostgreSQL, with one deskbot instance and
+with two (two stores, each its own pool, sharing the burst), against a bare single-row
+INSERT and COMMIT through psycopg on the same server in the same run. Without `--url` a
+throwaway cluster is started (durable settings: fsync on) from the tests' helper; with
+`--url` the bench creates its databases there (it needs CREATEDB) and drops them after.
+Each PostgreSQL run is followed by the same run without the search index, compared alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
 
 from bot.clock import SystemClock
 from handlers import knowledge
 from handlers.desk import Desk
-from handlers.models import Inbound, InboundKind, Person, Place
+from handlers.models import Inbound, InboundKind, Person, Place, Status, TicketQuery
 from handlers.settings import DeskSettings, PlatformPlaces
 from storage import commits, search
 from storage.database import BUSY_TIMEOUT_MS
+from storage.postgres import search as postgres_search
+from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 
 SUPPORT = Place("console:local", "support")
@@ -75,13 +91,15 @@ class DatabaseThreadTime:
 @contextmanager
 def no_index() -> Iterator[None]:
     """Intake as before the index: no index writes, no similar-tickets query for the card."""
-    reindex, told = search.reindex, knowledge.told
+    reindex, told, postgres_reindex = search.reindex, knowledge.told, postgres_search.reindex
     search.reindex = lambda raw, ticket_id: None  # type: ignore[assignment]
+    postgres_search.reindex = lambda connection, ticket_ids: None  # type: ignore[assignment]
     knowledge.told = lambda tx, ticket, ack, card, settings: (ack, card)  # type: ignore[assignment]
     try:
         yield
     finally:
         search.reindex, knowledge.told = reindex, told  # type: ignore[assignment]
+        postgres_search.reindex = postgres_reindex  # type: ignore[assignment]
 
 
 async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, list[float], float]:
@@ -132,9 +150,117 @@ def raw_inserts(path: Path, count: int) -> float:
     return elapsed
 
 
+async def postgres_intake(
+    url: str, count: int, in_flight: int, instances: int
+) -> tuple[float, list[float]]:
+    """Return elapsed seconds and per-message latencies, the burst shared by `instances`."""
+    stores = [await PostgresStore.open(url) for _ in range(instances)]
+    try:
+        desks = [Desk(store, SystemClock(), settings()) for store in stores]
+        latencies: list[float] = []
+        numbers = iter(range(count))
+
+        async def deliver(desk: Desk) -> None:
+            for number in numbers:
+                begin = time.perf_counter()
+                await desk.receive(inbound(number))
+                latencies.append(time.perf_counter() - begin)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(deliver(desks[n % instances]) for n in range(in_flight)))
+        elapsed = time.perf_counter() - started
+        _, tickets = await stores[0].read(lambda tx: tx.tickets(every_ticket()))
+        assert tickets == count, f"expected {count} tickets, found {tickets}"
+        return elapsed, latencies
+    finally:
+        for store in stores:
+            await store.close()
+
+
+def every_ticket() -> TicketQuery:
+    return TicketQuery(SUPPORT.workspace, frozenset(Status), limit=1)
+
+
+def postgres_raw_inserts(url: str, count: int) -> float:
+    """Return the seconds `count` single-row insert+commit transactions take via psycopg."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE messages (id bigserial PRIMARY KEY, key text UNIQUE, text text)"
+        )
+        started = time.perf_counter()
+        for number in range(count):
+            connection.execute("BEGIN")
+            connection.execute(
+                "INSERT INTO messages (key, text) VALUES (%s, %s)", (f"k{number}", TEXT)
+            )
+            connection.execute("COMMIT")
+        return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def postgres_server(url: str | None) -> Iterator[Callable[[str], str]]:
+    """Yield a function making a fresh database by name on the server (dropped after)."""
+    cluster = None
+    if url is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the clone's tests/
+        from tests.postgres import Cluster  # the tests' throwaway cluster helper
+
+        cluster = Cluster.start(durable=True)
+        url = cluster.url("postgres")
+    made: list[str] = []
+
+    def database(name: str) -> str:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        made.append(name)
+        return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+    try:
+        yield database
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            for name in made:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+        if cluster is not None:
+            cluster.stop()
+
+
+def postgres_main(url: str | None, count: int, in_flight: int) -> None:
+    print(f"messages: {count:,} per run through the full intake path on PostgreSQL")
+    with postgres_server(url) as database:
+        raw_rate = count / postgres_raw_inserts(database("deskbot_bench_raw"), count)
+        print(f"bare psycopg: {raw_rate:,.0f} single-row insert+commit/s (same server)")
+        runs = [
+            ("one instance, one at a time", 1, 1),
+            (f"one instance, {in_flight} in flight", in_flight, 1),
+            (f"two instances, {in_flight} in flight", in_flight, 2),
+        ]
+        for number, (label, flight, instances) in enumerate(runs):
+            target = database(f"deskbot_bench_{number}")
+            elapsed, latencies = asyncio.run(postgres_intake(target, count, flight, instances))
+            rate = count / elapsed
+            cuts = statistics.quantiles(latencies, n=100)
+            print(
+                f"desk, {label}: {rate:,.0f} messages/s ({rate / raw_rate:.3f} of bare);"
+                f" latency p50 {cuts[49] * 1e3:.2f} ms, p99 {cuts[98] * 1e3:.2f} ms"
+            )
+            with no_index():
+                target = database(f"deskbot_bench_{number}_bare")
+                bare, _ = asyncio.run(postgres_intake(target, count, flight, instances))
+            ratio = bare / elapsed
+            print(
+                f"  without the search index: {count / bare:,.0f} messages/s; with it"
+                f" {ratio:.3f} of that; target within 15 % {'met' if ratio >= 0.85 else 'NOT met'}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", default=None, help="PostgreSQL server to use (CREATEDB)")
+    parser.add_argument("--messages", type=int, default=None, help="20,000 (5,000 on postgres)")
     parser.add_argument(
         "--in-flight",
         type=int,
@@ -144,7 +270,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind (median)")
     parser.add_argument("--dir", type=Path, default=None, help="where the files go (a temp dir)")
     args = parser.parse_args()
-    count = args.messages
+    if args.store == "postgres":
+        postgres_main(args.url, args.messages or 5_000, args.in_flight)
+        return
+    count = args.messages or 20_000
     print(f"messages: {count:,} per run through the full intake path (delivery off)")
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         raw_rate = count / raw_inserts(Path(folder) / "raw.db", count)

@@ -15,6 +15,11 @@ Then, in the same run:
   number of rows in transactions of the same size;
 - process memory (RSS) of a fresh process that opens the database, takes the lease and
   sweeps, with 0 and with all the open tickets: due times live in SQLite, not in memory.
+
+With `--store postgres` the same runs on PostgreSQL (defaults: 20,000 tickets, 2,000 due),
+against psycopg writing as many rows in transactions of the same size. Without `--url` a
+throwaway cluster is started (fsync on) from the tests' helper; with `--url` the bench
+creates its databases there (it needs CREATEDB) and drops them after.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
+
 from bot.leadership import Leadership
 from bot.scheduler import Scheduler
 from handlers import intake
@@ -45,11 +52,31 @@ from handlers.settings import (
     SlaSpan,
 )
 from handlers.sla.calendar import BusinessCalendar
+from storage.postgres.database import READ
+from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 BATCH = 500
 SUPPORT = Place("console:local", "support")
+
+
+Where = Path | str  # a SQLite file, or a PostgreSQL URL
+
+
+async def open_store(where: Where) -> SqliteStore | PostgresStore:
+    if isinstance(where, str):
+        return await PostgresStore.open(where)
+    return await SqliteStore.open(where)
+
+
+async def count(store: SqliteStore | PostgresStore, query: str) -> int:
+    if isinstance(store, PostgresStore):
+        found = await store.database.run(READ, lambda c: c.execute(query.encode()).fetchone())
+    else:
+        found = await store.read(lambda tx: tx._raw.execute(query).fetchone())
+    assert found is not None
+    return int(found[0])
 
 
 class FixedClock:
@@ -86,10 +113,10 @@ def message(number: int) -> Inbound:
     )
 
 
-async def build(path: Path, tickets: int, due: int) -> None:
+async def build(path: Where, tickets: int, due: int) -> None:
     """`due` tickets opened at START, the rest a day later: only the first are due soon."""
     desk_settings = settings()
-    async with await SqliteStore.open(path) as store:
+    async with await open_store(path) as store:
         # Batches of 1,000 per transaction, split where the due tickets end.
         stops = sorted({*range(0, tickets, 1000), min(due, tickets), tickets})
         for first, stop in itertools.pairwise(stops):
@@ -102,10 +129,10 @@ async def build(path: Path, tickets: int, due: int) -> None:
             )
 
 
-async def sweep_costs(path: Path, rounds: int) -> tuple[float, float, float]:
+async def sweep_costs(path: Where, rounds: int) -> tuple[float, float, float]:
     """Median seconds of an empty read transaction, a sweep with nothing due, and the
     holder's once-a-second look for other processes' writes when there were none."""
-    async with await SqliteStore.open(path) as store:
+    async with await open_store(path) as store:
         clock = FixedClock(START)
         leadership = Leadership(store, clock)
         await leadership.renew()
@@ -126,9 +153,9 @@ async def sweep_costs(path: Path, rounds: int) -> tuple[float, float, float]:
         return statistics.median(empty), statistics.median(sweeps), statistics.median(looks)
 
 
-async def fire_all(path: Path, expected: int) -> float:
+async def fire_all(path: Where, expected: int) -> float:
     """Seconds to fire every step due 31 minutes after START (the unclaimed reminders)."""
-    async with await SqliteStore.open(path) as store:
+    async with await open_store(path) as store:
         clock = FixedClock(START + timedelta(minutes=31))
         leadership = Leadership(store, clock)
         await leadership.renew()
@@ -137,11 +164,7 @@ async def fire_all(path: Path, expected: int) -> float:
         fired = await scheduler.sweep()
         elapsed = time.perf_counter() - begin
         assert fired == expected, f"expected {expected} due steps, fired {fired}"
-        (queued,) = await store.read(
-            lambda tx: tx._raw.execute(
-                "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
-            ).fetchone()
-        )
+        queued = await count(store, "SELECT count(*) FROM outbox WHERE kind = 'reminder'")
         assert queued == expected
         return elapsed
 
@@ -165,7 +188,7 @@ def raw_rows(path: Path, count: int) -> float:
     return elapsed
 
 
-def rss_of_sweeping_process(path: Path) -> int:
+def rss_of_sweeping_process(path: Where) -> int:
     """Resident memory (KiB) of a fresh process that opens `path`, leads and sweeps."""
     result = subprocess.run(
         [sys.executable, __file__, "--rss", str(path)], check=True, capture_output=True, text=True
@@ -173,8 +196,8 @@ def rss_of_sweeping_process(path: Path) -> int:
     return int(json.loads(result.stdout)["rss_kib"])
 
 
-async def measure_rss(path: Path) -> None:
-    async with await SqliteStore.open(path) as store:
+async def measure_rss(path: Where) -> None:
+    async with await open_store(path) as store:
         clock = FixedClock(START - timedelta(days=1))
         leadership = Leadership(store, clock)
         await leadership.renew()
@@ -189,15 +212,22 @@ def print_rss() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--tickets", type=int, default=None, help="100,000 (20,000 on postgres)")
+    parser.add_argument("--due", type=int, default=None, help="10,000 (2,000 on postgres)")
     parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--rss", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--rss", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", default=None, help="PostgreSQL server to use (CREATEDB)")
     args = parser.parse_args()
     if args.rss is not None:
-        asyncio.run(measure_rss(args.rss))
+        where = args.rss if args.rss.startswith("postgresql://") else Path(args.rss)
+        asyncio.run(measure_rss(where))
         print_rss()
         return
+    if args.store == "postgres":
+        postgres_main(args)
+        return
+    args.tickets, args.due = args.tickets or 100_000, args.due or 10_000
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         empty_db, full_db = Path(folder) / "empty.db", Path(folder) / "full.db"
         asyncio.run(build(empty_db, 0, 0))
@@ -233,6 +263,50 @@ def main() -> None:
         f"memory (RSS):        {rss_empty / 1024:.1f} MiB with 0 tickets,"
         f" {rss_full / 1024:.1f} MiB with {args.tickets:,}"
         f" (+{(rss_full - rss_empty) / 1024:.1f} MiB: SQLite's page cache, not per ticket)"
+    )
+
+
+def postgres_rows(url: str, count: int) -> float:
+    """Seconds for psycopg to write `count` rows in transactions of BATCH rows."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE rows (id bigserial PRIMARY KEY, payload text)")
+        begin = time.perf_counter()
+        for first in range(0, count, BATCH):
+            with connection.transaction(), connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO rows (payload) VALUES (%s)",
+                    [("reminder " * 10,)] * min(BATCH, count - first),
+                )
+        return time.perf_counter() - begin
+
+
+def postgres_main(args: argparse.Namespace) -> None:
+    from intake import postgres_server  # the intake bench, beside this one
+
+    tickets, due = args.tickets or 20_000, args.due or 2_000
+    with postgres_server(args.url) as database:
+        empty, full = database("deskbot_timers_empty"), database("deskbot_timers_full")
+        asyncio.run(build(empty, 0, 0))
+        begin = time.perf_counter()
+        asyncio.run(build(full, tickets, due))
+        built = time.perf_counter() - begin
+        empty_read, idle_sweep, idle_look = asyncio.run(sweep_costs(full, 200))
+        rss_empty, rss_full = rss_of_sweeping_process(empty), rss_of_sweeping_process(full)
+        baseline = postgres_rows(database("deskbot_timers_raw"), due)
+        fired = asyncio.run(fire_all(full, due))
+    print(f"open tickets:        {tickets:,} on PostgreSQL (built in {built:.0f}s)")
+    print(
+        f"idle sweep:          {idle_sweep * 1e3:.2f} ms median; empty read transaction"
+        f" {empty_read * 1e3:.2f} ms; ratio {idle_sweep / empty_read:.1f}"
+    )
+    print(f"idle watch:          {idle_look * 1e3:.3f} ms median (LISTEN/NOTIFY: no query)")
+    print(
+        f"{due:,} steps due:    fired in {fired:.2f}s ({due / fired:,.0f} steps/s);"
+        f" psycopg writing as many rows: {baseline:.3f}s; ratio {fired / baseline:.0f}"
+    )
+    print(
+        f"memory (RSS):        {rss_empty / 1024:.1f} MiB with 0 tickets,"
+        f" {rss_full / 1024:.1f} MiB with {tickets:,}"
     )
 
 

@@ -25,9 +25,12 @@ from bot.scheduler import DIGEST, Scheduler
 from bot.web import wiring as web
 from bot.web.meters import Meters
 from handlers.desk import Desk
-from handlers.ports import Clock
+from handlers.ports import Clock, Cursors
 from handlers.settings import DeskSettings
 from storage.cursors import ChannelCursors
+from storage.postgres.cursors import PostgresCursors
+from storage.postgres.database import safe_url
+from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -45,9 +48,12 @@ async def run(
     """Run the bot until the console's input ends or the process is asked to stop."""
     clock = clock or SystemClock()
     settings = desk_settings(config)
-    async with await SqliteStore.open(config.storage.path) as store:  # opens and migrates
-        leadership = Leadership(store, clock)
+    async with await open_store(config) as store:  # opens and migrates
+        leadership = _leadership(store, clock, config)
         outbox = OutboxWorker(store, clock, leadership=leadership)
+        if isinstance(store, PostgresStore):
+            # Another instance queued a notice: the holder hears it at once, not at its poll.
+            store.on_outside_change(outbox.wake)
         meters = web.meters(config)
         scheduler = Scheduler(
             store, clock, settings, leadership, on_swept=outbox.wake, on_timed=web.timed(meters)
@@ -72,6 +78,32 @@ async def run(
                 running.push_async_callback(_drain, outbox)
                 await _until_stopped(serving, stop)
         _raise_first_failure(serving)
+
+
+async def open_store(config: Config) -> SqliteStore | PostgresStore:
+    """Open (and migrate) the store the config names: PostgreSQL by URL, else the file."""
+    if config.storage.url is not None:
+        return await PostgresStore.open(config.storage.url)
+    return await SqliteStore.open(config.storage.path)
+
+
+def storage_name(config: Config) -> str:
+    """Which store the config names, in words for an operator (no password)."""
+    if config.storage.url is not None:
+        return f"{safe_url(config.storage.url)} (PostgreSQL)"
+    return str(config.storage.path)
+
+
+def _leadership(store: SqliteStore | PostgresStore, clock: Clock, config: Config) -> Leadership:
+    """The lease, renewed at 30% of the takeover time so that two renewals can fail."""
+    ttl = config.storage.takeover.total_seconds()
+    return Leadership(store, clock, ttl=ttl, renew_every=ttl * 0.3)
+
+
+def _cursors(store: SqliteStore | PostgresStore) -> Cursors:
+    if isinstance(store, PostgresStore):
+        return PostgresCursors(store)
+    return ChannelCursors(store)
 
 
 async def _hold_lease(running: contextlib.AsyncExitStack, leadership: Leadership) -> None:
@@ -104,7 +136,7 @@ def _start_scheduler(
 
 
 def _daily_digest(
-    store: SqliteStore,
+    store: SqliteStore | PostgresStore,
     clock: Clock,
     settings: DeskSettings,
     leadership: Leadership,
@@ -127,13 +159,13 @@ def _platforms(
     config: Config,
     desk: Desk,
     outbox: OutboxWorker,
-    store: SqliteStore,
+    store: SqliteStore | PostgresStore,
     lines: AsyncIterator[str] | None,
     out: TextIO,
     meters: Meters | None = None,
 ) -> list[Platform]:
     """Build each platform the config enables, and register its sender with the outbox."""
-    services = Services(ChannelCursors(store), outbox.drain, lines, out)
+    services = Services(_cursors(store), outbox.drain, lines, out)
     found = (kind.from_config(config, desk, services) for kind in PLATFORMS)
     platforms = [platform for platform in found if platform is not None]
     for platform in platforms:

@@ -30,8 +30,8 @@ from handlers.digest import posting
 from handlers.settings import SlaSpan
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from handlers.texts import ENGLISH, texts_in
+from storage import moving
 from storage.database import DatabaseTooNew, DatabaseUnusable
-from storage.store import SqliteStore
 
 DEFAULT_CONFIG = "config.yaml"
 # The shipped config.yaml, packaged so that `deskbot init` works outside a clone.
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="command")
     default = os.environ.get("DESKBOT_CONFIG", DEFAULT_CONFIG)
     _add_init(commands, default)
+    _add_migrate(commands)
     command = functools.partial(_add_command, commands, default)
     _add_run(command)
     command("check-config", _check_config, "validate the config and summarise it")
@@ -120,6 +121,29 @@ def _add_init(commands: _Commands[argparse.ArgumentParser], default: str) -> Non
         help=f"where to write it; an existing file is never overwritten (default: {default})",
     )
     init.set_defaults(handler=_init, needs_config=False)
+
+
+def _add_migrate(commands: _Commands[argparse.ArgumentParser]) -> None:
+    migrate_help = (
+        "copy a desk from a SQLite file into an empty PostgreSQL database, or back; with"
+        " deskbot stopped. Checks every table's rows; safe to run again after a failure"
+    )
+    migrate = commands.add_parser("migrate", help=migrate_help, description=migrate_help)
+    migrate.add_argument("--from", dest="source", required=True, metavar="FILE_OR_URL")
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL_OR_FILE")
+    migrate.set_defaults(handler=_migrate, needs_config=False)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    try:
+        found = asyncio.run(moving.move(args.source, args.target))
+    except (moving.MoveRefused, moving.MoveFailed, DatabaseTooNew, DatabaseUnusable) as error:
+        print(error, file=sys.stderr)
+        return 1
+    for table in found:
+        print(f"{table.table}: {table.count} rows, checksum {table.checksum[:16]} (matches)")
+    print(f"Moved the desk from {moving.describe(args.source)} to {moving.describe(args.target)}.")
+    return 0
 
 
 def _add_run(command: _AddCommand) -> None:
@@ -225,7 +249,7 @@ def _discord_invite(config: Config, args: argparse.Namespace) -> int:
 def _outbox(config: Config, args: argparse.Namespace) -> int:
     try:
         found = asyncio.run(_read_outbox(config, args.retry_failed))
-    except DatabaseTooNew as error:
+    except (DatabaseTooNew, DatabaseUnusable) as error:
         print(error, file=sys.stderr)
         return 1
     print("\n".join(found.lines))
@@ -234,7 +258,7 @@ def _outbox(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _read_outbox(config: Config, retry_failed: bool) -> outbox_report.OutboxReport:
-    async with await SqliteStore.open(config.storage.path) as store:
+    async with await app.open_store(config) as store:
         return await outbox_report.report(store, retry_failed=retry_failed)
 
 
@@ -295,7 +319,7 @@ def _digest(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _read_digest(config: Config, with_chart: bool) -> tuple[str, bytes | None]:
-    async with await SqliteStore.open(config.storage.path) as store:
+    async with await app.open_store(config) as store:
         found = await posting.build(store, config.digest.settings(), SystemClock().now())
     return posting.render(found, texts_in(config.locale)), chart_png(found) if with_chart else None
 
@@ -326,7 +350,7 @@ def _slack_manifest(config: Config, args: argparse.Namespace) -> int:
 
 def summary(config: Config) -> list[str]:
     """What the config sets up, in words an operator can check at a glance."""
-    lines = [f"storage: {config.storage.path}", f"platforms: {', '.join(config.platforms)}"]
+    lines = [f"storage: {app.storage_name(config)}", f"platforms: {', '.join(config.platforms)}"]
     lines.append(_language_line(config))
     lines += _platform_lines(config)
     lines += _role_lines(config)

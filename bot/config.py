@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -167,14 +168,51 @@ class Section(BaseModel):
 
 
 class StorageConfig(Section):
+    # Either a PostgreSQL database (several instances may share it) or, by default, a file.
+    url: str | None = None
     path: Path = Field(default=Path("deskbot.db"), validate_default=True)
+    # How soon another instance takes over sweeping and sending when the holder dies.
+    takeover: Duration = timedelta(seconds=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_store(cls, data: object) -> object:
+        if isinstance(data, dict) and "url" in data and "path" in data:
+            raise ValueError(
+                "give either path (a SQLite file) or url (a PostgreSQL database), not both"
+            )
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, url: str | None) -> str:
+        """Accept a PostgreSQL URL naming a database; the password may come from `${ENV}`."""
+        if url is None:  # written empty, or from an unset variable: not SQLite by surprise
+            raise ValueError("is empty; give a postgresql:// URL, or remove it to use a file")
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:
+            raise ValueError(f"is not a URL ({error})") from None
+        if parts.scheme not in ("postgresql", "postgres"):
+            got = f"{parts.scheme}:" if parts.scheme else repr(url)
+            raise ValueError(f"must start with postgresql:// (got {got})")
+        if not parts.path.strip("/"):
+            raise ValueError("names no database: postgresql://user@host/DATABASE")
+        return url
+
+    @field_validator("takeover")
+    @classmethod
+    def _takeover_in_reach(cls, takeover: timedelta) -> timedelta:
+        if not timedelta(seconds=2) <= takeover <= timedelta(minutes=10):
+            raise ValueError("must be between 2s and 10m (the lease is renewed at 30% of it)")
+        return takeover
 
     @field_validator("path")
     @classmethod
     def _usable(cls, path: Path, info: ValidationInfo) -> Path:
         """Read a relative path from the config file's folder; refuse what is not a database."""
         folder = _loading(info).folder
-        if folder is None or str(path) == ":memory:":
+        if folder is None or str(path) == ":memory:" or info.data.get("url"):
             return path
         path = path if path.is_absolute() else folder / path
         reason = unusable_reason(path)

@@ -26,12 +26,20 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class DatabaseTooNew(RuntimeError):
-    """The file was written by a newer deskbot, whose schema this one does not know."""
+    """The database was written by a newer deskbot, whose schema this one does not know."""
 
-    def __init__(self, path: Path, found: int, known: int) -> None:
+    def __init__(
+        self,
+        where: Path | str,
+        found: int,
+        known: int,
+        *,
+        key: str = "storage.path",
+        other: str = "file",
+    ) -> None:
         super().__init__(
-            f"{path} was written by a newer deskbot (schema version {found}; this version "
-            f"knows up to {known}). Upgrade deskbot, or point storage.path at another file."
+            f"{where} was written by a newer deskbot (schema version {found}; this version "
+            f"knows up to {known}). Upgrade deskbot, or point {key} at another {other}."
         )
 
 

@@ -1,4 +1,7 @@
-"""Translate between the core's values and SQLite rows: times, people, JSON payloads.
+"""Translate between the core's values and stored rows: times, people, JSON payloads.
+
+SQLite gives times as text and PostgreSQL as datetimes; both give JSON as text, so each
+store's rows read through the same functions here.
 
 Timer steps and reminder guards are typed in the core (`Step`, `Guard`) and stored as the
 short strings every earlier version wrote (`warn:first_response`, `idle@<ISO time>`): this
@@ -9,9 +12,8 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from handlers.models import (
     Attachment,
@@ -46,6 +48,12 @@ from handlers.models import (
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+class Row(Protocol):
+    """A stored row read by column name: SQLite's `sqlite3.Row`, PostgreSQL's dict row."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
 def to_db(at: datetime) -> str:
     """UTC, fixed width, so that text order is time order."""
     if at.tzinfo is None:
@@ -53,17 +61,19 @@ def to_db(at: datetime) -> str:
     return at.astimezone(UTC).strftime(_TIME_FORMAT)
 
 
-def from_db(text: str) -> datetime:
+def from_db(stored: str | datetime) -> datetime:
+    if isinstance(stored, datetime):
+        return stored  # PostgreSQL's timestamptz, read in UTC
     # fromisoformat reads the trailing Z as UTC, and is many times faster than strptime.
-    return datetime.fromisoformat(text)
+    return datetime.fromisoformat(stored)
 
 
 def maybe_to_db(at: datetime | None) -> str | None:
     return None if at is None else to_db(at)
 
 
-def maybe_from_db(text: str | None) -> datetime | None:
-    return None if text is None else from_db(text)
+def maybe_from_db(stored: str | datetime | None) -> datetime | None:
+    return None if stored is None else from_db(stored)
 
 
 def person(key: str, name: str) -> Person:
@@ -75,7 +85,7 @@ def maybe_person(key: str | None, name: str | None) -> Person | None:
     return None if key is None else person(key, name or key)
 
 
-def ticket(row: sqlite3.Row) -> Ticket:
+def ticket(row: Row) -> Ticket:
     return Ticket(
         id=row["id"],
         place=Place(row["workspace"], row["channel"], row["thread"]),
@@ -96,7 +106,7 @@ def ticket(row: sqlite3.Row) -> Ticket:
     )
 
 
-def clock(row: sqlite3.Row) -> SlaClock:
+def clock(row: Row) -> SlaClock:
     target, days = row["target_seconds"], row["promise_days"]
     return SlaClock(
         ticket_id=row["ticket_id"],
@@ -193,7 +203,7 @@ def event_data(data: dict[str, object]) -> str:
     return json.dumps(data, ensure_ascii=False, default=column_form)
 
 
-def timer(row: sqlite3.Row) -> Timer:
+def timer(row: Row) -> Timer:
     return Timer(
         ticket_id=row["ticket_id"],
         step=step(row["step"]),
@@ -208,7 +218,7 @@ def attachments_json(attachments: tuple[Attachment, ...]) -> str:
     return json.dumps([{"name": item.name, "url": item.url} for item in attachments])
 
 
-def snippet(row: sqlite3.Row) -> Snippet:
+def snippet(row: Row) -> Snippet:
     return Snippet(
         row["workspace"],
         row["name"],
@@ -219,7 +229,7 @@ def snippet(row: sqlite3.Row) -> Snippet:
     )
 
 
-def message(row: sqlite3.Row) -> Message:
+def message(row: Row) -> Message:
     return Message(
         ticket_id=row["ticket_id"],
         message_id=row["message_id"],
@@ -284,7 +294,7 @@ def notice_payload(notice: Notice) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-def notice(row: sqlite3.Row) -> Notice:
+def notice(row: Row) -> Notice:
     payload = json.loads(row["payload"])
     card = payload.get("card")
     return Notice(
@@ -341,7 +351,7 @@ def _card(data: dict[str, Any]) -> Card:
 # -- surveys ----------------------------------------------------------------------------------
 
 
-def survey(row: sqlite3.Row) -> Survey:
+def survey(row: Row) -> Survey:
     return Survey(
         ticket_id=row["ticket_id"],
         round=row["round"],

@@ -104,7 +104,7 @@ def customer_term(customer_key: str) -> str:
 def _match(query: SearchQuery) -> str | None:
     """The FTS5 query: quoted terms only, ANDed (a search) or ORed (likeness)."""
     if query.like:
-        wanted = _telling(query.text)
+        wanted = likeness_terms(query.text)
         if not wanted:
             return None
         body = " OR ".join(_quoted((term,)) for term in wanted)
@@ -121,7 +121,7 @@ def _match(query: SearchQuery) -> str | None:
     return scoped
 
 
-def _telling(text: str) -> list[str]:
+def likeness_terms(text: str) -> list[str]:
     """Up to `LIKE_TERMS` telling terms of `text`, first written first, numbers left out.
 
     A number (an order, an amount, a count of days) differs from ticket to ticket about the

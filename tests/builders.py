@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.desk import Desk
 from handlers.intake import IntakeResult
@@ -19,6 +19,9 @@ from handlers.models import (
 )
 from handlers.settings import DeskSettings, PlatformPlaces, RoleMembers, SlaPolicy, SlaSpan
 from handlers.sla.calendar import BusinessCalendar
+from storage.postgres.database import READ
+from storage.postgres.store import PostgresStore
+from storage.rows import to_db
 from storage.store import SqliteStore
 
 WORKSPACE = "console:local"
@@ -97,7 +100,28 @@ async def run(
     return await desk.execute(Command(actor, place, text, mentions, dedupe_key))
 
 
-async def rows(store: SqliteStore, sql: str, *params: object) -> list[tuple[object, ...]]:
-    """Read the database directly, for assertions on what was stored."""
+async def rows(
+    store: SqliteStore | PostgresStore, sql: str, *params: object
+) -> list[tuple[object, ...]]:
+    """Read the database directly, for assertions on what was stored.
+
+    Write `sql` in the SQL both stores speak (`?` placeholders, `true` for a flag); times
+    come back as SQLite's text either way.
+    """
+    if isinstance(store, PostgresStore):
+        query = sql.replace("%", "%%").replace("?", "%s").encode()
+        found = await store.database.run(
+            READ, lambda connection: connection.execute(query, params).fetchall()
+        )
+        return [tuple(_as_stored(value) for value in row) for row in found]
     found = await store.database.run(lambda raw: raw.execute(sql, params).fetchall())
     return [tuple(row) for row in found]
+
+
+def _as_stored(value: object) -> object:
+    """A PostgreSQL value as SQLite stores it: times as text, flags as 0 and 1."""
+    if isinstance(value, datetime):
+        return to_db(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value

@@ -46,7 +46,11 @@ def test_core_imports_no_platform_storage_or_config_library(path: Path) -> None:
     assert offending == set()
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "storage").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "storage").rglob("*.py")),
+    ids=lambda p: p.relative_to(ROOT / "storage").as_posix(),
+)
 def test_storage_does_not_reach_outwards(path: Path) -> None:
     """storage/ knows the core's values, never the bot or the platforms."""
     offending = {

@@ -21,6 +21,7 @@ from bot.leadership import Leadership
 from storage.store import SqliteStore
 from tests.bot.instances import two_instances
 from tests.clock import FakeClock
+from tests.conftest import OpenStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,11 +31,12 @@ def leases(db_path: Path) -> list[tuple[str, str]]:
         return db.execute("SELECT name, holder FROM leases").fetchall()
 
 
+@pytest.mark.both_stores
 async def test_a_crashed_holders_lease_passes_on_within_ten_seconds(
-    db_path: Path, clock: FakeClock
+    open_store: OpenStore, clock: FakeClock
 ) -> None:
     """The survivor of a crash takes over once the lease, renewed for ~10 s at a time, ends."""
-    async with two_instances(db_path, clock) as (_, first, _, second):
+    async with two_instances(open_store, clock) as (_, first, _, second):
         assert await first.renew()
         clock.advance(seconds=9)
         assert not await second.renew()
@@ -43,11 +45,12 @@ async def test_a_crashed_holders_lease_passes_on_within_ten_seconds(
         assert not await first.renew()
 
 
+@pytest.mark.both_stores
 async def test_waiting_is_logged_once_and_the_takeover_too(
-    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    open_store: OpenStore, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A process kept waiting says once whose lease it waits for, then that it took it over."""
-    async with two_instances(db_path, clock, ttl=10, renew_every=3) as (_, first, _, second):
+    async with two_instances(open_store, clock, ttl=10, renew_every=3) as (_, first, _, second):
         with caplog.at_level(logging.INFO, logger="bot.leadership"):
             for _ in range(4):  # both renew every 3 s; the first keeps the lease
                 assert await first.renew()
@@ -65,9 +68,10 @@ async def test_waiting_is_logged_once_and_the_takeover_too(
     assert said[-1].startswith("Took over the lease from first: this process (second)")
 
 
-async def test_released_lease_is_free_at_once(db_path: Path, clock: FakeClock) -> None:
+@pytest.mark.both_stores
+async def test_released_lease_is_free_at_once(open_store: OpenStore, clock: FakeClock) -> None:
     """A clean shutdown hands the lease over without waiting for it to expire."""
-    async with two_instances(db_path, clock) as (_, first, _, second):
+    async with two_instances(open_store, clock) as (_, first, _, second):
         await first.renew()
         assert not await second.renew()
         await first.release()

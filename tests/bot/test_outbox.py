@@ -21,6 +21,7 @@ from tests import builders
 from tests.bot.instances import two_instances
 from tests.builders import ALICE, BOB, open_ticket, post, rows, run
 from tests.clock import FakeClock
+from tests.conftest import OpenStore
 
 
 class RecordingSender:
@@ -249,12 +250,13 @@ async def test_drain_does_not_wait_for_platforms_not_running_here(
     ]
 
 
+@pytest.mark.both_stores
 async def test_holder_delivers_what_the_other_instance_queued_within_seconds(
-    db_path: Path, sender: RecordingSender
+    open_store: OpenStore, sender: RecordingSender
 ) -> None:
     """Two instances on one file: the ack the non-holder queued goes out through the holder."""
     clock = SystemClock()
-    async with two_instances(db_path, clock, ("holder", "other")) as (
+    async with two_instances(open_store, clock, ("holder", "other")) as (
         holder_store,
         holder,
         other_store,

@@ -25,6 +25,7 @@ from tests import builders
 from tests.bot.instances import two_instances
 from tests.builders import ALICE, DAVE, post, rows
 from tests.clock import FakeClock
+from tests.conftest import OpenStore
 
 
 def unclaimed_after(seconds: float) -> DeskSettings:
@@ -33,10 +34,11 @@ def unclaimed_after(seconds: float) -> DeskSettings:
     )
 
 
-async def test_only_the_lease_holder_sweeps(db_path: Path, clock: FakeClock) -> None:
+@pytest.mark.both_stores
+async def test_only_the_lease_holder_sweeps(open_store: OpenStore, clock: FakeClock) -> None:
     """Two processes on one database: one reminder is queued, by the lease holder."""
     settings = unclaimed_after(60)
-    async with two_instances(db_path, clock) as (
+    async with two_instances(open_store, clock) as (
         first_store,
         first,
         second_store,
@@ -46,6 +48,7 @@ async def test_only_the_lease_holder_sweeps(db_path: Path, clock: FakeClock) -> 
         assert not await second.renew()
         await post(Desk(first_store, clock, settings), ALICE, "printer on fire")
         clock.advance(minutes=2)
+        assert await first.renew()  # as its scheduler does every few seconds meanwhile
         fired = await asyncio.gather(
             Scheduler(first_store, clock, settings, first).sweep(),
             Scheduler(second_store, clock, settings, second).sweep(),
@@ -153,13 +156,14 @@ async def test_a_step_falling_due_during_a_sweep_is_swept_right_after(
         await scheduler.shutdown()
 
 
+@pytest.mark.both_stores
 async def test_holder_fires_a_reminder_the_other_instance_recorded_on_time(
-    db_path: Path,
+    open_store: OpenStore,
 ) -> None:
     """Two instances on one file: the holder fires a step the other recorded within ~2 s."""
     clock = SystemClock()
     settings = unclaimed_after(2)
-    async with two_instances(db_path, clock, ("holder", "other")) as (
+    async with two_instances(open_store, clock, ("holder", "other")) as (
         holder_store,
         holder,
         other_store,

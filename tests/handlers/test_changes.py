@@ -30,6 +30,9 @@ from tests import builders
 from tests.builders import ALICE, BOB, open_ticket, rows
 from tests.clock import START, FakeClock
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 HOUR = timedelta(hours=1)
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -28,6 +28,10 @@ from tests.builders import (
     run,
 )
 from tests.clock import FakeClock
+from tests.conftest import OpenStore
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 async def status_of(desk: Desk, ticket_id: int = 1) -> Status:
@@ -135,12 +139,12 @@ async def test_simultaneous_claims_have_one_winner(desk: Desk, store: SqliteStor
 
 
 async def test_claims_from_two_connections_have_one_winner(
-    desk: Desk, db_path: object, clock: object, settings: object
+    desk: Desk, open_store: OpenStore, clock: FakeClock, settings: DeskSettings
 ) -> None:
-    """Two processes' connections on one file: one claim wins, never a silent overwrite."""
+    """Two processes' connections on one database: one claim wins, never a silent overwrite."""
     await open_ticket(desk)
-    async with await SqliteStore.open(db_path) as other_store:  # type: ignore[arg-type]
-        other = Desk(other_store, clock, settings)  # type: ignore[arg-type]
+    async with await open_store() as other_store:
+        other = Desk(other_store, clock, settings)
         replies = await asyncio.gather(run(desk, BOB, "claim 1"), run(other, ERIN, "claim 1"))
     assert sorted(reply.ok for reply in replies) == [False, True]
 
@@ -458,7 +462,7 @@ async def test_replayed_command_changes_nothing(desk: Desk, store: SqliteStore) 
     again = await run(desk, BOB, "note 1 checked the toner", dedupe_key="trigger-1")
     assert (first.repeated, again.repeated) == (False, True)
     assert again.text == "That /ticket command was run already; it was not run again."
-    assert await rows(store, "SELECT count(*) FROM messages WHERE internal = 1") == [(1,)]
+    assert await rows(store, "SELECT count(*) FROM messages WHERE internal = true") == [(1,)]
 
 
 async def test_replayed_refused_command_stays_refused(desk: Desk) -> None:
@@ -477,14 +481,16 @@ async def test_commands_without_a_key_all_run(desk: Desk, store: SqliteStore) ->
     await open_ticket(desk)
     for _ in range(2):
         assert not (await run(desk, BOB, "note 1 checked the toner")).repeated
-    assert await rows(store, "SELECT count(*) FROM messages WHERE internal = 1") == [(2,)]
+    assert await rows(store, "SELECT count(*) FROM messages WHERE internal = true") == [(2,)]
 
 
 async def test_note_with_a_lone_surrogate_is_stored(desk: Desk, store: SqliteStore) -> None:
     """A note holding half an emoji is added, with U+FFFD in its place."""
     await open_ticket(desk)
     assert (await run(desk, BOB, "note 1 toner \ud83d")).ok
-    assert await rows(store, "SELECT text FROM messages WHERE internal = 1") == [("toner \ufffd",)]
+    assert await rows(store, "SELECT text FROM messages WHERE internal = true") == [
+        ("toner \ufffd",)
+    ]
 
 
 async def test_a_command_is_resolved_once_and_run_as_resolved(

@@ -13,12 +13,25 @@ from handlers.digest import figures, lines, posting
 from handlers.digest.figures import AgentLine, Compliance, Day, Digest, Flow, Times
 from handlers.digest.posting import chart_name
 from handlers.digest.rows import ActiveGroup, ActiveTicket, DigestRecord, StoppedClock
-from handlers.models import Notice, NoticeFile, NoticeKind, Place, Priority, Status
+from handlers.models import (
+    ClockKind,
+    Notice,
+    NoticeFile,
+    NoticeKind,
+    Place,
+    Priority,
+    SlaClock,
+    Status,
+)
+from handlers.ports import Store, Tx
 from handlers.settings import Capabilities, DigestSettings, PlatformPlaces
 from handlers.texts import ENGLISH
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, open_ticket, post, run, settings
 from tests.clock import FakeClock
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -89,30 +102,28 @@ CLOCKS = [
 ]
 
 
-async def set_clocks(store: SqliteStore) -> None:
+async def set_clocks(store: Store) -> None:
     """Write the clocks as the SLA engine would have left them (business time by hand)."""
 
-    def write(raw: object) -> None:
-        for ticket, kind, target, used, running, due, stopped, breached in CLOCKS:
-            raw.execute(  # type: ignore[attr-defined]
-                "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
-                " started_at, used_seconds, running_since, due_at, stopped_at, breached_at)"
-                " SELECT ?, ?, '24x7', ?, created_at, ?, ?, ?, ?, ? FROM tickets WHERE id = ?",
-                (
-                    ticket,
-                    kind,
-                    target,
-                    used,
-                    *map(_text, (running, due, stopped, breached)),
-                    ticket,
-                ),
+    def write(tx: Tx) -> None:
+        for ticket_id, kind, target, used, running, due, stopped, breached in CLOCKS:
+            ticket = tx.ticket(ticket_id)
+            assert ticket is not None
+            clock = SlaClock(
+                ticket_id,
+                ClockKind(kind),
+                "24x7",
+                None if target is None else timedelta(seconds=target),
+                ticket.created_at,
+                timedelta(seconds=used),
+                running,
+                due,
+                stopped,
+                breached,
             )
+            tx.save_clock(clock)
 
-    await store.database.run(write)
-
-
-def _text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    await store.transact(write)
 
 
 async def scenario(desk: Desk, store: SqliteStore, clock: FakeClock) -> None:

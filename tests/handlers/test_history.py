@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from handlers.desk import Desk
 from handlers.models import CustomerHistory
 from handlers.settings import SatisfactionSettings
@@ -12,6 +14,9 @@ from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, DAVE, open_ticket, rows, run
 from tests.clock import FakeClock
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 async def last_card(store: SqliteStore) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+import pytest
+
 from handlers.desk import Desk
 from handlers.models import Command, Person, Place, Ticket
 from handlers.ports import Reports, T, Tx
@@ -12,6 +14,9 @@ from handlers.settings import DeskSettings
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, DAVE, SUPPORT, WORKSPACE, open_ticket, run
 from tests.clock import FakeClock
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 async def shelves(desk: Desk, viewer: Person) -> list[tuple[str, list[int]]]:

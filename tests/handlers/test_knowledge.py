@@ -19,6 +19,8 @@ from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, DAVE, open_ticket, rows, run
 from tests.clock import FakeClock
 
+pytestmark = pytest.mark.both_stores
+
 PASSWORD = "Password reset email never arrives\nI asked three times, nothing in my inbox."
 
 

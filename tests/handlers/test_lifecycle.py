@@ -15,6 +15,9 @@ from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, SUPPORT, post, rows, run
 from tests.clock import FakeClock
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 WINDOW = timedelta(days=7)
 

@@ -16,6 +16,9 @@ from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, CAROL, ERIN, SUPPORT, open_ticket, rows, run
 from tests.clock import FakeClock
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 TRIAGE = SUPPORT.__class__(SUPPORT.workspace, "triage")
 
 

@@ -18,6 +18,9 @@ from tests import builders
 from tests.builders import ALICE, BOB, DAVE, open_ticket, rows, run
 from tests.clock import FakeClock
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 
 def surveying(**overrides: object) -> DeskSettings:
     """The console desk with surveys on: 1–5, a week to answer, alerts at 2 and below."""

@@ -15,6 +15,9 @@ from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, run
 from tests.clock import FakeClock
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 OFFICE = BusinessCalendar.parse(
     "office",
     "Europe/Berlin",

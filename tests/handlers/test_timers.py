@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -26,6 +25,10 @@ from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, rows, run
 from tests.clock import FakeClock
+from tests.conftest import OpenStore
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 HOUR = timedelta(hours=1)
 
@@ -136,7 +139,9 @@ async def test_warning_before_breach_goes_to_the_holder_privately(
     assert not [r for r in await reminders(store) if "will break" in r[2]]
     clock.advance(minutes=1)
     await sweep(store, clock, settings)
-    warned = await rows(store, "SELECT payload FROM outbox WHERE payload LIKE '%will break%'")
+    warned = await rows(
+        store, "SELECT payload FROM outbox WHERE CAST(payload AS TEXT) LIKE '%will break%'"
+    )
     payload = json.loads(str(warned[0][0]))
     assert payload["direct_to"] == "bob"
     assert "first response promise" in payload["text"]
@@ -208,7 +213,9 @@ async def test_waiting_ticket_nudges_customer_then_resolves(
     await sweep(store, clock, settings)
     ticket = await desk.ticket(1)
     assert ticket is not None and ticket.status is Status.RESOLVED
-    notes = await rows(store, "SELECT payload FROM outbox WHERE payload LIKE '%haven''t heard%'")
+    notes = await rows(
+        store, "SELECT payload FROM outbox WHERE CAST(payload AS TEXT) LIKE '%haven''t heard%'"
+    )
     assert "within 7d to reopen it" in str(notes[0][0])
     assert await rows(store, "SELECT data FROM events WHERE kind = 'resolved'") == [
         ('{"from": "waiting", "to": "resolved", "auto": true}',)
@@ -232,13 +239,13 @@ async def test_customer_reply_cancels_the_nudge(
 
 
 async def test_overdue_steps_after_downtime_fire_exactly_once(
-    db_path: Path, clock: FakeClock, settings: DeskSettings
+    open_store: OpenStore, clock: FakeClock, settings: DeskSettings
 ) -> None:
     """Down for a day: on restart each overdue step fires once, not once per missed hour."""
-    async with await SqliteStore.open(db_path) as store:
+    async with await open_store() as store:
         await open_ticket(Desk(store, clock, settings))
     clock.advance(days=1)
-    async with await SqliteStore.open(db_path) as store:
+    async with await open_store() as store:
         await sweep(store, clock, settings)
         await sweep(store, clock, settings)
         unclaimed = [r for r in await reminders(store) if "nobody on it" in r[2]]

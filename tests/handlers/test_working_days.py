@@ -19,6 +19,9 @@ from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, rows, run
 from tests.clock import FakeClock
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = BusinessCalendar.parse(

@@ -1,4 +1,8 @@
-"""A web server on a free loopback port, over a real SQLite file and a hand-turned clock."""
+"""A web server on a free loopback port, over the test's store and a hand-turned clock.
+
+The test modules that read through the store's ports are marked `both_stores`: each runs
+over a real SQLite file and over a PostgreSQL database of the throwaway cluster.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
+import psycopg
 import pytest
 
 from bot.config import Config, WebConfig
@@ -21,6 +26,7 @@ from bot.web.parts import WebParts
 from bot.web.server import WebView
 from handlers.desk import Desk
 from handlers.settings import DeskSettings
+from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 from tests.clock import FakeClock
 
@@ -55,7 +61,7 @@ class Site:
     """A running web view and what it reports on."""
 
     config: WebConfig
-    store: SqliteStore
+    store: SqliteStore | PostgresStore
     clock: FakeClock
     settings: DeskSettings
     desk: Desk
@@ -74,7 +80,7 @@ class Site:
 
 @pytest.fixture
 def make_site(
-    store: SqliteStore, clock: FakeClock
+    store: SqliteStore | PostgresStore, clock: FakeClock
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Site]]:
     @contextlib.asynccontextmanager
     async def start(locale: str = "en", **web: object) -> AsyncIterator[Site]:
@@ -123,3 +129,33 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
     # Cookies of every host, as a browser on this machine keeps them for 127.0.0.1.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session
+
+
+async def execute(store: SqliteStore | PostgresStore, statement: str) -> None:
+    """Run one statement straight on the store's database and commit it (to break it).
+
+    On PostgreSQL it runs on a connection of its own, outside the store's pool.
+    """
+    if isinstance(store, PostgresStore):
+        await asyncio.to_thread(_execute_on_postgres, store.database.url, statement)
+    else:
+        await store.database.run(lambda raw: raw.execute(statement))
+
+
+def _execute_on_postgres(url: str, statement: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement.encode())
+
+
+# Every write the database refuses, by making every session read-only: SQLite's writer
+# connection, or each PostgreSQL connection (the pool's are closed so they open again so).
+READ_ONLY = {
+    "sqlite": "PRAGMA query_only = ON",
+    "postgres": """
+DO $$ BEGIN
+    EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database());
+    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid();
+END $$
+""",
+}

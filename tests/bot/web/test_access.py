@@ -10,6 +10,9 @@ from tests.bot.web.conftest import Site
 from tests.bot.web.signing import sign_in
 from tests.builders import ALICE, BOB, CAROL, DAVE, open_ticket, run
 
+# These read the store through its ports: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 # Who asks · sees Alice's ticket · sees its internal note · sees the figures.
 CASES = [
     (ALICE, True, False, False),  # the customer whose ticket it is

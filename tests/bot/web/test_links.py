@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.adapters.discord.views import card_view
 from bot.adapters.slack.blocks import card_blocks
 from handlers.desk import Desk
@@ -12,6 +14,9 @@ from handlers.texts import ENGLISH
 from storage.store import SqliteStore
 from tests.bot.web.conftest import Site
 from tests.builders import ALICE, open_ticket
+
+# These read the store through its ports: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 async def queued(site: Site) -> dict[NoticeKind, Queued]:

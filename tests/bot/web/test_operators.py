@@ -22,9 +22,12 @@ from bot.web import wiring
 from handlers.desk import Desk
 from handlers.models import Notice, NoticeKind, Place
 from storage.cursors import ChannelCursors
-from tests.bot.web.conftest import Site, free_port, web_config
+from tests.bot.web.conftest import READ_ONLY, Site, execute, free_port, web_config
 from tests.bot.web.signing import open_link
 from tests.builders import ALICE, post
+
+# These read the store through its ports: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 MakeSite = Callable[..., contextlib.AbstractAsyncContextManager[Site]]
 
@@ -123,14 +126,15 @@ async def test_readyz_fails_when_a_notice_waits_too_long(
 
 
 async def test_readyz_fails_when_the_database_takes_no_write(
-    site: Site, http: aiohttp.ClientSession
+    site: Site, http: aiohttp.ClientSession, store_kind: str
 ) -> None:
     """A database that refuses writes fails readiness (and the answer is still JSON)."""
-    await site.store.database.run(lambda raw: raw.execute("PRAGMA query_only = ON"))
+    await execute(site.store, READ_ONLY[store_kind])
     status, body = await readyz(http, site)
     assert status == 503
     assert "database" in body["failed"]  # type: ignore[operator]
-    assert body["checks"]["database"] == "a write failed: OperationalError"  # type: ignore[index]
+    refusal = {"sqlite": "OperationalError", "postgres": "ReadOnlySqlTransaction"}[store_kind]
+    assert body["checks"]["database"] == f"a write failed: {refusal}"  # type: ignore[index]
 
 
 async def test_metrics_are_off_unless_asked_for(site: Site, http: aiohttp.ClientSession) -> None:

@@ -13,9 +13,12 @@ import pytest
 from bot.web.templates import Templates
 from handlers.models import Attachment, Place
 from handlers.texts import ENGLISH
-from tests.bot.web.conftest import Site
+from tests.bot.web.conftest import Site, execute
 from tests.bot.web.signing import sign_in
 from tests.builders import ALICE, BOB, CAROL, DAVE, open_ticket, post, run
+
+# These read the store through its ports: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 BASE = "/w/console:local/"
 XSS = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
@@ -283,11 +286,14 @@ async def test_a_failure_in_our_code_is_a_plain_500(
 ) -> None:
     """When a page's read fails, the browser gets a sentence, never a traceback."""
     await sign_in(http, site.desk, BOB)
-    await site.store.database.run(lambda raw: raw.execute("ALTER TABLE tickets RENAME TO gone"))
-    async with http.get(f"{site.url}{BASE}") as answer:
-        assert answer.status == 500
-        assert await answer.text() == ENGLISH.unexpected_failure()
-        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    await execute(site.store, "ALTER TABLE tickets RENAME TO gone")
+    try:
+        async with http.get(f"{site.url}{BASE}") as answer:
+            assert answer.status == 500
+            assert await answer.text() == ENGLISH.unexpected_failure()
+            assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        await execute(site.store, "ALTER TABLE gone RENAME TO tickets")  # for the next test
 
 
 class Bracketed(gettext.NullTranslations):

@@ -15,6 +15,9 @@ from tests.bot.web.conftest import Site
 from tests.bot.web.signing import link_for, sign_in
 from tests.builders import ALICE, BOB, CAROL, SUPPORT, open_ticket, run
 
+# These read the store through its ports: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 MakeSite = Callable[..., contextlib.AbstractAsyncContextManager[Site]]
 EXPIRED = "This link has expired — ask for a new one with /ticket web."
 OTHER = Place("console:other", "support")

@@ -2,7 +2,8 @@
 
 Each test here speaks only through the ports in `handlers.ports`, so any store that passes
 the suite can stand in for SQLite. To add an implementation, write a factory like `sqlite`
-(open it empty, yield it, close it) and add it to `IMPLEMENTATIONS`.
+(open it empty, yield it, close it; it may ask for any fixture) and add it to
+`IMPLEMENTATIONS`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 
 from handlers.ports import Cursors, Store, ViewSource
 from storage.cursors import ChannelCursors
+from storage.postgres.cursors import PostgresCursors
+from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
 
 
@@ -29,20 +32,32 @@ class Storage:
 
 
 @asynccontextmanager
-async def sqlite(tmp_path: Path) -> AsyncIterator[Storage]:
+async def sqlite(request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
     """A SQLite store on a real file."""
+    tmp_path: Path = request.getfixturevalue("tmp_path")
     async with await SqliteStore.open(tmp_path / "contract.db") as store:
         yield Storage(store, ChannelCursors(store), store)
 
 
-IMPLEMENTATIONS: dict[str, Callable[[Path], AbstractAsyncContextManager[Storage]]] = {
+@asynccontextmanager
+async def postgres(request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
+    """A PostgreSQL store on a fresh database of the session's throwaway cluster."""
+    url: str = request.getfixturevalue("postgres_url")
+    async with await PostgresStore.open(url) as store:
+        yield Storage(store, PostgresCursors(store), store)
+
+
+IMPLEMENTATIONS: dict[
+    str, Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Storage]]
+] = {
     "sqlite": sqlite,
+    "postgres": postgres,
 }
 
 
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    async with IMPLEMENTATIONS[request.param](tmp_path) as opened:
+async def storage(request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
+    async with IMPLEMENTATIONS[request.param](request) as opened:
         yield opened
 
 

@@ -220,3 +220,18 @@ async def test_deflections_count_resolutions_by_a_suggested_answer(store: Store)
     await store.transact(work)
     assert await store.report(lambda r: r.deflections(Window(START, later(hours=1)))) == 1
     assert await store.report(lambda r: r.deflections(Window(later(hours=1)))) == 0
+
+
+async def test_a_huge_ticket_is_stored_and_found_by_its_first_words(store: Store) -> None:
+    """A word of thousands of letters and a pasted log of 150,000 words never fail intake."""
+    log = " ".join(f"w{n:06x}" for n in range(150_000))
+    giant = "x" * 5000
+
+    def work(tx: Tx) -> int:
+        ticket = _open(tx, "1.0", "printer log attached")
+        _say(tx, ticket, f"{giant} {log}")
+        return ticket.id
+
+    ticket_id = await store.transact(work)
+    assert await _ids(store, "printer w000001") == [ticket_id]
+    assert await _ids(store, giant) == [ticket_id]

@@ -44,6 +44,13 @@ async def test_a_thread_holds_one_ticket(store: Store) -> None:
     assert await store.transact(lambda tx: tx.insert_ticket(new_ticket("1.0"))) is None
 
 
+async def test_a_refused_ticket_uses_up_no_number(store: Store) -> None:
+    """Numbers run on without gaps: a thread's second ticket, refused, takes none."""
+    first = await opened(store, "1.0")
+    await store.transact(lambda tx: tx.insert_ticket(new_ticket("1.0")))
+    assert (await opened(store, "2.0")).id == first.id + 1
+
+
 async def test_no_ticket_is_found_where_none_is(store: Store) -> None:
     """Unknown numbers, unknown threads and a channel without a thread find nothing."""
     await opened(store, "1.0")
