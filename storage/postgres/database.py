@@ -45,7 +45,7 @@ READ = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 REPORT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 # Steps written in Python, run right after the migration of that number: what SQL alone
 # cannot do (the search terms are cut by `handlers.knowledge`).
-AFTER: dict[int, Callable[[psycopg.Connection[Any]], object]] = {10: search.rebuild}
+AFTER: dict[int, Callable[[psycopg.Connection[Any]], object]] = {5: search.rebuild}
 
 
 class DatabaseUnreachable(DatabaseUnusable):

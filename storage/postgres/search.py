@@ -2,7 +2,7 @@
 
 The same documents as SQLite's index (`storage.search`), cut into the same terms by
 `handlers.knowledge`, and the same query shape, so both stores find the same tickets.
-Each ticket's terms are one `tsvector` (table `ticket_search`, migration 0010) with a GIN
+Each ticket's terms are one `tsvector` (table `ticket_search`, migration 0005) with a GIN
 index: the subject weighted A, customer text, public replies and the resolution note B,
 internal notes C. A query's terms carry the weights it may match (AB, or ABC for staff),
 which is how a customer's search never reads a note. Whether a ticket is solved and whose

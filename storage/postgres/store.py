@@ -37,6 +37,7 @@ from handlers.models import (
     Notice,
     Place,
     Queued,
+    Scale,
     SearchQuery,
     SlaClock,
     Snippet,
@@ -207,7 +208,10 @@ class PostgresTx:
             b"   AS recent,"
             b" (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE customer_key = %(key)s"
             b"   AND workspace = %(workspace)s AND status IN ('open', 'claimed', 'waiting')"
-            b"   AND id <> %(id)s LIMIT %(cap)s) o) AS other_open",
+            b"   AND id <> %(id)s LIMIT %(cap)s) o) AS other_open,"
+            # The latest rating: the most recently asked survey the customer answered.
+            b" (SELECT score || ' ' || scale FROM surveys WHERE customer_key = %(key)s AND asked"
+            b"   AND score IS NOT NULL ORDER BY asked_at DESC LIMIT 1) AS last_rating",
             {
                 "key": ticket.customer.key,
                 "workspace": ticket.place.workspace,
@@ -216,8 +220,15 @@ class PostgresTx:
                 "cap": cap,
             },
         ).fetchone()
-        assert row is not None  # a SELECT of two counts always has its row
-        return CustomerHistory(int(row["recent"]), int(row["other_open"]), cap)
+        assert row is not None  # a SELECT of subqueries always has its row
+        score, _, scale = (row["last_rating"] or "").partition(" ")
+        return CustomerHistory(
+            int(row["recent"]),
+            int(row["other_open"]),
+            cap,
+            int(score) if score else None,
+            scale == str(Scale.THUMBS),
+        )
 
     # -- conversation ----------------------------------------------------------------------
 

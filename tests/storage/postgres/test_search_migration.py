@@ -1,4 +1,4 @@
-"""Migration 0010 indexes the tickets a PostgreSQL database already holds."""
+"""Migration 0005 indexes the tickets a PostgreSQL database already holds."""
 
 from __future__ import annotations
 
