@@ -1,6 +1,6 @@
 """The words deskbot shows only on Slack: card labels and a few Slack-only answers.
 
-Everything the desk itself says lives in `handlers/texts.py`; these are the labels of Slack's
+Everything the desk itself says lives in `handlers/texts/`; these are the labels of Slack's
 own furniture, kept together so they can be read and changed in one place. They are marked
 for translation like the desk's texts, and shown through the platform's `Texts`.
 """
