@@ -21,6 +21,7 @@ from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
 from bot.platform import Platform, Services
 from bot.platforms import PLATFORMS
+from bot.retention import RETENTION, RetentionJob
 from bot.scheduler import DIGEST, Scheduler
 from bot.web import wiring as web
 from bot.web.meters import Meters
@@ -133,6 +134,15 @@ def _start_scheduler(
     running.push_async_callback(scheduler.shutdown)
     cron = CronTrigger.from_crontab(config.digest.cron, timezone=config.digest.timezone)
     scheduler.add_cron(DIGEST, daily, cron)
+    retention = RetentionJob(
+        scheduler.store, scheduler.clock, scheduler.leadership, config.retention.inbound_keys
+    )
+    scheduler.add_cron(RETENTION, retention, retention_trigger(config))
+
+
+def retention_trigger(config: Config) -> CronTrigger:
+    """Every day at 03:30 in the desk's timezone, when the desk is quietest."""
+    return CronTrigger(hour=3, minute=30, timezone=config.timezone)
 
 
 def _daily_digest(

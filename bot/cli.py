@@ -17,7 +17,7 @@ from pathlib import Path
 
 import discord
 
-from bot import app, outbox_report
+from bot import app, outbox_report, upkeep
 from bot.adapters.discord import DiscordStartError, invite
 from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_slack_manifest(command)
     _add_discord_invite(command)
     _add_digest(command)
+    upkeep.add_backup(command)
+    upkeep.add_retention(command)
     return parser
 
 

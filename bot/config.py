@@ -549,6 +549,29 @@ class TicketsConfig(Section):
     reopen_window: Duration = timedelta(days=7)
 
 
+class RetentionConfig(Section):
+    """How long deskbot keeps what it needs only for a while (see `bot.retention`)."""
+
+    # Dedupe keys outlive every redelivery: Slack retries an event for about 5 minutes,
+    # Discord replays a resumed session's events and accepts an interaction for 15 minutes,
+    # and a used sign-in link expires 15 minutes after it was made.
+    inbound_keys: Duration = timedelta(days=30)
+
+    @field_validator("inbound_keys")
+    @classmethod
+    def _beyond_retries(cls, keep: timedelta) -> timedelta:
+        if keep < MIN_INBOUND_KEYS:
+            raise ValueError(
+                "must be at least 1d: a platform may deliver an event again within minutes"
+                " (Slack's retries, Discord's resumed sessions), and a shorter time risks a"
+                " message recorded twice"
+            )
+        return keep
+
+
+MIN_INBOUND_KEYS = timedelta(days=1)
+
+
 class WebReadyConfig(Section):
     """What `/readyz` holds the bot to: a recent sweep, no notice stuck for long."""
 
@@ -632,6 +655,7 @@ class Config(Section):
     tickets: TicketsConfig = TicketsConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()
     web: WebConfig = WebConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     knowledge: KnowledgeConfig = KnowledgeConfig()
 

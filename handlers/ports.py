@@ -59,6 +59,15 @@ class TicketsTx(Protocol):
         """Record an inbound event's key; False if it was already recorded."""
         ...
 
+    def prune_inbound_keys(self, seen_before: datetime, limit: int) -> int:
+        """Forget up to `limit` inbound keys first seen before `seen_before`, oldest first;
+        return how many were forgotten."""
+        ...
+
+    def inbound_keys_before(self, seen_before: datetime) -> int:
+        """Count the inbound keys first seen before `seen_before`."""
+        ...
+
     def ticket(self, ticket_id: int) -> Ticket | None: ...
 
     def ticket_at(self, place: Place) -> Ticket | None:

@@ -42,6 +42,12 @@ from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
 T = TypeVar("T")
 
+# A batch of the oldest keys, read from the index on seen_at (migration 0011) alone.
+PRUNE_INBOUND_KEYS = (
+    "DELETE FROM inbound_keys WHERE key IN"
+    " (SELECT key FROM inbound_keys WHERE seen_at < ? ORDER BY seen_at LIMIT ?)"
+)
+
 
 class SqliteTx:
     """One transaction on the raw connection; runs on the database's own thread."""
@@ -67,6 +73,16 @@ class SqliteTx:
             (dedupe_key, rows.to_db(at)),
         )
         return cursor.rowcount == 1
+
+    def prune_inbound_keys(self, seen_before: datetime, limit: int) -> int:
+        cursor = self._raw.execute(PRUNE_INBOUND_KEYS, (rows.to_db(seen_before), limit))
+        return cursor.rowcount
+
+    def inbound_keys_before(self, seen_before: datetime) -> int:
+        row = self._one(
+            "SELECT count(*) FROM inbound_keys WHERE seen_at < ?", rows.to_db(seen_before)
+        )
+        return int(row[0]) if row else 0
 
     # -- tickets ---------------------------------------------------------------------------
 

@@ -60,6 +60,11 @@ Query = sql.SQL | sql.Composed | bytes
 # The channel the migrations' triggers notify on when a due time or a notice is written.
 LISTEN = b"LISTEN deskbot_due"
 RELISTEN_AFTER = 1.0
+# A batch of the oldest keys, found through the index on seen_at (migration 0006).
+PRUNE_INBOUND_KEYS = (
+    b"DELETE FROM inbound_keys WHERE key IN"
+    b" (SELECT key FROM inbound_keys WHERE seen_at < %s ORDER BY seen_at LIMIT %s)"
+)
 
 
 class PostgresTx:
@@ -94,6 +99,14 @@ class PostgresTx:
             at,
         )
         return cursor.rowcount == 1
+
+    def prune_inbound_keys(self, seen_before: datetime, limit: int) -> int:
+        cursor = self._run(PRUNE_INBOUND_KEYS, seen_before, limit)
+        return cursor.rowcount
+
+    def inbound_keys_before(self, seen_before: datetime) -> int:
+        row = self._one(b"SELECT count(*) AS n FROM inbound_keys WHERE seen_at < %s", seen_before)
+        return int(row["n"]) if row else 0
 
     # -- tickets ---------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from storage.database import (
     statements,
     unusable_reason,
 )
-from storage.store import SqliteStore
+from storage.store import PRUNE_INBOUND_KEYS, SqliteStore
 from tests.builders import BOB, open_ticket, rows, run
 from tests.clock import FakeClock
 
@@ -154,3 +154,16 @@ async def test_a_place_where_no_file_can_be_made_is_refused_with_a_sentence() ->
     assert str(refused.value) == (
         f"storage.path: {path} cannot be opened (unable to open database file)"
     )
+
+
+async def test_pruning_inbound_keys_reads_them_from_the_index_on_age(
+    store: SqliteStore,
+) -> None:
+    """A batch of old dedupe keys is found through `inbound_keys_by_age`, not a table scan."""
+    plan = await store.database.run(
+        lambda raw: [
+            row[3]
+            for row in raw.execute(f"EXPLAIN QUERY PLAN {PRUNE_INBOUND_KEYS}", ("2026-01-01", 1000))
+        ]
+    )
+    assert any("USING COVERING INDEX inbound_keys_by_age" in step for step in plan), plan

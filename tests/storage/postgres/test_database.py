@@ -10,7 +10,7 @@ import pytest
 from handlers.models import Status
 from storage.database import DatabaseTooNew
 from storage.postgres.database import DatabaseUnreachable, migrations, safe_url
-from storage.postgres.store import PostgresStore
+from storage.postgres.store import PRUNE_INBOUND_KEYS, PostgresStore
 from tests import postgres
 from tests.storage.contract.values import opened
 
@@ -103,3 +103,17 @@ async def test_connections_the_server_dropped_are_replaced(postgres_url: str) ->
             )
         ticket = await opened(store, "9.0")
         assert await store.read(lambda tx: tx.ticket(ticket.id)) == ticket
+
+
+async def test_pruning_inbound_keys_reads_them_from_the_index_on_age(postgres_url: str) -> None:
+    """A batch of old dedupe keys is found through `inbound_keys_by_age`, not a table scan."""
+    with psycopg.connect(postgres_url) as connection:
+        connection.execute(
+            "INSERT INTO inbound_keys (key, seen_at) SELECT 'slack:' || n,"
+            " timestamptz '2026-01-01 00:00Z' + n * interval '1 minute'"
+            " FROM generate_series(1, 20000) AS n"
+        )
+        connection.execute("ANALYZE inbound_keys")
+        cutoff = "2026-01-01 01:00Z"
+        plan = connection.execute(b"EXPLAIN " + PRUNE_INBOUND_KEYS, (cutoff, 1000)).fetchall()
+    assert any("inbound_keys_by_age" in step for (step,) in plan), plan

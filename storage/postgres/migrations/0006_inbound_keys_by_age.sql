@@ -1,0 +1,3 @@
+-- Retention prunes the dedupe keys older than `retention.inbound_keys`, oldest first, a
+-- bounded batch at a time: this index finds them without reading the whole table.
+CREATE INDEX inbound_keys_by_age ON inbound_keys (seen_at);
