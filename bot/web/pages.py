@@ -10,6 +10,7 @@ is a 400.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -102,12 +103,13 @@ class Pages:
 
     # -- answering ---------------------------------------------------------------------
 
-    def page(self, template: str, status: int = 200, **values: Any) -> web.Response:
-        text = self.templates.render(template, **values)
+    async def page(self, template: str, status: int = 200, **values: Any) -> web.Response:
+        # Rendering a long transcript is CPU work: off the event loop, which serves the chats.
+        text = await asyncio.to_thread(self.templates.render, template, **values)
         return web.Response(status=status, text=text, content_type="text/html", charset="utf-8")
 
-    def refused(self, refusal: Refused) -> web.Response:
-        return self.page(refusal.template, refusal.status)
+    async def refused(self, refusal: Refused) -> web.Response:
+        return await self.page(refusal.template, refusal.status)
 
     # -- who is looking ----------------------------------------------------------------
 
@@ -142,17 +144,17 @@ class Pages:
         workspace = request.match_info["workspace"]
         link = await self._valid_link(request.match_info["signed"], workspace)
         if link is None:
-            return self.page("expired.html", 403)
-        return self.page("sign_in.html", person=link.person.name, action=request.path)
+            return await self.page("expired.html", 403)
+        return await self.page("sign_in.html", person=link.person.name, action=request.path)
 
     async def sign_in(self, request: web.Request) -> web.Response:
         """Use a sign-in link once: set the session cookie and go to the queue."""
         if not self._same_origin(request):
-            return self.page("bad_request.html", 403)
+            return await self.page("bad_request.html", 403)
         workspace = request.match_info["workspace"]
         link = await self._use_link(request.match_info["signed"], workspace)
         if link is None or self.links is None:
-            return self.page("expired.html", 403)
+            return await self.page("expired.html", 403)
         session = signin.session_for(link, self.now(), self.links)
         response = _see_other(signin.workspace_path(workspace))
         response.set_cookie(
@@ -193,14 +195,14 @@ class Pages:
         try:
             viewer = self.viewer(request)
         except Refused as refusal:
-            return self.refused(refusal)
+            return await self.refused(refusal)
         if not self._same_origin(request):
-            return self.page("bad_request.html", 403, viewer=viewer)
+            return await self.page("bad_request.html", 403, viewer=viewer)
         form = await request.post()
         zone = _zone(str(form.get("tz", "")).strip())
         back = str(form.get("back", ""))
         if zone is None or set(form) - {"tz", "back"}:
-            return self.page("bad_request.html", 400, viewer=viewer)
+            return await self.page("bad_request.html", 400, viewer=viewer)
         if not back.startswith(viewer.base) or "//" in back:
             back = viewer.base
         response = _see_other(back)
@@ -226,17 +228,17 @@ class Pages:
 
     async def sign_out(self, request: web.Request) -> web.Response:
         if not self._same_origin(request):
-            return self.page("bad_request.html", 403)
+            return await self.page("bad_request.html", 403)
         workspace = request.match_info["workspace"]
         response = _see_other(signin.workspace_path(workspace) + "signed-out")
         response.del_cookie(SESSION_COOKIE, path=signin.workspace_path(workspace))
         return response
 
     async def signed_out(self, request: web.Request) -> web.Response:
-        return self.page("signed_out.html")
+        return await self.page("signed_out.html")
 
     async def front(self, request: web.Request) -> web.Response:
-        return self.page("signed_out.html")
+        return await self.page("signed_out.html")
 
     # -- the queue ---------------------------------------------------------------------
 
@@ -245,12 +247,12 @@ class Pages:
             viewer = self.viewer(request)
             query, chosen = self._queue_query(request, viewer)
         except Refused as refusal:
-            return self.refused(refusal)
+            return await self.refused(refusal)
         found = await self.parts.store.view(lambda views: views.queue(query))
         more = len(found) > PAGE_SIZE
         shown = found[:PAGE_SIZE]
         following = _after_text(shown[-1].after(query.sort)) if more else None
-        return self.page(
+        return await self.page(
             "queue.html",
             viewer=viewer,
             rows=[self._queue_row(row, viewer.zone) for row in shown],
@@ -313,7 +315,7 @@ class Pages:
         try:
             viewer = self.viewer(request)
         except Refused as refusal:
-            return self.refused(refusal)
+            return await self.refused(refusal)
         wanted = request.match_info["ticket"]
         page = None
         if wanted.isdigit() and len(wanted) <= 18:
@@ -324,12 +326,12 @@ class Pages:
         if page is None or not access.can_see(
             viewer.role, viewer.person, viewer.workspace, page.ticket
         ):
-            return self.page("not_found.html", 404, viewer=viewer)
+            return await self.page("not_found.html", 404, viewer=viewer)
         events = [
             event for event in page.events if viewer.staff or event.kind not in _CUSTOMER_HIDDEN
         ]
         survey = await self.parts.store.read(lambda tx: tx.latest_survey(page.ticket.id))
-        return self.page(
+        return await self.page(
             "ticket.html",
             viewer=viewer,
             ticket=page.ticket,
@@ -400,12 +402,12 @@ class Pages:
             viewer = self._lead(request)
             period, chosen = self._period(request)
         except Refused as refusal:
-            return self.refused(refusal)
+            return await self.refused(refusal)
         found = await metrics.gather(
             self.parts.store, self.parts.settings.digest, period, self.now()
         )
         zone = self.parts.settings.digest.timezone
-        return self.page(
+        return await self.page(
             "metrics.html",
             viewer=viewer,
             chosen=chosen,
@@ -425,7 +427,7 @@ class Pages:
             viewer = self._lead(request)
             period, _ = self._period(request)
         except Refused as refusal:
-            return self.refused(refusal)
+            return await self.refused(refusal)
         store = self.parts.store
         zone = viewer.zone
         local = functools.partial(_local, zone=zone)
@@ -436,7 +438,7 @@ class Pages:
             self._lead(request)
             period, _ = self._period(request)
         except Refused as refusal:
-            return self.refused(refusal)
+            return await self.refused(refusal)
         found = await metrics.gather(
             self.parts.store, self.parts.settings.digest, period, self.now()
         )
