@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import discord
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 _Commands = argparse._SubParsersAction  # argparse's type for the object add_subparsers returns
-_AddCommand = Callable[[str, object, str], argparse.ArgumentParser]
+_AddCommand = upkeep.AddCommand
 
 
 def _add_command(

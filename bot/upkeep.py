@@ -18,10 +18,11 @@ from storage.backup import BackupFailed, BackupRefused, Copied, backup
 from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.postgres.database import safe_url
 
-_AddCommand = Callable[[str, object, str], argparse.ArgumentParser]
+# How a module adds a subcommand to `deskbot` (bot/cli.py gives it): name, runner, help.
+AddCommand = Callable[[str, object, str], argparse.ArgumentParser]
 
 
-def add_backup(command: _AddCommand) -> None:
+def add_backup(command: AddCommand) -> None:
     """Add `deskbot backup PATH`."""
     sub = command(
         "backup",
@@ -31,7 +32,7 @@ def add_backup(command: _AddCommand) -> None:
     sub.add_argument("path", metavar="PATH", help="the new file; an existing one is never replaced")
 
 
-def add_retention(command: _AddCommand) -> None:
+def add_retention(command: AddCommand) -> None:
     """Add `deskbot retention [--apply]`."""
     sub = command(
         "retention",

@@ -68,12 +68,16 @@ class TicketTexts(Speaking):
         ]
         if ticket.first_response_at:
             parts.append(self.say("answered"))
-        if history is not None and history.worth_saying:
-            parts.append(self.customer_history(history))
+        said = self.customer_history(history)
+        if said:
+            parts.append(said)
         return " · ".join(parts)
 
-    def customer_history(self, history: CustomerHistory) -> str:
-        """Who the customer is to the desk: `3 tickets in 30 days, 1 other open`."""
+    def customer_history(self, history: CustomerHistory | None) -> str | None:
+        """Who the customer is to the desk: `3 tickets in 30 days, 1 other open`; None for a
+        first ticket, which a card says nothing more about."""
+        if history is None or not history.worth_saying:
+            return None
         if history.recent >= history.cap:
             recent = self.say("{n}+ tickets in 30 days", n=self.number(history.cap))
         else:

@@ -141,8 +141,9 @@ def _card_context(card: Card, t: Texts) -> str:
         parts.append(escaping.link(card.web_url, t.web_page_label()))
     if card.first_response_at:
         parts.append(t.say("answered"))
-    if card.history is not None and card.history.worth_saying:
-        parts.append(t.customer_history(card.history))
+    said = t.customer_history(card.history)
+    if said:
+        parts.append(said)
     return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
 
 
