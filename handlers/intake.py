@@ -91,6 +91,8 @@ def _refusal(inbound: Inbound, texts: Texts) -> IntakeResult | None:
 
 
 def _posted(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
+    if inbound.direct:
+        return _direct(tx, inbound, now, settings)
     place = inbound.place
     ticket = tx.ticket_at(place) if place.thread is not None else None
     opens_here = place.thread is None and settings.is_support_channel(place.platform, place.channel)
@@ -108,6 +110,26 @@ def _posted(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> 
     return _append(tx, ticket, inbound, now, settings)
 
 
+def _direct(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
+    """A direct message: it joins the customer's active private ticket there, or opens one.
+
+    A resolved ticket is not reopened by the next direct message, as a reply in its thread
+    would reopen it: with no thread to say which ticket a message is about, a new message
+    after the resolution is taken as a new question.
+    """
+    platform = inbound.place.platform
+    if not settings.places_of(platform).direct_messages:
+        # Leave the key unspent: the message is not the desk's, as in an unwatched channel.
+        reply = settings.texts_for(platform).direct_messages_off()
+        return IntakeResult(Outcome.REFUSED, reply=reply)
+    if not tx.remember(inbound.dedupe_key, now):
+        return IntakeResult(Outcome.DUPLICATE)
+    ticket = tx.direct_ticket(inbound.place)
+    if ticket is None:
+        return _open(tx, inbound, now, settings)
+    return _append(tx, ticket, inbound, now, settings)
+
+
 def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> IntakeResult:
     root = inbound.place.in_thread(inbound.place.thread or inbound.message_id)
     text = clean(inbound.text)
@@ -115,7 +137,14 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
     subject = subject_of(text) or _attachment_subject(inbound, texts)
     ticket = tx.insert_ticket(
         NewTicket(
-            root, inbound.author, subject, text, settings.default_priority, now, inbound.permalink
+            root,
+            inbound.author,
+            subject,
+            text,
+            settings.default_priority,
+            now,
+            inbound.permalink,
+            private=inbound.direct,
         )
     )
     if ticket is None:  # a 🎫 reaction (or the message itself) made it a ticket already
@@ -123,7 +152,7 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
         assert existing is not None
         return IntakeResult(Outcome.IGNORED, existing.id, texts.already_a_ticket(existing))
     tx.add_message(_message(ticket, inbound, Author.CUSTOMER, text, now))
-    via = "reaction" if inbound.requested_by else "message"
+    via = "reaction" if inbound.requested_by else "direct" if inbound.direct else "message"
     opened = TicketChange(
         None,
         ticket,

@@ -200,10 +200,17 @@ def strongly_alike(ticket: Ticket, other: Ticket) -> bool:
 
 
 def helpful(ticket: Ticket, found: Iterable[Found], settings: DeskSettings) -> list[Found]:
-    """Answers to suggest to the customer: strong matches whose resolution note was public."""
+    """Answers to suggest to the customer: strong matches whose resolution note was public.
+
+    A private ticket's answer was for its customer alone: it is never suggested to another.
+    """
     if not settings.knowledge.suggest_to_customers:
         return []
-    return [hit for hit in found if hit.resolution.strip() and strongly_alike(ticket, hit.ticket)]
+    return [
+        hit
+        for hit in found
+        if not hit.ticket.private and hit.resolution.strip() and strongly_alike(ticket, hit.ticket)
+    ]
 
 
 def suggest(ack: Notice, helped: Sequence[Found], texts: Texts) -> Notice:

@@ -139,7 +139,8 @@ class Inbound:
 
     `dedupe_key` is unique per delivery-independent event (Slack event_id, Discord message
     id): the platform may deliver it twice, the desk records it once. `requested_by` is set
-    when someone asked for this message to become a ticket (a 🎫 reaction).
+    when someone asked for this message to become a ticket (a 🎫 reaction). `direct` marks
+    a message written to the desk itself (a direct message to the bot), not in a channel.
     """
 
     kind: InboundKind
@@ -151,6 +152,7 @@ class Inbound:
     attachments: tuple[Attachment, ...] = ()
     permalink: str | None = None
     requested_by: Person | None = None
+    direct: bool = False
 
     def __post_init__(self) -> None:
         _make_storable(self, "dedupe_key", "message_id", "text", "permalink")
@@ -205,6 +207,21 @@ class Ticket:
     closed_at: datetime | None = None
     status_since: datetime | None = None
     last_agent_activity_at: datetime | None = None
+    private: bool = False  # opened by a direct message: its text is for agents only
+
+    @property
+    def conversation(self) -> Place:
+        """Where the desk talks with the customer about this ticket.
+
+        A ticket's `place` names it: its channel and its root message. A channel ticket's
+        conversation is that message's thread. A direct message has no threads to speak of
+        (Discord's have none; Slack's customers write at the top of the conversation), so a
+        private ticket's conversation is the whole direct-message channel, flat: the desk
+        answers there, and the customer's next messages join the ticket while it is active.
+        """
+        if self.private:
+            return Place(self.place.workspace, self.place.channel)
+        return self.place
 
 
 @dataclass(frozen=True)
@@ -230,6 +247,7 @@ class NewTicket:
     priority: Priority
     created_at: datetime
     permalink: str | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -344,6 +362,7 @@ class Card:
     history: CustomerHistory | None = None
     web_url: str | None = None  # the ticket's page in the web view, when it is on
     similar: tuple[Similar, ...] = ()  # resolved tickets like this one, most alike first
+    private: bool = False  # opened by a direct message: agents only, never quoted elsewhere
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,15 @@ def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
             promise.within.days, promise.within.rest, business=promise.business_hours
         )
         text = texts.ack(ticket, promise.due, within, settings.timezone)
+    if ticket.private:
+        text += "\n" + texts.private_conversation(ticket)
     web_url = _web_url(ticket, settings)
     if web_url is not None:
         text += "\n" + texts.web_page(web_url)
+    # A private ticket's conversation is a direct-message channel: no thread to start.
+    title = None if ticket.private else shorten(texts.thread_title(ticket), 100)
     return Notice(
-        NoticeKind.ACK,
-        ticket.place,
-        text,
-        ticket_id=ticket.id,
-        thread_title=shorten(texts.thread_title(ticket), 100),
+        NoticeKind.ACK, ticket.conversation, text, ticket_id=ticket.id, thread_title=title
     )
 
 
@@ -58,9 +58,13 @@ def card(
         first_response_at=ticket.first_response_at,
         history=history,
         web_url=_web_url(ticket, settings),
+        private=ticket.private,
     )
     place = Place(ticket.place.workspace, triage)
-    text = settings.texts_for(ticket.place.platform).card_text(ticket, history)
+    texts = settings.texts_for(ticket.place.platform)
+    text = texts.card_text(ticket, history)
+    if ticket.private:
+        text = f"{texts.private_label()} · {text}"
     return Notice(NoticeKind.CARD, place, text, ticket_id=ticket.id, card=view)
 
 
@@ -72,17 +76,17 @@ def _web_url(ticket: Ticket, settings: DeskSettings) -> str | None:
 def card_actions(ticket: Ticket) -> tuple[str, ...]:
     """The buttons a card offers in the ticket's status."""
     if ticket.status is Status.OPEN:
-        return ("claim", "resolve", "priority")
+        return ("claim", "reply", "resolve", "priority")
     if ticket.status in (Status.CLAIMED, Status.WAITING):
-        return ("resolve", "priority")
+        return ("reply", "resolve", "priority")
     if ticket.status is Status.RESOLVED:
         return ("reopen",)
     return ()
 
 
 def in_thread(ticket: Ticket, text: str) -> Notice:
-    """A public note in the ticket's thread."""
-    return Notice(NoticeKind.THREAD, ticket.place, text, ticket_id=ticket.id)
+    """A note to the customer in the ticket's conversation (its thread, or their DM)."""
+    return Notice(NoticeKind.THREAD, ticket.conversation, text, ticket_id=ticket.id)
 
 
 def send(tx: OutboxTx, now: datetime, *notices: Notice | None) -> None:

@@ -74,6 +74,10 @@ class TicketsTx(Protocol):
         """Return the ticket whose thread is `place` (channel and thread root), if any."""
         ...
 
+    def direct_ticket(self, place: Place) -> Ticket | None:
+        """Return the active private ticket opened in the direct-message channel of `place`."""
+        ...
+
     def message(self, place: Place, message_id: str) -> Message | None:
         """Return a stored conversation message by its platform id in `place`'s channel."""
         ...

@@ -38,6 +38,7 @@ class PlatformPlaces:
     support_channels: frozenset[str] = frozenset()
     triage_channel: str | None = None
     leads_channel: str | None = None
+    direct_messages: bool = False  # a direct message to the bot opens a private ticket
 
 
 @dataclass(frozen=True)

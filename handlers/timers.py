@@ -203,7 +203,7 @@ def _tell_holder(
         now,
         Notice(
             NoticeKind.REMINDER,
-            place or ticket.place,
+            place or ticket.conversation,
             text,
             ticket_id=ticket.id,
             mentions=(Mention("user", holder.id),),

@@ -103,6 +103,7 @@ def ticket(row: Row) -> Ticket:
         closed_at=maybe_from_db(row["closed_at"]),
         status_since=maybe_from_db(row["status_since"]),
         last_agent_activity_at=maybe_from_db(row["last_agent_activity_at"]),
+        private=bool(row["private"]),
     )
 
 
@@ -275,6 +276,8 @@ def notice_payload(notice: Notice) -> str:
                 [line.ticket_id, line.subject, line.permalink, line.resolution]
                 for line in card.similar
             ]
+        if card.private:
+            payload["card"]["private"] = True
     if notice.mentions:
         payload["mentions"] = [[mention.kind, mention.id] for mention in notice.mentions]
     if notice.thread_title is not None:
@@ -345,6 +348,7 @@ def _card(data: dict[str, Any]) -> Card:
         history=CustomerHistory(*data["history"]) if data.get("history") else None,
         web_url=data.get("web_url"),
         similar=tuple(Similar(*line) for line in data.get("similar", ())),
+        private=bool(data.get("private", False)),
     )
 
 

@@ -101,6 +101,15 @@ class SqliteTx:
         )
         return None if row is None else rows.ticket(row)
 
+    def direct_ticket(self, place: Place) -> Ticket | None:
+        row = self._one(
+            "SELECT * FROM tickets WHERE workspace = ? AND channel = ? AND private = 1"
+            " AND status IN ('open', 'claimed', 'waiting') ORDER BY id DESC LIMIT 1",
+            place.workspace,
+            place.channel,
+        )
+        return None if row is None else rows.ticket(row)
+
     def tickets(self, query: TicketQuery) -> tuple[list[Ticket], int]:
         where, params = _ticket_filter(query)
         # `where` is built from fixed clauses only; every value is a parameter.
@@ -117,8 +126,8 @@ class SqliteTx:
         at = rows.to_db(new.created_at)
         cursor = self._raw.execute(
             "INSERT INTO tickets (workspace, channel, thread, customer_key, customer_name,"
-            " subject, body, status, priority, permalink, created_at, updated_at, status_since)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)"
+            " subject, body, status, priority, permalink, created_at, updated_at, status_since,"
+            " private) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (workspace, channel, thread) DO NOTHING",
             (
                 new.place.workspace,
@@ -133,6 +142,7 @@ class SqliteTx:
                 at,
                 at,
                 at,
+                new.private,
             ),
         )
         if cursor.rowcount == 0:
@@ -151,6 +161,7 @@ class SqliteTx:
             updated_at=new.created_at,
             permalink=new.permalink,
             status_since=new.created_at,
+            private=new.private,
         )
 
     def update_ticket(self, ticket: Ticket) -> None:

@@ -76,7 +76,7 @@ def question(ticket: Ticket, survey: Survey, settings: DeskSettings) -> Notice:
     texts = settings.texts_for(ticket.place.platform)
     view = SurveyView(ticket.id, survey.round, survey.scale)
     text = texts.survey_question(ticket, survey.scale)
-    return Notice(NoticeKind.SURVEY, ticket.place, text, ticket_id=ticket.id, survey=view)
+    return Notice(NoticeKind.SURVEY, ticket.conversation, text, ticket_id=ticket.id, survey=view)
 
 
 def closing(ticket: Ticket, survey: Survey, settings: DeskSettings) -> Notice:
@@ -84,7 +84,7 @@ def closing(ticket: Ticket, survey: Survey, settings: DeskSettings) -> Notice:
     texts = settings.texts_for(ticket.place.platform)
     view = SurveyView(ticket.id, survey.round, survey.scale, closed=True)
     text = texts.survey_closed(ticket, survey)
-    return Notice(NoticeKind.SURVEY, ticket.place, text, ticket_id=ticket.id, survey=view)
+    return Notice(NoticeKind.SURVEY, ticket.conversation, text, ticket_id=ticket.id, survey=view)
 
 
 def expire(tx: Tx, ticket: Ticket, round_: int, now: datetime, settings: DeskSettings) -> None:

@@ -126,6 +126,15 @@ class PostgresTx:
         )
         return None if row is None else rows.ticket(row)
 
+    def direct_ticket(self, place: Place) -> Ticket | None:
+        row = self._one(
+            b"SELECT * FROM tickets WHERE workspace = %s AND channel = %s AND private"
+            b" AND status IN ('open', 'claimed', 'waiting') ORDER BY id DESC LIMIT 1" + self._lock,
+            place.workspace,
+            place.channel,
+        )
+        return None if row is None else rows.ticket(row)
+
     def tickets(self, query: TicketQuery) -> tuple[list[Ticket], int]:
         where, params = _ticket_filter(query)
         total = self._one(
@@ -147,8 +156,8 @@ class PostgresTx:
         at = new.created_at
         row = self._one(
             b"INSERT INTO tickets (id, workspace, channel, thread, customer_key, customer_name,"
-            b" subject, body, status, priority, permalink, created_at, updated_at, status_since)"
-            b" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, %s)"
+            b" subject, body, status, priority, permalink, created_at, updated_at, status_since,"
+            b" private) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, %s, %s)"
             b" ON CONFLICT (workspace, channel, thread) DO NOTHING RETURNING id",
             number["last"],
             new.place.workspace,
@@ -163,6 +172,7 @@ class PostgresTx:
             at,
             at,
             at,
+            new.private,
         )
         if row is None:  # the thread's ticket came in meanwhile: give the number back
             self._run(b"UPDATE ticket_numbers SET last = last - 1")
@@ -180,6 +190,7 @@ class PostgresTx:
             updated_at=new.created_at,
             permalink=new.permalink,
             status_since=new.created_at,
+            private=new.private,
         )
 
     def update_ticket(self, ticket: Ticket) -> None:

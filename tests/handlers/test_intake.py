@@ -96,7 +96,7 @@ async def test_opening_queues_ack_in_thread_and_triage_card(desk: Desk, store: S
     assert f"ticket #{result.ticket_id}" in ack.text
     assert "within 4 hours (by Tue 24 Nov 14:00 UTC)" in ack.text
     assert card.place == Place(WORKSPACE, "triage")
-    assert card.card is not None and card.card.actions == ("claim", "resolve", "priority")
+    assert card.card is not None and card.card.actions == ("claim", "reply", "resolve", "priority")
 
 
 async def test_reply_in_ticket_thread_joins_conversation(desk: Desk, store: SqliteStore) -> None:
