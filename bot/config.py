@@ -289,6 +289,7 @@ class SlackConfig(Section):
     # integration that posts without a bot user, its bot id (B…).
     allowed_bots: Ids = []
     home_tab: bool = True  # the App Home tab: the viewer's tickets, and the queue for agents
+    direct_messages: bool = True  # a direct message to the app opens a private ticket
 
     @field_validator("command")
     @classmethod
@@ -327,6 +328,7 @@ class DiscordConfig(Section):
     triage_channel: DiscordChannelId | None = None
     leads_channel: DiscordChannelId | None = None
     locale: LocaleName | None = None  # the language on Discord, when not the desk's `locale`
+    direct_messages: bool = True  # a direct message to the bot opens a private ticket
 
     @field_validator("token")
     @classmethod

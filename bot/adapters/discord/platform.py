@@ -32,7 +32,10 @@ class DiscordPlatform:
     def places(cls, config: Config) -> PlatformPlaces:
         discord = config.discord
         return PlatformPlaces(
-            frozenset(discord.support_channels), discord.triage_channel, discord.leads_channel
+            frozenset(discord.support_channels),
+            discord.triage_channel,
+            discord.leads_channel,
+            direct_messages=discord.direct_messages,
         )
 
     @classmethod

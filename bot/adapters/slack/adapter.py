@@ -23,7 +23,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 
-from bot.adapters.slack import blocks, escaping, inbound, startup, wording
+from bot.adapters.slack import answering, blocks, escaping, inbound, startup, wording
 from bot.adapters.slack.catchup import SlackCatchUp, Sleep
 from bot.adapters.slack.client import error_code, is_transient, web_client
 from bot.adapters.slack.directory import SlackDirectory
@@ -276,6 +276,9 @@ class SlackAdapter:
             respond: Callable[..., Awaitable[Any]],
         ) -> None:
             await ack()
+            if answering.reply_clicked(action) is not None:
+                await self._guarded(self._ask_reply(body, action), what="a card's Reply")
+                return
             reply = await self._guarded(self._click(body, action), what="a card button")
             # A replayed click gets the ack only: the person who clicked did so once.
             if reply is not None and not reply.repeated:
@@ -287,6 +290,11 @@ class SlackAdapter:
         async def on_comment(ack: Callable[..., Awaitable[None]], body: JsonDict) -> None:
             reply = await self._guarded(self._comment(body), what="a rating's comment")
             await ack(**self._comment_ack(reply))
+
+        @app.view(answering.REPLY_VIEW)
+        async def on_reply(ack: Callable[..., Awaitable[None]], body: JsonDict) -> None:
+            reply = await self._guarded(self._reply(body), what="a card's Reply")
+            await ack(**self._reply_ack(reply))
 
     def _register_error(self) -> None:
         @self.app.error
@@ -474,6 +482,39 @@ class SlackAdapter:
         if not reply.ok:
             return {"response_action": "errors", "errors": {blocks.COMMENT_FIELD: reply.text}}
         view = blocks.comment_answer(self._say(reply.text), self.texts)
+        return {"response_action": "update", "view": view}
+
+    # -- the card's Reply ---------------------------------------------------------------------
+
+    async def _ask_reply(self, body: JsonDict, action: JsonDict) -> None:
+        """Reply was clicked on a card: open the modal that takes the answer."""
+        ticket_id = answering.reply_clicked(action)
+        channel = (body.get("channel") or {}).get("id")
+        if ticket_id is None or not channel or not body.get("trigger_id"):
+            return
+        modal = answering.reply_modal(ticket_id, str(channel), self.texts)
+        try:
+            await self.client.views_open(trigger_id=str(body["trigger_id"]), view=modal)
+        except SlackApiError as error:
+            # Nothing was run: `/ticket reply` still answers the ticket.
+            log.warning("Cannot open the Reply modal: %s", error_code(error))
+
+    async def _reply(self, body: JsonDict) -> Reply:
+        """The Reply modal was submitted: run it as `/ticket reply <id> <answer>`."""
+        channel, text = answering.replied(body.get("view") or {})
+        actor = await self.directory.person(str(body["user"]["id"]))
+        key = inbound.trigger_key(self._identity().team_id, body)
+        return await self.desk.execute(
+            Command(actor, Place(self.workspace, channel), text, dedupe_key=key)
+        )
+
+    def _reply_ack(self, reply: Reply | None) -> JsonDict:
+        """Show the desk's answer in the modal; a refusal stays on the form, by the answer."""
+        if reply is None or reply.repeated:
+            return {}  # answered once already: just close the modal
+        if not reply.ok:
+            return {"response_action": "errors", "errors": {answering.REPLY_FIELD: reply.text}}
+        view = answering.reply_answer(self._say(reply.text), self.texts)
         return {"response_action": "update", "view": view}
 
     # -- App Home -----------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def _card_fields(card: Card, t: Texts) -> list[JsonDict]:
 
 
 def _card_context(card: Card, t: Texts) -> str:
-    parts = []
+    parts = [escaping.escape(t.private_label())] if card.private else []
     if card.permalink:
         parts.append(escaping.link(card.permalink, t.gettext(wording.CONVERSATION_LINK)))
     if card.web_url:

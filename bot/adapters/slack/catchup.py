@@ -349,7 +349,8 @@ class SlackCatchUp:
             )
         threads: dict[str, list[str]] = defaultdict(list)
         for ticket in tickets[:THREADS]:
-            if ticket.place.thread is not None:
+            # A private ticket's conversation is a direct message, flat: it has no thread.
+            if ticket.place.thread is not None and not ticket.private:
                 threads[ticket.place.channel].append(ticket.place.thread)
         return threads
 

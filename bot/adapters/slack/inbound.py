@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from handlers.models import Attachment, Inbound, InboundKind, Person, Place
@@ -60,6 +60,7 @@ class SlackMessage:
     bot_name: str | None
     text: str  # as Slack sent it: mrkdwn with <@U…> mentions and &amp; escapes
     attachments: tuple[Attachment, ...] = ()
+    direct: bool = False  # written in a direct message with the app (`channel_type` "im")
 
     @property
     def author_id(self) -> str | None:
@@ -67,7 +68,9 @@ class SlackMessage:
         return self.user or self.bot_id
 
     def place(self, workspace: str) -> Place:
-        return Place(workspace, self.channel, self.thread_ts)
+        # A direct message is one flat conversation (`Ticket.conversation`): its threads,
+        # which Slack allows, are read as the conversation too.
+        return Place(workspace, self.channel, None if self.direct else self.thread_ts)
 
     def inbound(
         self,
@@ -88,14 +91,25 @@ class SlackMessage:
             attachments=self.attachments,
             permalink=permalink,
             requested_by=requested_by,
+            direct=self.direct,
         )
 
 
 def read_message(event: JsonDict, team_id: str, event_id: str | None) -> SlackMessage | None:
     """Read a `message` event of any subtype; None for the ones that are not conversation."""
-    subtype, channel = event.get("subtype"), event.get("channel")
+    channel = event.get("channel")
     if not channel:
         return None
+    found = _read_event(event, channel, team_id, event_id)
+    if found is not None and event.get("channel_type") == "im":
+        return replace(found, direct=True)
+    return found
+
+
+def _read_event(
+    event: JsonDict, channel: str, team_id: str, event_id: str | None
+) -> SlackMessage | None:
+    subtype = event.get("subtype")
     # Without an event_id (never seen from Slack) the event's own ts keeps the key unique.
     key = event_key(team_id, event_id or f"{channel}:{event.get('event_ts') or event.get('ts')}")
     if subtype in _POSTED_SUBTYPES:

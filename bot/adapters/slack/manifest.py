@@ -45,12 +45,15 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "message.groups": ("groups:history",),
     "reaction_added": ("reactions:read",),
     "app_home_opened": (),
+    "message.im": ("im:history",),  # direct messages open private tickets
 }
 COMMAND_SCOPES = ("commands",)
 
 
 def bot_events(config: SlackConfig) -> list[str]:
     events = ["message.channels", "message.groups", "reaction_added"]
+    if config.direct_messages:
+        events.append("message.im")
     return [*events, "app_home_opened"] if config.home_tab else events
 
 
@@ -86,7 +89,9 @@ def manifest(config: SlackConfig, request_url: str | None = None) -> JsonDict:
         "features": {
             "app_home": {
                 "home_tab_enabled": config.home_tab,
-                "messages_tab_enabled": False,
+                # The Messages tab is where people write to the app; with direct messages
+                # off Slack shows no way to write, rather than a conversation nobody reads.
+                "messages_tab_enabled": config.direct_messages,
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": APP_NAME, "always_online": True},

@@ -33,7 +33,10 @@ class SlackPlatform:
     def places(cls, config: Config) -> PlatformPlaces:
         slack = config.slack
         return PlatformPlaces(
-            frozenset(slack.support_channels), slack.triage_channel, slack.leads_channel
+            frozenset(slack.support_channels),
+            slack.triage_channel,
+            slack.leads_channel,
+            direct_messages=slack.direct_messages,
         )
 
     @classmethod

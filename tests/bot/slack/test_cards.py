@@ -47,7 +47,7 @@ async def test_claim_button_claims_and_edits_the_card(desk_on_slack: SlackDesk) 
     edited = d.card(1)
     assert edited["ts"] == card["ts"]
     assert [e["action_id"] for e in edited["blocks"][-1]["elements"]] == [
-        "deskbot:resolve", "deskbot:priority"
+        "deskbot:reply", "deskbot:resolve", "deskbot:priority"
     ]  # fmt: skip
 
 

@@ -31,7 +31,7 @@ async def test_support_message_opens_ticket_acked_in_thread_with_triage_card(
     card = d.card(1)
     assert card["blocks"][0]["text"]["text"] == "#1 · My printer is on fire"
     labels = [e.get("text", {}).get("text") for e in card["blocks"][-1]["elements"]]
-    assert labels == ["Claim", "Resolve", None]  # and the priority menu
+    assert labels == ["Claim", "Reply", "Resolve", None]  # and the priority menu
 
 
 async def test_card_links_to_the_customer_message(desk_on_slack: SlackDesk) -> None:
