@@ -48,14 +48,16 @@ class ClientOptions:
     max_ratelimit_timeout: float = 30.0  # longer rate limits go back to the outbox
 
 
-def intents() -> discord.Intents:
+def intents(direct_messages: bool = True) -> discord.Intents:
     """Guilds (channels, threads, roles), guild messages, their content (privileged), and
-    reactions to them (🎫, 👀, ✅)."""
+    reactions to them (🎫, 👀, ✅); direct messages to the bot, when they open tickets."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.message_content = True
     wanted.guild_reactions = True
+    # Without it Discord sends no direct messages at all: switched off, none arrive to answer.
+    wanted.dm_messages = direct_messages
     return wanted
 
 
@@ -64,7 +66,7 @@ class DeskClient(discord.Client):
 
     def __init__(self, adapter: DiscordAdapter, options: ClientOptions) -> None:
         super().__init__(
-            intents=intents(),
+            intents=intents(adapter.config.direct_messages),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=options.guild_ready_timeout,
             max_ratelimit_timeout=options.max_ratelimit_timeout,
@@ -134,7 +136,7 @@ class DiscordAdapter:
             self.interaction_desk.texts,
         )
         self.intake = MessageIntake(
-            self.client, desk, cursors, clock, frozenset(int(c) for c in support)
+            self.client, desk, cursors, clock, frozenset(int(c) for c in support), self.desk_guild
         )
         triage = int(config.triage_channel) if config.triage_channel else None
         self.reactions = ReactionIntake(self.client, desk, self.intake, triage)
@@ -168,6 +170,16 @@ class DiscordAdapter:
 
     async def close(self) -> None:
         await self.client.close()
+
+    def desk_guild(self) -> int | None:
+        """The guild the desk works in: its triage channel's, else a support channel's."""
+        config = self.config
+        for channel_id in (config.triage_channel, *config.support_channels):
+            channel = self.client.get_channel(int(channel_id)) if channel_id else None
+            guild = getattr(channel, "guild", None)
+            if guild is not None:
+                return int(guild.id)
+        return int(config.guilds[0]) if config.guilds else None
 
     def leads_workspace(self) -> str | None:
         """The guild the leads' channel is in, once the gateway has shown it to us."""

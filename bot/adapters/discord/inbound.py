@@ -4,6 +4,10 @@ Discord lays a support desk out as channels and threads: a ticket's thread is a 
 started on the customer's message (the thread's id is that message's id) or a forum post (the
 thread's id is its starter message's id). Either way the core sees
 `Place("discord:<guild>", <support channel>, thread=<root message id>)`.
+
+A direct message to the bot belongs to no guild. The desk files it under the guild it
+works in (the one of the triage channel), as `Place("discord:<guild>", <DM channel>)`
+marked direct: the DM channel, which has no threads, is the private ticket's conversation.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class Location:
     guild_id: int
     channel_id: int
     thread_id: int | None = None
+    direct: bool = False  # a direct message with the bot; `guild_id` is the desk's guild
 
     @property
     def place(self) -> Place:
@@ -131,6 +136,7 @@ def _inbound(
         attachments=tuple(Attachment(item.filename, item.url) for item in message.attachments),
         permalink=message.jump_url,
         requested_by=requested_by,
+        direct=where.direct,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import discord
@@ -58,12 +58,14 @@ class MessageIntake:
         cursors: Cursors,
         clock: Clock,
         support_channels: frozenset[int],
+        desk_guild: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.client = client
         self.desk = desk
         self.cursors = cursors
         self.clock = clock
         self.support_channels = support_channels
+        self.desk_guild = desk_guild  # where direct messages are filed, once known
         self._turns = _Turns()
         self._live = asyncio.Event()  # cleared while catching up
         self._fetched: dict[int, Location | None] = {}
@@ -135,6 +137,8 @@ class MessageIntake:
         self, channel_id: int, channel: object, *, root: int | None = None
     ) -> Location | None:
         """Where a channel is, if the desk listens there; `root` may be a 🎫 ticket's root."""
+        if isinstance(channel, discord.DMChannel):
+            return self._direct(channel_id)
         where = await self.where(channel_id, channel)
         if where is None or where.channel_id in self.support_channels:
             return where
@@ -148,6 +152,14 @@ class MessageIntake:
         """Where a guild channel or thread is, asking Discord when it is not cached."""
         where = inbound.location_of(channel or self.client.get_channel(channel_id))
         return where if where is not None else await self._fetch(channel_id)
+
+    def _direct(self, channel_id: int) -> Location | None:
+        """A direct message with the bot, filed under the desk's guild (None until known)."""
+        guild = self.desk_guild()
+        if guild is None:
+            log.warning("A Discord direct message came before the desk's guild was known")
+            return None
+        return Location(guild, channel_id, direct=True)
 
     async def _is_ticket(self, place: Place) -> bool:
         # A place stays a ticket's once it is one, so only the answer "yes" is kept.

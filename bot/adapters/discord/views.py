@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord import comments
+from bot.adapters.discord import answering, comments
 from bot.adapters.discord.replies import desk_of
 from handlers.models import Card, Notice, Priority, Scale, SurveyView
 from handlers.texts import Texts
@@ -79,6 +79,9 @@ class CardAction(
         return cls.button(verb, ticket_id, texts)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if self.verb == answering.REPLY:  # the answer is written in a modal first
+            await answering.ask(interaction, self.ticket_id)
+            return
         words = [self.verb, str(self.ticket_id)]
         if isinstance(self.item, discord.ui.Select):
             words += self.item.values[:1]

@@ -42,12 +42,13 @@ async def pick_high(world: World) -> str:
 async def test_card_offers_buttons_whose_ids_carry_action_and_ticket(
     world: World, deskbot: Deskbot
 ) -> None:
-    """A new ticket's card has Claim, Resolve, a priority menu and a link to the thread."""
+    """A new ticket's card has Claim, Reply, Resolve, a priority menu and a thread link."""
     root = await world.open_ticket()
     await world.wait_for_message(world.triage["id"])
     found = components(world.card())
     assert set(found) == {
         "deskbot:claim:1",
+        "deskbot:reply:1",
         "deskbot:resolve:1",
         "deskbot:priority:1",
         "Open thread",
@@ -65,6 +66,7 @@ async def test_claim_button_claims_and_the_card_is_edited_in_place(
     assert await click(world, "deskbot:claim:1", world.bob) == "You claimed #1 printer on fire."
     await world.fake.wait_for(lambda: "claimed by bob" in world.card()["content"], "the card edit")
     assert set(components(world.card())) == {
+        "deskbot:reply:1",
         "deskbot:resolve:1",
         "deskbot:priority:1",
         "Open thread",

@@ -96,11 +96,12 @@ async def test_well_set_up_desk_has_no_problems(
 async def test_identifies_with_exactly_the_intents_it_needs(
     world: World, store: SqliteStore, clock: FakeClock
 ) -> None:
-    """deskbot asks for guilds, guild messages, their content and reactions, nothing more."""
+    """deskbot asks for guilds, guild messages, their content, reactions and direct messages,
+    nothing more."""
     async with running(world, store, clock):
         [identify] = world.fake.gateway.identifies
     wanted = events.GUILDS | events.GUILD_MESSAGES | events.MESSAGE_CONTENT
-    assert identify["intents"] == wanted | events.GUILD_MESSAGE_REACTIONS
+    assert identify["intents"] == wanted | events.GUILD_MESSAGE_REACTIONS | events.DIRECT_MESSAGES
 
 
 async def test_api_and_gateway_urls_come_from_the_config(
