@@ -52,7 +52,8 @@ def card(
         status=ticket.status,
         priority=ticket.priority,
         assignee=ticket.assignee.name if ticket.assignee else None,
-        permalink=ticket.permalink,
+        # A link into the customer's direct messages opens for nobody else: none is shown.
+        permalink=None if ticket.private else ticket.permalink,
         opened_at=ticket.created_at,
         actions=card_actions(ticket),
         first_response_at=ticket.first_response_at,

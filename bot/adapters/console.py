@@ -3,6 +3,7 @@
     alice: my printer is on fire        alice posts in #support (a new ticket)
     bob: /ticket claim 1                bob runs a command
     bob: #1 have you tried turning it off and on?   bob replies in ticket 1's thread
+    alice: /dm my invoice is wrong      alice writes to deskbot directly (a private ticket)
     /as carol                           lines without a name are carol's from now on
     /help, /quit
 
@@ -51,6 +52,8 @@ _SPEAKER = re.compile(rf"({NAME}):(?:\s+(.*))?")
 _THREAD = re.compile(r"#(\d{1,18})(?:\s+(.*))?")
 _MENTION = re.compile(r"@([A-Za-z][\w.-]{0,31})")
 QUIT, HELP_COMMAND, AS = ("/quit", "/exit"), "/help", "/as"
+DIRECT = "/dm"  # after a name: the line is a direct message to deskbot
+DM_CHANNEL = "dm:"  # a person's direct messages with deskbot: `dm:alice`
 
 
 # -- what the console itself says, in the desk's language ---------------------------------
@@ -63,6 +66,8 @@ def console_help(t: Texts) -> str:
         "  alice: my printer is on fire  a customer posts: a new ticket\n"
         "  bob: /ticket claim 1          an agent's command (/ticket help lists them)\n"
         "  bob: #1 try the other tray    a reply in ticket 1's thread\n"
+        "  alice: /dm my card was charged twice   a direct message to deskbot: a private"
+        " ticket\n"
         '("Update: still broken" is text: Update is not a lowercase name.)\n'
         "  /as carol   lines without a name are carol's (the prompt shows who)\n"
         "  /help       this text\n"
@@ -96,11 +101,13 @@ def unknown_command(t: Texts, word: str) -> str:
 
 @dataclass(frozen=True)
 class Line:
-    """One typed line, understood: who speaks, in which ticket's thread, and what."""
+    """One typed line, understood: who speaks, where (a ticket's thread, or their direct
+    messages with deskbot), and what."""
 
     speaker: str
     ticket: int | None
     text: str
+    direct: bool = False
 
 
 def parse_line(line: str, speaker: str | None, t: Texts) -> Line | str | None:
@@ -116,6 +123,9 @@ def parse_line(line: str, speaker: str | None, t: Texts) -> Line | str | None:
         speaker, text = match.group(1), (match.group(2) or "").strip()
     elif speaker is None:
         return who_speaks(t)
+    word, _, rest = text.partition(" ")
+    if word == DIRECT:
+        return Line(speaker, None, rest.strip(), direct=True)
     ticket = None
     thread = _THREAD.fullmatch(text)
     if thread:
@@ -257,6 +267,8 @@ class ConsoleAdapter:
             await self._message(line, place)
 
     async def _place(self, line: Line) -> Place | None:
+        if line.direct:
+            return Place(CONSOLE_WORKSPACE, DM_CHANNEL + line.speaker)
         support = Place(CONSOLE_WORKSPACE, CONSOLE_SUPPORT)
         if line.ticket is None:
             return support
@@ -280,6 +292,7 @@ class ConsoleAdapter:
             message_id=message_id,
             author=person(line.speaker),
             text=line.text,
+            direct=line.direct,
         )
         result = await self.desk.receive(inbound)
         if result.reply:
@@ -325,7 +338,10 @@ class ConsolePlatform:
 
     @classmethod
     def places(cls, config: Config) -> PlatformPlaces:
-        return PlatformPlaces(frozenset({CONSOLE_SUPPORT}), CONSOLE_TRIAGE, CONSOLE_LEADS)
+        # `/dm` is how the demo shows private tickets: always on, as the console is a demo.
+        return PlatformPlaces(
+            frozenset({CONSOLE_SUPPORT}), CONSOLE_TRIAGE, CONSOLE_LEADS, direct_messages=True
+        )
 
     @classmethod
     def locale(cls, config: Config) -> str | None:
@@ -394,6 +410,9 @@ _CHANNEL_NAMES = {CONSOLE_SUPPORT: "#support", CONSOLE_TRIAGE: "#triage", CONSOL
 def render(notice: Notice, t: Texts, *, edited: bool, width: int | None = None) -> str:
     """A notice as printed lines, labelled with where it appears."""
     channel = _CHANNEL_NAMES.get(notice.place.channel, f"#{notice.place.channel}")
+    if notice.place.channel.startswith(DM_CHANNEL):
+        name = notice.place.channel.removeprefix(DM_CHANNEL)
+        channel = t.say("direct message to {name}", name=name)
     mentions = " ".join(f"@{mention.id}" for mention in notice.mentions)
     text = f"{mentions} {notice.text}" if mentions else notice.text
     if notice.kind is NoticeKind.CARD:

@@ -365,3 +365,32 @@ def test_readme_chinese_demo_runs_in_chinese_end_to_end(tmp_path: Path) -> None:
     assert "日报：最近 24h。" in out and "新建 1 (+1) · 已解决 1 (+1)" in out  # digest
     assert "/ticket status <id> — 查看你的工单" in out  # help, as a customer sees it
     assert (tmp_path / "deskbot-zh.db").exists() and not (tmp_path / "deskbot.db").exists()
+
+
+DIRECT_DEMO = """\
+alice: /dm my card was charged twice
+alice: /dm the second charge is from Tuesday
+bob: /ticket reply 1 refunded, it shows in 3 days
+bob: /ticket resolve 1 refunded the double charge
+alice: /dm and my address changed
+"""
+
+
+def test_console_direct_messages_open_a_private_ticket(tmp_path: Path) -> None:
+    """`name: /dm …` writes to deskbot privately: a private ticket answered in that DM."""
+    config = write_config(tmp_path)
+    result = deskbot("run", "--config", str(config), stdin=DIRECT_DEMO)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    dm = "[direct message to alice] deskbot:"
+    assert f"{dm} Thanks, alice! This is ticket #1." in out
+    assert "[#triage] new card: 🔒 Private (direct message): for agents only · #1" in out
+    assert "(alice's message added to ticket #1)" in out
+    assert f"{dm} bob: refunded, it shows in 3 days" in out
+    assert f"{dm} How did we do on ticket #1, alice?" in out
+    assert f"{dm} Thanks, alice! This is ticket #2." in out
+    db = sqlite3.connect(tmp_path / "desk.db")
+    assert db.execute("SELECT id, channel, status, private FROM tickets").fetchall() == [
+        (1, "dm:alice", "resolved", 1),
+        (2, "dm:alice", "open", 1),
+    ]

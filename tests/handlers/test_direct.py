@@ -32,7 +32,10 @@ def settings() -> DeskSettings:
 
 async def dm(desk: Desk, text: str, author: builders.Person = ALICE, where: Place = DM) -> int:
     """Write to the bot directly; return the ticket the message went to."""
-    result = await desk.receive(replace(message(author, text, place=where), direct=True))
+    link = f"https://chat.example/{where.channel}"
+    result = await desk.receive(
+        replace(message(author, text, place=where), direct=True, permalink=link)
+    )
     assert result.ticket_id is not None, result
     return result.ticket_id
 
@@ -66,6 +69,7 @@ async def test_the_card_marks_a_private_ticket_and_offers_reply(
     assert str(card["text"]).startswith("🔒 Private (direct message): for agents only · #1")
     view = card["card"]
     assert isinstance(view, dict) and view["private"] is True
+    assert view["permalink"] is None  # the customer's DM opens for nobody else
     assert view["actions"] == ["claim", "reply", "resolve", "priority"]
 
 
