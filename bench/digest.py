@@ -64,7 +64,7 @@ MICRO = 1_000_000
 HOUR, DAY = 3600 * MICRO, 86400 * MICRO
 NOW_US = int(NOW.timestamp()) * MICRO
 CHUNK = 50_000
-TICKET_COLUMNS = ", ".join("?" * 20)  # every column of tickets, in table order
+TICKET_COLUMNS = ", ".join("?" * 21)  # every column of tickets, in table order
 
 PRIORITIES = (("urgent", 0.05), ("high", 0.15), ("normal", 0.60), ("low", 0.20))
 # Business seconds promised (first response, resolution), and the share of wall time that
@@ -233,6 +233,7 @@ def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
             stamp(closed) if closed else None,
             stamp(created),
             None,
+            0,  # private: opened in a channel
         )
     )
 

@@ -4,7 +4,7 @@
 placeholders (`say("Ticket #{id} is closed.", id=…)`), so a translator sees the sentence, not
 fragments. `texts_in(locale)` gives the desk's texts in a shipped language;
 `handlers/language.py` reads the catalogs. The sentences are grouped by what they are about,
-one module each (`tickets`, `reading`, `replies`, `satisfaction`, `knowledge`, `web`), on
+one module each (`tickets`, `reading`, `replies`, `satisfaction`, `knowledge`, `web`, `direct`), on
 the shared words and machinery of `words`.
 """
 
