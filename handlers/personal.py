@@ -56,8 +56,10 @@ class Forgotten:
 
 @dataclass(frozen=True)
 class Redacted:
-    """What a retention run redacted: text of old closed tickets and of their audit events."""
+    """What a retention run did: text of old closed tickets and of their audit events
+    redacted, dedupe keys forgotten."""
 
     messages: int
     events: int
-    redaction: int | None = None
+    inbound_keys: int
+    redaction: int | None = None  # its record (None when it did nothing)

@@ -286,9 +286,20 @@ class PrivacyTx(Protocol):
         ...
 
     def redact_closed(
-        self, messages_before: datetime | None, audit_before: datetime | None, at: datetime
+        self,
+        messages_before: datetime | None,
+        audit_before: datetime | None,
+        at: datetime,
+        pruned: int = 0,
     ) -> Redacted:
-        """Redact the text of tickets closed before the cutoffs (None: keep it)."""
+        """Redact the text of tickets closed before the cutoffs (None: keep it); record the
+        run, with the dedupe keys it `pruned`, when it did anything."""
+        ...
+
+    def closed_to_redact(
+        self, messages_before: datetime | None, audit_before: datetime | None
+    ) -> Redacted:
+        """Count what `redact_closed` would redact now."""
         ...
 
 

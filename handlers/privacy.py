@@ -52,12 +52,22 @@ async def export_person(store: Store, person_key: str, sink: Sink) -> int:
 
 
 async def redact_old(
-    store: Store, messages: timedelta | None, audit_data: timedelta | None, now: datetime
+    store: Store,
+    messages: timedelta | None,
+    audit_data: timedelta | None,
+    now: datetime,
+    pruned: int = 0,
 ) -> Redacted:
-    """Redact the text of tickets closed longer ago than the retention settings allow."""
+    """Redact the text of tickets closed longer ago than the retention settings allow.
+
+    The run is recorded with `pruned` (the dedupe keys forgotten before it), for the digest.
+    """
     messages_before = None if messages is None else now - messages
     audit_before = None if audit_data is None else now - audit_data
-    done = await store.transact(lambda tx: tx.redact_closed(messages_before, audit_before, now))
+    done = await store.transact(
+        lambda tx: tx.redact_closed(messages_before, audit_before, now, pruned)
+    )
     if done.messages or done.events:
-        await store.erase_freed()
+        # On PostgreSQL this says to VACUUM FULL: docs/privacy.md does, once, not daily.
+        log.debug("After retention: %s", await store.erase_freed())
     return done

@@ -315,25 +315,56 @@ _OLD_TICKETS = "SELECT id FROM tickets WHERE status = 'closed' AND closed_at < ?
 
 
 def redact_closed_before(
-    sql: Sql, messages_before: datetime | None, audit_before: datetime | None, at: datetime
+    sql: Sql,
+    messages_before: datetime | None,
+    audit_before: datetime | None,
+    at: datetime,
+    pruned: int = 0,
 ) -> tuple[Redacted, set[int]]:
     """Redact the text of tickets closed before the cutoffs; tickets and figures stay.
 
-    Return what was redacted and the tickets whose search documents change.
+    The run is recorded (with `pruned`, the dedupe keys its job forgot) when it did
+    anything. Return what was redacted and the tickets whose search documents change.
     """
-    touched: set[int] = set()
     messages = [] if messages_before is None else _old_messages(sql, messages_before)
     bodies = [] if messages_before is None else _old_bodies(sql, messages_before)
     events = [] if audit_before is None else _old_events(sql, audit_before)
-    if not messages and not bodies and not events:
-        return Redacted(0, 0), touched
+    counts = {
+        "events.data": len(events),
+        "inbound_keys": pruned,
+        "messages.text": len(messages),
+        "tickets.body": len(bodies),
+    }
+    if not any(counts.values()):
+        return Redacted(0, 0, 0), set()
     (row,) = sql.rows(
-        "INSERT INTO redactions (kind, asked_by, at) VALUES ('retention', 'retention', ?)"
-        " RETURNING id",
-        [at],
+        "INSERT INTO redactions (kind, asked_by, at, counts) VALUES ('retention', 'retention',"
+        " ?, ?) RETURNING id",
+        [at, sql.json(counts)],
     )
     redaction = int(row["id"])
     sql.run("INSERT INTO redacting (redaction) VALUES (?)", [redaction])
+    touched = _redact(sql, messages, bodies, events)
+    sql.run("DELETE FROM redacting WHERE redaction = ?", [redaction])
+    return Redacted(len(messages), len(events), pruned, redaction), touched
+
+
+def closed_to_redact(
+    sql: Sql, messages_before: datetime | None, audit_before: datetime | None
+) -> Redacted:
+    """What `redact_closed_before` would redact now, counted."""
+    messages = 0 if messages_before is None else len(_old_messages(sql, messages_before))
+    events = 0 if audit_before is None else len(_old_events(sql, audit_before))
+    return Redacted(messages, events, 0)
+
+
+def _redact(
+    sql: Sql,
+    messages: list[tuple[int, int]],
+    bodies: list[int],
+    events: list[tuple[int, int, dict[str, Any]]],
+) -> set[int]:
+    touched = set(bodies)
     for message_id, ticket_id in messages:
         sql.run(
             "UPDATE messages SET text = ?, attachments = ? WHERE id = ?",
@@ -345,14 +376,7 @@ def redact_closed_before(
     for event_id, ticket_id, kept in events:
         sql.run("UPDATE events SET data = ? WHERE id = ?", [sql.json(kept), event_id])
         touched.add(ticket_id)
-    counts = {
-        "events.data": len(events),
-        "messages.text": len(messages),
-        "tickets.body": len(bodies),
-    }
-    sql.run("UPDATE redactions SET counts = ? WHERE id = ?", [sql.json(counts), redaction])
-    sql.run("DELETE FROM redacting WHERE redaction = ?", [redaction])
-    return Redacted(len(messages), len(events), redaction), touched
+    return touched
 
 
 def _old_messages(sql: Sql, before: datetime) -> list[tuple[int, int]]:

@@ -57,11 +57,13 @@ def redact_closed(
     messages_before: datetime | None,
     audit_before: datetime | None,
     at: datetime,
+    pruned: int = 0,
 ) -> Redacted:
     """Redact old closed tickets' text the same way: freed bytes zeroed, documents rewritten."""
     sql = SqliteSql(raw)
     return _zeroing(
-        raw, lambda: forgetting.redact_closed_before(sql, messages_before, audit_before, at)
+        raw,
+        lambda: forgetting.redact_closed_before(sql, messages_before, audit_before, at, pruned),
     )
 
 

@@ -37,7 +37,7 @@ from handlers.models import (
 )
 from handlers.personal import Forgetting, Forgotten, Redacted
 from handlers.ports import Lease, Sink
-from storage import privacy, reports, rows, search, views
+from storage import forgetting, privacy, reports, rows, search, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
@@ -300,9 +300,20 @@ class SqliteTx:
         return count
 
     def redact_closed(
-        self, messages_before: datetime | None, audit_before: datetime | None, at: datetime
+        self,
+        messages_before: datetime | None,
+        audit_before: datetime | None,
+        at: datetime,
+        pruned: int = 0,
     ) -> Redacted:
-        return privacy.redact_closed(self._raw, messages_before, audit_before, at)
+        return privacy.redact_closed(self._raw, messages_before, audit_before, at, pruned)
+
+    def closed_to_redact(
+        self, messages_before: datetime | None, audit_before: datetime | None
+    ) -> Redacted:
+        return forgetting.closed_to_redact(
+            privacy.SqliteSql(self._raw), messages_before, audit_before
+        )
 
     # -- outbox ----------------------------------------------------------------------------
 

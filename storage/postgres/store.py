@@ -344,13 +344,24 @@ class PostgresTx:
         return count
 
     def redact_closed(
-        self, messages_before: datetime | None, audit_before: datetime | None, at: datetime
+        self,
+        messages_before: datetime | None,
+        audit_before: datetime | None,
+        at: datetime,
+        pruned: int = 0,
     ) -> Redacted:
         done, touched = forgetting.redact_closed_before(
-            privacy.PostgresSql(self._connection), messages_before, audit_before, at
+            privacy.PostgresSql(self._connection), messages_before, audit_before, at, pruned
         )
         self._stale.update(touched)
         return done
+
+    def closed_to_redact(
+        self, messages_before: datetime | None, audit_before: datetime | None
+    ) -> Redacted:
+        return forgetting.closed_to_redact(
+            privacy.PostgresSql(self._connection), messages_before, audit_before
+        )
 
     # -- outbox ----------------------------------------------------------------------------
 
