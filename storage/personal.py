@@ -154,6 +154,7 @@ TABLES: tuple[Table, ...] = (
             "author_name": name_of("author_key"),
             "created_at": TIME,
         },
+        owner="author_key",
     ),
     Table(
         "redactions",
@@ -165,6 +166,7 @@ TABLES: tuple[Table, ...] = (
             "pseudonym": Column(Kind.NOT_PERSONAL, why="names no one once the key is gone"),
             "counts": Column(Kind.NOT_PERSONAL, why="rows changed, by column"),
         },
+        owner="asked_by",
     ),
     # Last: the rows above find the person's tickets by their customer key.
     Table(
