@@ -424,6 +424,10 @@ class Reports(Protocol):
         """Count the surveys asked in the window, and how many of them are answered."""
         ...
 
+    def retained(self, window: rows.Window) -> rows.Retained:
+        """Sum what the redactions recorded in the window did (retention runs, forgettings)."""
+        ...
+
 
 # -- the web view ---------------------------------------------------------------------------
 

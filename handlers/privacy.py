@@ -11,8 +11,10 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from handlers.models import Person
 from handlers.personal import Forgetting, Forgotten, Redacted, new_pseudonym
-from handlers.ports import Sink, Store
+from handlers.ports import Sink, Store, Tx
+from handlers.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,29 @@ async def forget(
     if remains:
         log.warning("After forgetting %s: %s", done.pseudonym, remains)
     return replace(done, remains=remains)
+
+
+def forget_in_chat(
+    tx: Tx, person: Person, lead: Person, now: datetime, texts: Texts, confirmed: bool
+) -> str:
+    """A lead's `/ticket forget`: what would change, or (confirmed) forget them now."""
+    request = Forgetting(person.key, new_pseudonym(), lead.key, now, dry_run=not confirmed)
+    done = tx.forget(request)
+    if not done.changed:
+        return texts.nothing_to_forget(person.name)
+    if not confirmed:
+        again = f"/ticket forget <@{person.id}> confirm"
+        return texts.forget_preview(person.name, done, again)
+    log.info(
+        "Forgot a person at %s's request in chat (redaction %s): %d values, as %s;"
+        " %d queued notice(s) for them dropped",
+        lead.key,
+        done.redaction,
+        done.rows,
+        done.pseudonym,
+        done.notices_dropped,
+    )
+    return texts.forgotten(done)
 
 
 async def export_person(store: Store, person_key: str, sink: Sink) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.digest.rows import Retained
 from handlers.personal import Forgetting, Forgotten, Redacted
 from storage.personal import AUDIT_FREE_TEXT, REDACTED, Column, Kind, Table, forgettable
 
@@ -307,6 +308,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def retained(records: Sequence[tuple[str, Any]]) -> Retained:
+    """Sum what redaction records did: (kind, counts as the JSON column gives them) each."""
+    messages = events = keys = forgotten = 0
+    for kind, stored in records:
+        counts = loaded(stored)
+        if kind == "forget":
+            forgotten += 1
+            continue
+        messages += int(counts.get("messages.text", 0))
+        events += int(counts.get("events.data", 0))
+        keys += int(counts.get("inbound_keys", 0))
+    return Retained(messages, events, keys, forgotten)
 
 
 # -- retention --------------------------------------------------------------------------------

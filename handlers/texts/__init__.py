@@ -14,6 +14,7 @@ from functools import cache
 
 from handlers.language import language
 from handlers.texts.knowledge import KnowledgeTexts
+from handlers.texts.privacy import PrivacyTexts
 from handlers.texts.reading import ReadingTexts
 from handlers.texts.replies import ReplyTexts
 from handlers.texts.satisfaction import SatisfactionTexts
@@ -51,7 +52,15 @@ __all__ = [
 ]
 
 
-class Texts(TicketTexts, ReadingTexts, ReplyTexts, SatisfactionTexts, KnowledgeTexts, WebTexts):
+class Texts(
+    TicketTexts,
+    ReadingTexts,
+    ReplyTexts,
+    SatisfactionTexts,
+    KnowledgeTexts,
+    WebTexts,
+    PrivacyTexts,
+):
     """The desk's sentences in one language."""
 
 

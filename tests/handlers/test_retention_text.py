@@ -16,7 +16,11 @@ from bot.leadership import Leadership
 from bot.retention import RetentionJob
 from handlers import privacy
 from handlers.desk import Desk
+from handlers.digest import posting
+from handlers.digest.rows import Retained
 from handlers.ports import Store
+from handlers.settings import DigestSettings
+from handlers.texts import ENGLISH
 from storage.store import SqliteStore
 from tests.builders import ALICE, BOB, DAVE, open_ticket, rows, run, settings
 from tests.clock import FakeClock
@@ -124,3 +128,24 @@ async def test_the_daily_job_redacts_and_records_the_keys_it_forgot(
     assert set(await texts_of(store, old)) == {"[redacted]"}
     (counts,) = await rows(store, "SELECT counts FROM redactions")
     assert json.loads(str(counts[0]))["inbound_keys"] == pruned
+
+
+@pytest.mark.both_stores
+async def test_the_digest_says_what_retention_and_forgetting_did_in_its_period(
+    desk: Desk, store: Store, clock: FakeClock
+) -> None:
+    """One line for the text redacted and keys pruned, one for the people forgotten."""
+    await closed_ticket(desk, "old printer")
+    clock.advance(days=400)
+    start = clock.now()
+    await privacy.redact_old(store, YEAR, None, clock.now(), pruned=4)
+    await privacy.forget(store, DAVE.key, BOB.key, clock.now())
+    clock.advance(hours=1)
+    digest = await posting.build(store, DigestSettings(), clock.now(), since=start)
+    assert digest.retained == Retained(messages=2, events=0, inbound_keys=4, forgotten=1)
+    text = posting.render(digest, ENGLISH)
+    assert "the text of 2 message(s) and 0 audit event(s)" in text
+    assert "4 old dedupe key(s) forgotten" in text
+    assert "1 person forgotten on request." in text
+    earlier = await posting.build(store, DigestSettings(), start, since=start - YEAR)
+    assert earlier.retained == Retained()
