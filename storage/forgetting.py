@@ -42,6 +42,10 @@ class Sql(Protocol):
 
     def run(self, query: str, params: Sequence[Any] = ()) -> int: ...
 
+    def each(self, query: str, params: Sequence[Any] = ()) -> Iterator[Mapping[str, Any]]:
+        """The rows of a query as they are read, not all at once."""
+        ...
+
     def json(self, value: Any) -> Any:
         """A JSON value as a parameter for a JSON column."""
         ...
@@ -305,7 +309,7 @@ def export(sql: Sql, person_key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         order = ", ".join(table.primary)
         where = " OR ".join(clauses)
         query = f"SELECT * FROM {table.name} WHERE {where} ORDER BY {order}"  # noqa: S608
-        for row in sql.rows(query, params):
+        for row in sql.each(query, params):
             yield table.name, {name: _plain(value) for name, value in row.items()}
 
 

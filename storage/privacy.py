@@ -34,6 +34,10 @@ class SqliteSql:
     def run(self, query: str, params: Sequence[Any] = ()) -> int:
         return self._raw.execute(query, _values(params)).rowcount
 
+    def each(self, query: str, params: Sequence[Any] = ()) -> Iterator[Mapping[str, Any]]:
+        for row in self._raw.execute(query, _values(params)):
+            yield dict(row)
+
     def json(self, value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False)
 

@@ -37,6 +37,11 @@ class PostgresSql:
     def run(self, query: str, params: Sequence[Any] = ()) -> int:
         return self._connection.execute(_placeholders(query), list(params)).rowcount
 
+    def each(self, query: str, params: Sequence[Any] = ()) -> Iterator[Mapping[str, Any]]:
+        # A server-side cursor: the rows come in batches as they are read, not all at once.
+        with self._connection.cursor(name="deskbot_export", row_factory=dict_row) as cursor:
+            yield from cursor.execute(_placeholders(query), list(params))
+
     def json(self, value: Any) -> Any:
         return Json(value)
 
