@@ -134,8 +134,14 @@ def _start_scheduler(
     running.push_async_callback(scheduler.shutdown)
     cron = CronTrigger.from_crontab(config.digest.cron, timezone=config.digest.timezone)
     scheduler.add_cron(DIGEST, daily, cron)
+    keep = config.retention
     retention = RetentionJob(
-        scheduler.store, scheduler.clock, scheduler.leadership, config.retention.inbound_keys
+        scheduler.store,
+        scheduler.clock,
+        scheduler.leadership,
+        keep.inbound_keys,
+        keep.messages,
+        keep.audit_data,
     )
     scheduler.add_cron(RETENTION, retention, retention_trigger(config))
 

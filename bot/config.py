@@ -558,6 +558,21 @@ class RetentionConfig(Section):
     # Discord replays a resumed session's events and accepts an interaction for 15 minutes,
     # and a used sign-in link expires 15 minutes after it was made.
     inbound_keys: Duration = timedelta(days=30)
+    # The text of messages and notes of tickets closed longer ago than this is redacted
+    # (`[redacted]`), and so is the free text of their audit events; the tickets, their
+    # times and every figure stay. Unset: kept for as long as the desk is.
+    messages: Duration | None = None
+    audit_data: Duration | None = None
+
+    @field_validator("messages", "audit_data")
+    @classmethod
+    def _at_least_a_day(cls, keep: timedelta | None) -> timedelta | None:
+        if keep is not None and keep < MIN_TEXT_RETENTION:
+            raise ValueError(
+                "must be at least 1d: it counts from when a ticket was closed, and a shorter"
+                " time would redact a conversation the customer may still come back to"
+            )
+        return keep
 
     @field_validator("inbound_keys")
     @classmethod
@@ -572,6 +587,7 @@ class RetentionConfig(Section):
 
 
 MIN_INBOUND_KEYS = timedelta(days=1)
+MIN_TEXT_RETENTION = timedelta(days=1)
 
 
 class WebReadyConfig(Section):

@@ -13,7 +13,8 @@ from pathlib import Path
 from bot import app, retention
 from bot.clock import SystemClock
 from bot.config import Config
-from handlers import texts
+from handlers import privacy, texts
+from handlers.personal import Redacted
 from storage.backup import BackupFailed, BackupRefused, Copied, backup
 from storage.database import DatabaseTooNew, DatabaseUnusable
 from storage.postgres.database import safe_url
@@ -86,30 +87,66 @@ def _written(source: Path, copied: Copied) -> list[str]:
 
 
 def _retention(config: Config, args: argparse.Namespace) -> int:
-    keep = config.retention.inbound_keys
-    cutoff = SystemClock().now() - keep
+    keep = config.retention
+    now = SystemClock().now()
+    cutoff = now - keep.inbound_keys
     try:
-        count = asyncio.run(_apply(config, cutoff) if args.apply else _count(config, cutoff))
+        count, redacted = asyncio.run(_apply(config, now) if args.apply else _count(config, now))
     except (DatabaseTooNew, DatabaseUnusable) as error:
         print(error, file=sys.stderr)
         return 1
     what = f"inbound dedupe key{'' if count == 1 else 's'} first seen before {_when(cutoff)}"
-    setting = f"(retention.inbound_keys: {texts.duration(keep)})"
+    setting = f"(retention.inbound_keys: {texts.duration(keep.inbound_keys)})"
+    text = _redaction_line(config, redacted, applied=args.apply)
     if args.apply:
         print(f"Forgot {count} {what} {setting}.")
+        print(text)
     else:
-        print(f"Would forget {count} {what} {setting}. Run with --apply to forget them.")
+        print(f"Would forget {count} {what} {setting}.")
+        print(text)
+        print("Run with --apply to do it.")
     return 0
 
 
-async def _count(config: Config, cutoff: datetime) -> int:
-    async with await app.open_store(config) as store:
-        return await retention.inbound_keys_to_prune(store, cutoff)
+def _redaction_line(config: Config, redacted: Redacted, *, applied: bool) -> str:
+    keep = config.retention
+    if keep.messages is None and keep.audit_data is None:
+        return "Message text and audit data are kept (retention.messages, audit_data unset)."
+    verb = "Redacted" if applied else "Would redact"
+    settings = ", ".join(
+        f"retention.{name}: {texts.duration(value)}"
+        for name, value in (("messages", keep.messages), ("audit_data", keep.audit_data))
+        if value is not None
+    )
+    return (
+        f"{verb} the text of {redacted.messages} message(s) and {redacted.events} audit"
+        f" event(s) of tickets closed longer ago ({settings})."
+    )
 
 
-async def _apply(config: Config, cutoff: datetime) -> int:
+def _cutoffs(config: Config, now: datetime) -> tuple[datetime | None, datetime | None]:
+    keep = config.retention
+    return (
+        None if keep.messages is None else now - keep.messages,
+        None if keep.audit_data is None else now - keep.audit_data,
+    )
+
+
+async def _count(config: Config, now: datetime) -> tuple[int, Redacted]:
+    messages_before, audit_before = _cutoffs(config, now)
     async with await app.open_store(config) as store:
-        return await retention.prune_inbound_keys(store, cutoff)
+        count = await retention.inbound_keys_to_prune(store, now - config.retention.inbound_keys)
+        redacted = await store.read(lambda tx: tx.closed_to_redact(messages_before, audit_before))
+        return count, redacted
+
+
+async def _apply(config: Config, now: datetime) -> tuple[int, Redacted]:
+    keep = config.retention
+    async with await app.open_store(config) as store:
+        count = await retention.prune_inbound_keys(store, now - keep.inbound_keys)
+        redacted = await privacy.redact_old(store, keep.messages, keep.audit_data, now, count)
+        retention.log_redacted(redacted)
+        return count, redacted
 
 
 def _when(at: datetime) -> str:

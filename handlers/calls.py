@@ -240,6 +240,7 @@ class Verb:
     run: Callable[[Call], str] | Report = field(repr=False)
     customers_too: bool = False
     customer_summary: str = ""  # what the verb does for a customer, when that is less
+    erases: bool = False  # it removes data: the store erases what it freed, once committed
 
     @property
     def usage(self) -> str:

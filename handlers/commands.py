@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from handlers import access, changes, knowledge, lifecycle, replies, signin
+from handlers import access, changes, knowledge, lifecycle, privacy, replies, signin
 from handlers.calls import Call, Kind, Param, Reading, Report, Verb
 from handlers.changes import TicketChange
 from handlers.digest import posting
@@ -39,6 +39,8 @@ from handlers.satisfaction import rating
 from handlers.settings import DeskSettings
 from handlers.sla import promises
 from handlers.texts import N_, Texts
+
+CONFIRM = "confirm"
 
 
 def _help(call: Call) -> str:
@@ -252,6 +254,16 @@ def _history(call: Call) -> str:
     ratings = {number: survey for number, survey in surveys.items() if survey and survey.score}
     zone = call.settings.timezone
     return call.texts.customer_tickets(customer.name, tickets, total, zone, ratings)
+
+
+def _forget(call: Call) -> str:
+    """Forget a person (leads): the first call says what would change, `confirm` does it."""
+    person = call.person()
+    confirmed = bool(call.words) and call.words[0].lower() == CONFIRM
+    if confirmed:
+        call.words.pop(0)
+    call.done()
+    return privacy.forget_in_chat(call.tx, person, call.actor, call.now, call.texts, confirmed)
 
 
 def _rate(call: Call) -> str:
@@ -476,6 +488,23 @@ VERBS = _registry(
         replies.snippet,
     ),
     Verb("digest", (), N_("the leads' digest, as of now"), Role.LEAD, Report(_digest)),
+    Verb(
+        "forget",
+        (
+            Param("person", Kind.PERSON, description=N_("The person to forget")),
+            Param(
+                "confirm",
+                Kind.CHOICE,
+                required=False,
+                choices=(CONFIRM,),
+                description=N_("Do it (without it: what would change)"),
+            ),
+        ),
+        N_("replace everything that identifies a person with a pseudonym"),
+        Role.LEAD,
+        _forget,
+        erases=True,
+    ),
     Verb(
         "rate",
         (

@@ -74,9 +74,12 @@ class Desk:
             resolved = commands.find_verb(command, self.settings)
             if resolved.reports:
                 return await self._report(resolved)
-            return await self._transact(lambda tx, now: run(tx, resolved, now, self.settings))
+            done = await self._transact(lambda tx, now: run(tx, resolved, now, self.settings))
         except DeskError as refusal:
             return await self._refused(command, refusal)
+        if resolved.verb.erases:
+            await self.store.erase_freed()
+        return done
 
     async def _report(self, resolved: commands.Resolved) -> Reply:
         """Answer a reporting verb from the reports, then remember it against replays."""

@@ -34,6 +34,7 @@ from handlers.models import (
     TicketQuery,
     Timer,
 )
+from handlers.personal import Forgetting, Forgotten, Redacted
 
 T = TypeVar("T")
 
@@ -272,7 +273,51 @@ class SurveysTx(Protocol):
         ...
 
 
-class Tx(TicketsTx, OutboxTx, TimersTx, LeaseTx, DigestsTx, SnippetsTx, SurveysTx, Protocol):
+# A row of what is stored about a person, for their export: (table, column values).
+Sink = Callable[[str, dict[str, object]], None]
+
+
+class PrivacyTx(Protocol):
+    """One transaction's view of a person's data: forget it, export it, redact old text."""
+
+    def forget(self, request: Forgetting) -> Forgotten:
+        """Replace what identifies the person with their pseudonym (or count, on a dry run),
+        through the audit log's redaction path; drop notices still queued for them."""
+        ...
+
+    def export_person(self, person_key: str, sink: Sink) -> int:
+        """Hand `sink` every row stored about the person, table by table; return how many."""
+        ...
+
+    def redact_closed(
+        self,
+        messages_before: datetime | None,
+        audit_before: datetime | None,
+        at: datetime,
+        pruned: int = 0,
+    ) -> Redacted:
+        """Redact the text of tickets closed before the cutoffs (None: keep it); record the
+        run, with the dedupe keys it `pruned`, when it did anything."""
+        ...
+
+    def closed_to_redact(
+        self, messages_before: datetime | None, audit_before: datetime | None
+    ) -> Redacted:
+        """Count what `redact_closed` would redact now."""
+        ...
+
+
+class Tx(
+    TicketsTx,
+    OutboxTx,
+    TimersTx,
+    LeaseTx,
+    DigestsTx,
+    SnippetsTx,
+    SurveysTx,
+    PrivacyTx,
+    Protocol,
+):
     """One transaction's view of storage.
 
     The desk's decisions run inside a transaction, synchronously, so that reading a ticket,
@@ -303,6 +348,10 @@ class Store(Protocol):
 
     async def outside_changes(self) -> int:
         """Return a number that changes whenever another connection commits to the storage."""
+        ...
+
+    async def erase_freed(self) -> str | None:
+        """Make what was just removed unreadable in the storage's files; say what remains."""
         ...
 
 
@@ -377,6 +426,10 @@ class Reports(Protocol):
 
     def surveys_asked(self, window: rows.Window) -> rows.SurveyCount:
         """Count the surveys asked in the window, and how many of them are answered."""
+        ...
+
+    def retained(self, window: rows.Window) -> rows.Retained:
+        """Sum what the redactions recorded in the window did (retention runs, forgettings)."""
         ...
 
 

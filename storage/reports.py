@@ -25,6 +25,7 @@ from handlers.digest.rows import (
     DigestRecord,
     FlowCount,
     Rating,
+    Retained,
     RiskCount,
     SnippetUse,
     StoppedClock,
@@ -34,6 +35,10 @@ from handlers.digest.rows import (
 )
 from handlers.models import EventKind, Priority, Status
 from storage import rows
+from storage.forgetting import retained
+
+# What the redactions recorded in a window did (see storage.forgetting).
+REDACTIONS = "SELECT kind, counts FROM redactions WHERE at >= ? AND at < ?"
 
 # The tickets opened in a window, by the `opened` events: one index range of events(kind, at).
 OPENED_SUBJECTS = """
@@ -282,6 +287,10 @@ class SqliteReports:
                 RATINGS, *bounds(window)
             )
         ]
+
+    def retained(self, window: Window) -> Retained:
+        found = self._rows(REDACTIONS, *bounds(window))
+        return retained([(kind, counts) for kind, counts in found])
 
     def surveys_asked(self, window: Window) -> SurveyCount:
         asked, answered = self._rows(SURVEYS_ASKED, *bounds(window))[0]

@@ -68,6 +68,15 @@ def reindex(raw: sqlite3.Connection, ticket_id: int) -> None:
     )
 
 
+def merge_all(raw: sqlite3.Connection) -> None:
+    """Merge the index into one segment: terms of documents rewritten since are gone for good.
+
+    FTS5 marks a rewritten document's old terms deleted and drops them only when their
+    segment is merged; forgetting a person must not leave their words in an old segment.
+    """
+    raw.execute("INSERT INTO ticket_search (ticket_search) VALUES ('optimize')")
+
+
 def search(raw: sqlite3.Connection, query: SearchQuery) -> list[Found]:
     """Run the query and read each ticket found with its latest resolution note."""
     sql, params = statement(query)

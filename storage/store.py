@@ -35,8 +35,9 @@ from handlers.models import (
     TicketQuery,
     Timer,
 )
-from handlers.ports import Lease
-from storage import reports, rows, search, views
+from handlers.personal import Forgetting, Forgotten, Redacted
+from handlers.ports import Lease, Sink
+from storage import forgetting, privacy, reports, rows, search, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
@@ -296,6 +297,34 @@ class SqliteTx:
         for ticket_id in sorted(self._stale):
             search.reindex(self._raw, ticket_id)
         self._stale.clear()
+
+    # -- personal data ---------------------------------------------------------------------
+
+    def forget(self, request: Forgetting) -> Forgotten:
+        return privacy.forget(self._raw, request)
+
+    def export_person(self, person_key: str, sink: Sink) -> int:
+        count = 0
+        for table, row in privacy.export(self._raw, person_key):
+            sink(table, row)
+            count += 1
+        return count
+
+    def redact_closed(
+        self,
+        messages_before: datetime | None,
+        audit_before: datetime | None,
+        at: datetime,
+        pruned: int = 0,
+    ) -> Redacted:
+        return privacy.redact_closed(self._raw, messages_before, audit_before, at, pruned)
+
+    def closed_to_redact(
+        self, messages_before: datetime | None, audit_before: datetime | None
+    ) -> Redacted:
+        return forgetting.closed_to_redact(
+            privacy.SqliteSql(self._raw), messages_before, audit_before
+        )
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -647,6 +676,10 @@ class SqliteStore:
         return await self.database.run(
             lambda raw: int(raw.execute("PRAGMA data_version").fetchone()[0])
         )
+
+    async def erase_freed(self) -> str | None:
+        """Checkpoint the WAL into the file and empty it, so no removed page image remains."""
+        return await self.database.run(privacy.erase_freed)
 
     async def close(self) -> None:
         await self._close_reader()

@@ -46,6 +46,7 @@ from handlers.digest.rows import (
     ClockCount,
     FlowCount,
     Rating,
+    Retained,
     RiskCount,
     SnippetUse,
     StoppedClock,
@@ -222,6 +223,7 @@ class Digest:
     snippets: tuple[SnippetUse, ...] = ()  # the saved replies used most in the period
     satisfaction: Satisfaction = Satisfaction()
     learnt: Learnt = field(default_factory=lambda: Learnt())
+    retained: Retained = field(default_factory=Retained)  # retention, forgetting: done
 
     @property
     def period(self) -> Period:
@@ -293,6 +295,7 @@ def gather(
         snippets=tuple(reports.snippet_uses(current.window, SNIPPETS_SHOWN)),
         satisfaction=satisfaction_of(ratings, reports.surveys_asked(current.window)),
         learnt=learnt(reports, current.window),
+        retained=reports.retained(current.window),
     )
 
 

@@ -341,6 +341,7 @@ def text(t: Texts, digest: Digest, agents: int, oldest: int, width: int) -> str:
         snippet_lines(t, digest),
         oldest_lines(t, digest, oldest, width),
         learnt_lines(t, digest),
+        retention_lines(t, digest),
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block)
 
@@ -354,6 +355,19 @@ def learnt_lines(t: Texts, digest: Digest) -> list[str]:
         lines += [f"  {t.recurring(c.size, c.about)}" for c in learnt.clusters]
     if learnt.deflected:
         lines.append(t.deflections(learnt.deflected))
+    return lines
+
+
+def retention_lines(t: Texts, digest: Digest) -> list[str]:
+    """What retention redacted and pruned in the period, and how many people were forgotten."""
+    done = digest.retained
+    if done.is_empty:
+        return []
+    lines = []
+    if done.messages or done.events or done.inbound_keys:
+        lines.append(t.retention_done(done.messages, done.events, done.inbound_keys))
+    if done.forgotten:
+        lines.append(t.people_forgotten(done.forgotten))
     return lines
 
 

@@ -79,6 +79,20 @@ class RiskCount:
 
 
 @dataclass(frozen=True)
+class Retained:
+    """What retention and forgetting did in a window: text redacted, keys pruned, people."""
+
+    messages: int = 0  # messages whose text retention redacted
+    events: int = 0  # audit events whose free text retention redacted
+    inbound_keys: int = 0  # dedupe keys retention forgot
+    forgotten: int = 0  # people forgotten on request
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.messages or self.events or self.inbound_keys or self.forgotten)
+
+
+@dataclass(frozen=True)
 class SnippetUse:
     """How often a saved reply was used in a window."""
 

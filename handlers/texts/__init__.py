@@ -15,6 +15,7 @@ from functools import cache
 from handlers.language import language
 from handlers.texts.direct import DirectTexts
 from handlers.texts.knowledge import KnowledgeTexts
+from handlers.texts.privacy import PrivacyTexts
 from handlers.texts.reading import ReadingTexts
 from handlers.texts.replies import ReplyTexts
 from handlers.texts.satisfaction import SatisfactionTexts
@@ -60,6 +61,7 @@ class Texts(
     KnowledgeTexts,
     WebTexts,
     DirectTexts,
+    PrivacyTexts,
 ):
     """The desk's sentences in one language."""
 

@@ -22,6 +22,7 @@ from handlers.digest.rows import (
     DigestRecord,
     FlowCount,
     Rating,
+    Retained,
     RiskCount,
     SnippetUse,
     StoppedClock,
@@ -30,6 +31,10 @@ from handlers.digest.rows import (
     Window,
 )
 from handlers.models import EventKind, Priority, Status
+from storage.forgetting import retained
+
+# What the redactions recorded in a window did (see storage.forgetting).
+REDACTIONS = b"SELECT kind, counts FROM redactions WHERE at >= %(lo)s AND at < %(hi)s"
 
 LAST_DIGEST = b"""
 SELECT period_start, period_end, created_at, figures FROM digests
@@ -260,6 +265,9 @@ class PostgresReports:
                 RATINGS, bounds(window)
             )
         ]
+
+    def retained(self, window: Window) -> Retained:
+        return retained(self._rows(REDACTIONS, bounds(window)))
 
     def surveys_asked(self, window: Window) -> SurveyCount:
         asked, answered = self._rows(SURVEYS_ASKED, bounds(window))[0]

@@ -48,9 +48,10 @@ from handlers.models import (
     TicketQuery,
     Timer,
 )
-from handlers.ports import Lease
-from storage import rows
-from storage.postgres import reports, search, views
+from handlers.personal import Forgetting, Forgotten, Redacted
+from handlers.ports import Lease, Sink
+from storage import forgetting, rows
+from storage.postgres import privacy, reports, search, views
 from storage.postgres.database import READ, REPORT, WRITE, Database
 
 T = TypeVar("T")
@@ -337,6 +338,41 @@ class PostgresTx:
         """Write the search document of each ticket changed so far, once however often."""
         search.reindex(self._connection, self._stale)
         self._stale.clear()
+
+    # -- personal data ---------------------------------------------------------------------
+
+    def forget(self, request: Forgetting) -> Forgotten:
+        done, touched = forgetting.forget(privacy.PostgresSql(self._connection), request)
+        if not request.dry_run:
+            self._stale.update(touched)
+        return done
+
+    def export_person(self, person_key: str, sink: Sink) -> int:
+        count = 0
+        for table, row in privacy.export(self._connection, person_key):
+            sink(table, row)
+            count += 1
+        return count
+
+    def redact_closed(
+        self,
+        messages_before: datetime | None,
+        audit_before: datetime | None,
+        at: datetime,
+        pruned: int = 0,
+    ) -> Redacted:
+        done, touched = forgetting.redact_closed_before(
+            privacy.PostgresSql(self._connection), messages_before, audit_before, at, pruned
+        )
+        self._stale.update(touched)
+        return done
+
+    def closed_to_redact(
+        self, messages_before: datetime | None, audit_before: datetime | None
+    ) -> Redacted:
+        return forgetting.closed_to_redact(
+            privacy.PostgresSql(self._connection), messages_before, audit_before
+        )
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -710,6 +746,10 @@ class PostgresStore:
         return await self.database.run(
             REPORT, lambda connection: work(views.PostgresViews(connection))
         )
+
+    async def erase_freed(self) -> str | None:
+        """Say how to rewrite the tables without old row versions (see storage.postgres.privacy)."""
+        return privacy.REWRITE_ADVICE
 
     async def outside_changes(self) -> int:
         """A number that changes whenever any instance writes a due time or queues a notice.

@@ -15,13 +15,14 @@ import pytest
 from handlers.desk import Desk
 from handlers.digest import posting
 from handlers.models import Scale, SearchQuery, Status, Step, StepKind, Survey, TicketQuery
+from handlers.personal import Forgetting
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, DigestSettings
 from storage import moving
 from storage.cursors import ChannelCursors
 from storage.postgres.store import PostgresStore
 from storage.store import SqliteStore
-from tests.builders import ALICE, BOB, SUPPORT, message, run
+from tests.builders import ALICE, BOB, CAROL, DAVE, SUPPORT, message, run
 from tests.clock import FakeClock
 from tests.handlers.test_digest import NOW, scenario
 from tests.postgres import Cluster
@@ -40,6 +41,8 @@ async def desk_file(tmp_path: Path, clock: FakeClock, settings: DeskSettings) ->
         await store.transact(deliver_the_heads)
         await store.transact(lambda tx: tx.take_lease("leader", "old", NOW, NOW))
         await replies_and_ratings(Desk(store, clock, settings), store)
+        forgetting = Forgetting(DAVE.key, "customer-0a1b2c3d", CAROL.key, NOW)
+        await store.transact(lambda tx: tx.forget(forgetting))  # a redaction's record
     return path
 
 
