@@ -44,6 +44,10 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("digests", "id"),
     ("surveys", "ticket_id, round"),
     ("snippets", "workspace, name"),
+    ("incidents", "id"),
+    ("incident_links", "incident_id, ticket_id"),
+    ("incident_moments", "incident_id, seq"),
+    ("incident_deliveries", "outbox_id"),
 )
 # What each PostgreSQL column type holds, in the one form both sides are compared in.
 _KINDS = {

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.digest import posting
+from handlers.incidents.values import Broadcast, Entry, Incident, IncidentStatus, Moment
 from handlers.models import Scale, SearchQuery, Status, Step, StepKind, Survey, TicketQuery
+from handlers.notices import in_thread
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, DigestSettings
 from storage import moving
@@ -40,7 +43,20 @@ async def desk_file(tmp_path: Path, clock: FakeClock, settings: DeskSettings) ->
         await store.transact(deliver_the_heads)
         await store.transact(lambda tx: tx.take_lease("leader", "old", NOW, NOW))
         await replies_and_ratings(Desk(store, clock, settings), store)
+        await store.transact(an_incident)
     return path
+
+
+def an_incident(tx: Tx) -> None:
+    """An incident holding ticket 3, with an update broadcast to it."""
+    draft = Incident(0, SUPPORT.workspace, "Checkout 500", IncidentStatus.IDENTIFIED, BOB, NOW)
+    incident = tx.add_incident(replace(draft, detected_at=NOW, due_at=NOW))
+    tx.link(incident.number, 3, BOB, NOW)
+    entry = tx.add_entry(Entry(incident.number, Moment.UPDATE, NOW, BOB, "Fixing", count=1))
+    ticket = tx.ticket(3)
+    assert ticket is not None
+    notice = in_thread(ticket, "bob: Fixing")
+    tx.broadcast(Broadcast(incident.number, entry.seq, NOW, BOB, "Fixing", "inc:1", (notice,)))
 
 
 async def replies_and_ratings(desk: Desk, store: SqliteStore) -> None:
