@@ -39,9 +39,16 @@ def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
 
 
 def card(
-    ticket: Ticket, settings: DeskSettings, history: CustomerHistory | None = None
+    ticket: Ticket,
+    settings: DeskSettings,
+    history: CustomerHistory | None = None,
+    incident: str | None = None,
 ) -> Notice | None:
-    """The agents' card for the ticket in the triage place, if the platform has one."""
+    """The agents' card for the ticket in the triage place, if the platform has one.
+
+    `incident` names the open incident holding the ticket: the card shows it, and asks
+    nobody to claim a ticket the incident answers for.
+    """
     triage = settings.places_of(ticket.place.platform).triage_channel
     if triage is None:
         return None
@@ -54,13 +61,17 @@ def card(
         assignee=ticket.assignee.name if ticket.assignee else None,
         permalink=ticket.permalink,
         opened_at=ticket.created_at,
-        actions=card_actions(ticket),
+        actions=card_actions(ticket, held=incident is not None),
         first_response_at=ticket.first_response_at,
         history=history,
         web_url=_web_url(ticket, settings),
+        incident=incident,
     )
     place = Place(ticket.place.workspace, triage)
-    text = settings.texts_for(ticket.place.platform).card_text(ticket, history)
+    texts = settings.texts_for(ticket.place.platform)
+    text = texts.card_text(ticket, history)
+    if incident is not None:
+        text += " · " + texts.incident_card_line(incident)
     return Notice(NoticeKind.CARD, place, text, ticket_id=ticket.id, card=view)
 
 
@@ -69,10 +80,10 @@ def _web_url(ticket: Ticket, settings: DeskSettings) -> str | None:
     return None if links is None else links.ticket_url(ticket.place.workspace, ticket.id)
 
 
-def card_actions(ticket: Ticket) -> tuple[str, ...]:
-    """The buttons a card offers in the ticket's status."""
+def card_actions(ticket: Ticket, *, held: bool = False) -> tuple[str, ...]:
+    """The buttons a card offers in the ticket's status (held by an incident: no claim)."""
     if ticket.status is Status.OPEN:
-        return ("claim", "resolve", "priority")
+        return ("resolve", "priority") if held else ("claim", "resolve", "priority")
     if ticket.status in (Status.CLAIMED, Status.WAITING):
         return ("resolve", "priority")
     if ticket.status is Status.RESOLVED:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache
 
 from handlers.language import language
+from handlers.texts.incidents import IncidentTexts
 from handlers.texts.knowledge import KnowledgeTexts
 from handlers.texts.reading import ReadingTexts
 from handlers.texts.replies import ReplyTexts
@@ -51,7 +52,15 @@ __all__ = [
 ]
 
 
-class Texts(TicketTexts, ReadingTexts, ReplyTexts, SatisfactionTexts, KnowledgeTexts, WebTexts):
+class Texts(
+    TicketTexts,
+    ReadingTexts,
+    ReplyTexts,
+    SatisfactionTexts,
+    KnowledgeTexts,
+    WebTexts,
+    IncidentTexts,
+):
     """The desk's sentences in one language."""
 
 
