@@ -17,7 +17,7 @@ from pathlib import Path
 
 import discord
 
-from bot import app, outbox_report, upkeep
+from bot import app, incident_report, outbox_report, upkeep
 from bot.adapters.discord import DiscordStartError, invite
 from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_digest(command)
     upkeep.add_backup(command)
     upkeep.add_retention(command)
+    incident_report.add_incident(command)
     return parser
 
 

@@ -454,6 +454,11 @@ class Reports(Protocol):
         """Count the surveys asked in the window, and how many of them are answered."""
         ...
 
+    def incidents(self, window: rows.Window) -> list[rows.IncidentRow]:
+        """The incidents open at some time in the window (declared before its end, not
+        resolved before its start), oldest first, each with the tickets it affected."""
+        ...
+
 
 # -- the web view ---------------------------------------------------------------------------
 

@@ -60,7 +60,8 @@ def test_storage_does_not_reach_outwards(path: Path) -> None:
 
 
 # Where the concrete store is chosen and opened; the rest of bot/ knows only the ports.
-COMPOSITION_ROOTS = {"app.py", "cli.py", "upkeep.py"}  # upkeep.py: the CLI's backup and retention
+# upkeep.py: the CLI's backup and retention; incident_report.py: its `incident report`.
+COMPOSITION_ROOTS = {"app.py", "cli.py", "upkeep.py", "incident_report.py"}
 # The config checks that the storage path names a usable database file when it is loaded.
 READS_STORAGE_SETTINGS = {"config.py": {"storage.database"}}
 

@@ -45,6 +45,7 @@ from handlers.digest.rows import (
     AgentActivity,
     ClockCount,
     FlowCount,
+    IncidentRow,
     Rating,
     RiskCount,
     SnippetUse,
@@ -222,6 +223,7 @@ class Digest:
     snippets: tuple[SnippetUse, ...] = ()  # the saved replies used most in the period
     satisfaction: Satisfaction = Satisfaction()
     learnt: Learnt = field(default_factory=lambda: Learnt())
+    incidents: tuple[IncidentRow, ...] = ()  # the period's incidents
 
     @property
     def period(self) -> Period:
@@ -293,6 +295,7 @@ def gather(
         snippets=tuple(reports.snippet_uses(current.window, SNIPPETS_SHOWN)),
         satisfaction=satisfaction_of(ratings, reports.surveys_asked(current.window)),
         learnt=learnt(reports, current.window),
+        incidents=tuple(reports.incidents(current.window)),
     )
 
 

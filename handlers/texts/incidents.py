@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.digest.rows import IncidentRow
 from handlers.incidents.values import Delivery, Entry, Incident, IncidentStatus, Moment
 from handlers.texts.words import N_, Speaking, duration, quote, shorten
 
@@ -340,6 +341,30 @@ class IncidentTexts(Speaking):
             "Satisfaction of linked tickets: {share}% positive, of {n} ratings",
             rated,
             share=share,
+        )
+
+    # -- the digest ------------------------------------------------------------------------
+
+    def digest_incidents_heading(self) -> str:
+        return self.say("Incidents:")
+
+    def digest_incident(self, row: IncidentRow) -> str:
+        """One incident of the period: resolved after how long, or its status; its tickets."""
+        name = f"INC-{row.number}: {quote(row.title)}"
+        if row.resolved_at is not None:
+            return self.say_plural(
+                "{name} — resolved after {span}, {n} ticket",
+                "{name} — resolved after {span}, {n} tickets",
+                row.tickets,
+                name=name,
+                span=duration(row.resolved_at - row.started_at),
+            )
+        return self.say_plural(
+            "{name} — {status}, {n} ticket",
+            "{name} — {status}, {n} tickets",
+            row.tickets,
+            name=name,
+            status=self.incident_status(IncidentStatus(row.status)),
         )
 
     def as_of(self, at: datetime, zone: ZoneInfo) -> str:

@@ -10,10 +10,12 @@ import pytest
 from bot.outbox import OutboxWorker
 from handlers import timers
 from handlers.desk import Desk
+from handlers.digest import posting
 from handlers.incidents import postmortem
 from handlers.models import Notice, Place, Priority, Status
 from handlers.settings import (
     DeskSettings,
+    DigestSettings,
     EscalationSettings,
     IncidentSettings,
     PlatformPlaces,
@@ -23,6 +25,7 @@ from handlers.settings import (
     SlaSpan,
 )
 from handlers.sla.calendar import BusinessCalendar
+from handlers.texts import ENGLISH
 from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, CAROL, DAVE, SUPPORT, post, rows, run
@@ -352,3 +355,21 @@ async def test_the_report_is_a_markdown_postmortem_skeleton(
         assert line in lines
     assert any("declared by bob" in line for line in lines)
     assert any("linked 2 tickets (2 in all)" in line for line in lines)
+
+
+async def test_the_digest_lists_the_periods_incidents(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """A resolved incident says how long it lasted; an open one its status; both their tickets."""
+    ids = await tickets(desk, 2)
+    await declared(desk, *ids)
+    clock.advance(minutes=45)
+    await run(desk, BOB, "incident resolve INC-1 Fixed")
+    await run(desk, BOB, "incident declare Login slow")
+    clock.advance(minutes=1)
+    made = await posting.build(store, DigestSettings(), clock.now())
+    text = posting.render(made, ENGLISH)
+    assert (
+        "Incidents:\n  INC-1: Checkout returns 500 — resolved after 45m, 2 tickets\n"
+        "  INC-2: Login slow — investigating, 0 tickets"
+    ) in text

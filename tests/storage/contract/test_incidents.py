@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers.digest.rows import IncidentRow, Window
 from handlers.incidents.values import (
     Broadcast,
     Delivery,
@@ -174,3 +175,22 @@ async def test_incidents_lists_open_ones_and_those_resolved_since(store: Store) 
     assert [incident.number for incident in listed] == [current.number]
     since = await store.read(lambda tx: tx.incidents(SUPPORT.workspace, later(minutes=30)))
     assert [incident.number for incident in since] == [current.number, old.number]
+
+
+async def test_the_reports_list_the_incidents_open_in_a_window(store: Store) -> None:
+    """Open at some time in `[start, end)`: declared before its end, not resolved before it."""
+    ticket = await opened(store)
+    before = await store.transact(lambda tx: tx.add_incident(draft("Before")))
+    await store.transact(
+        lambda tx: tx.save_incident(
+            replace(before, status=IncidentStatus.RESOLVED, resolved_at=later(minutes=30))
+        )
+    )
+    during = await declared(store, "During")
+    await store.transact(lambda tx: tx.link(during.number, ticket.id, BOB, START))
+    window = Window(later(hours=1), later(hours=2))
+    assert await store.report(lambda r: r.incidents(window)) == [
+        IncidentRow(during.number, "During", "investigating", START, None, 1)
+    ]
+    everything = await store.report(lambda r: r.incidents(Window(START)))
+    assert [row.title for row in everything] == ["Before", "During"]
