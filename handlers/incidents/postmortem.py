@@ -14,7 +14,12 @@ def show(tx: Tx, incident: Incident, now: datetime, settings: DeskSettings) -> s
     """The incident, its timeline and how far each update got."""
     texts, zone = settings.texts_for(incident.platform), settings.timezone
     deliveries = tx.deliveries(incident.number)
-    lines = [texts.incident_heading(incident, tx.linked_count(incident.number), zone)]
+    # Open, the tickets it holds now; resolved, every ticket it affected.
+    if incident.open:
+        linked = tx.linked_count(incident.number)
+    else:
+        linked = len(tx.linked(incident.number, ever=True))
+    lines = [texts.incident_heading(incident, linked, zone)]
     for entry in tx.timeline(incident.number):
         line = texts.timeline_line(entry, zone)
         delivery = deliveries.get(entry.seq)

@@ -144,6 +144,8 @@ def _card_context(card: Card, t: Texts) -> str:
     said = t.customer_history(card.history)
     if said:
         parts.append(said)
+    if card.incident:
+        parts.append(escaping.escape(t.incident_card_line(card.incident)))
     return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
 
 
