@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from handlers import views
 from handlers.digest import rows
-from handlers.incidents.values import Broadcast, Delivery, Entry, Incident
+from handlers.incidents.values import Broadcast, Delivery, Entry, Incident, Spike
 from handlers.models import (
     ClockKind,
     CustomerHistory,
@@ -334,6 +334,23 @@ class IncidentsTx(Protocol):
 
     def due_incidents(self, now: datetime, limit: int) -> list[Incident]:
         """Open incidents whose SLA is due by `now`, earliest first."""
+        ...
+
+    def recent_tickets(self, workspace: str, since: datetime, limit: int) -> list[Ticket]:
+        """The workspace's active tickets opened since `since` that no open incident holds,
+        newest first (at most `limit`)."""
+        ...
+
+    def spikes(self, workspace: str, since: datetime) -> list[Spike]:
+        """The workspace's spikes not declared yet that grew since `since`, newest first."""
+        ...
+
+    def save_spike(self, spike: Spike) -> Spike:
+        """Store a new spike (`id` 0) or its growth (tickets added, last seen, incident)."""
+        ...
+
+    def spike_of(self, ticket_id: int) -> Spike | None:
+        """The newest spike the ticket is part of, if any."""
         ...
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from handlers.incidents.values import Delivery, Entry, Incident, IncidentStatus, Moment
+from handlers.incidents.values import Delivery, Entry, Incident, IncidentStatus, Moment, Spike
 from storage.rows import Row, from_db, maybe_from_db, maybe_person, person, to_db
 
 # Outbox states as an update's progress counts them (a superseded notice counts as none).
@@ -75,3 +75,17 @@ def progress(found: Iterable[tuple[int, str, int]]) -> dict[int, Delivery]:
         if state is not None:
             counts.setdefault(seq, {})[state] = n
     return {seq: Delivery(seq, **states) for seq, states in sorted(counts.items())}
+
+
+def spike(row: Row, tickets: Iterable[int]) -> Spike:
+    incident = row["incident_id"]
+    return Spike(
+        id=int(row["id"]),
+        workspace=row["workspace"],
+        title=row["title"],
+        words=tuple(row["words"].split()),
+        started_at=from_db(row["started_at"]),
+        last_at=from_db(row["last_at"]),
+        tickets=tuple(tickets),
+        incident=None if incident is None else int(incident),
+    )

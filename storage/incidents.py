@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
-from handlers.incidents.values import Broadcast, Delivery, Entry, Incident
+from handlers.incidents.values import Broadcast, Delivery, Entry, Incident, Spike
 from handlers.models import Person, SlaClock, Ticket
 from storage import incident_rows, rows, search
 
@@ -250,3 +250,72 @@ class SqliteIncidents:
 
 def _waited(seconds: int) -> str:
     return rows.event_data({"after_seconds": seconds})
+
+
+class SqliteSpikes:
+    """The spikes part of a SQLite transaction (mixed into `SqliteTx`)."""
+
+    _raw: sqlite3.Connection
+
+    def recent_tickets(self, workspace: str, since: datetime, limit: int) -> list[Ticket]:
+        found = self._raw.execute(
+            "SELECT t.* FROM tickets t WHERE t.workspace = ? AND t.created_at >= ?"
+            " AND t.status IN ('open', 'claimed', 'waiting') AND NOT EXISTS (SELECT 1"
+            " FROM incident_links l WHERE l.ticket_id = t.id AND l.held = 1)"
+            " ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+            (workspace, rows.to_db(since), limit),
+        ).fetchall()
+        return [rows.ticket(row) for row in found]
+
+    def spikes(self, workspace: str, since: datetime) -> list[Spike]:
+        found = self._raw.execute(
+            "SELECT * FROM incident_spikes WHERE workspace = ? AND last_at >= ?"
+            " AND incident_id IS NULL ORDER BY id DESC",
+            (workspace, rows.to_db(since)),
+        ).fetchall()
+        return [self._spike(row) for row in found]
+
+    def save_spike(self, spike: Spike) -> Spike:
+        values = (
+            spike.workspace,
+            spike.title,
+            " ".join(spike.words),
+            rows.to_db(spike.started_at),
+            rows.to_db(spike.last_at),
+            spike.incident,
+        )
+        if spike.id:
+            self._raw.execute(
+                "UPDATE incident_spikes SET workspace = ?, title = ?, words = ?, started_at = ?,"
+                " last_at = ?, incident_id = ? WHERE id = ?",
+                (*values, spike.id),
+            )
+            number = spike.id
+        else:
+            cursor = self._raw.execute(
+                "INSERT INTO incident_spikes (workspace, title, words, started_at, last_at,"
+                " incident_id) VALUES (?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            assert cursor.lastrowid is not None
+            number = cursor.lastrowid
+        self._raw.executemany(
+            "INSERT OR IGNORE INTO incident_spike_tickets (spike_id, ticket_id) VALUES (?, ?)",
+            [(number, ticket_id) for ticket_id in spike.tickets],
+        )
+        return replace(spike, id=number)
+
+    def spike_of(self, ticket_id: int) -> Spike | None:
+        row = self._raw.execute(
+            "SELECT s.* FROM incident_spike_tickets st JOIN incident_spikes s ON s.id = st.spike_id"
+            " WHERE st.ticket_id = ? ORDER BY s.id DESC LIMIT 1",
+            (ticket_id,),
+        ).fetchone()
+        return None if row is None else self._spike(row)
+
+    def _spike(self, row: sqlite3.Row) -> Spike:
+        tickets = self._raw.execute(
+            "SELECT ticket_id FROM incident_spike_tickets WHERE spike_id = ? ORDER BY ticket_id",
+            (row["id"],),
+        ).fetchall()
+        return incident_rows.spike(row, [int(found[0]) for found in tickets])

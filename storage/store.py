@@ -39,7 +39,7 @@ from handlers.ports import Lease
 from storage import reports, rows, search, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
-from storage.incidents import SqliteIncidents
+from storage.incidents import SqliteIncidents, SqliteSpikes
 
 T = TypeVar("T")
 
@@ -50,7 +50,7 @@ PRUNE_INBOUND_KEYS = (
 )
 
 
-class SqliteTx(SqliteIncidents):
+class SqliteTx(SqliteIncidents, SqliteSpikes):
     """One transaction on the raw connection; runs on the database's own thread."""
 
     def __init__(self, raw: sqlite3.Connection) -> None:

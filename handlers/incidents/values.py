@@ -128,3 +128,21 @@ class Broadcast:
     notices: tuple[Notice, ...]
     first_answers: tuple[FirstAnswer, ...] = ()
     clocks: tuple[SlaClock, ...] = ()
+
+
+@dataclass(frozen=True)
+class Spike:
+    """Similar new tickets arriving together: one alert to the leads, edited as more come.
+
+    `id` is given by the store (0 before). `words` are the tickets' common words, `title`
+    the incident's suggested title; `incident` is set once one was declared from it.
+    """
+
+    id: int
+    workspace: str
+    title: str
+    words: tuple[str, ...]
+    started_at: datetime
+    last_at: datetime
+    tickets: tuple[int, ...]
+    incident: int | None = None

@@ -7,10 +7,12 @@ reads the incident named `INC-3` (or `3`) in the workspace the command came from
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from handlers import notices
 from handlers.calls import Call
 from handlers.errors import IllegalTransition, UsageError
-from handlers.incidents import postmortem, telling
+from handlers.incidents import postmortem, spotting, telling
 from handlers.incidents.values import Incident, IncidentStatus, reference
 from handlers.models import Status, Ticket
 
@@ -20,8 +22,10 @@ _TICKET = re.compile(r"#?(\d{1,18})")
 
 
 def incident(call: Call) -> str:
-    """Run one incident action."""
+    """Run one incident action; `incident <id>` declares one from the ticket's spike."""
     action = call.words.pop(0).lower() if call.words else "list"
+    if _TICKET.fullmatch(action):
+        return _from_spike(call, int(action.lstrip("#")))
     runner = _RUNNERS.get(action)
     if runner is None:
         raise call.usage(lambda texts: texts.incident_actions())
@@ -35,6 +39,33 @@ def _declare(call: Call) -> str:
     workspace = call.command.place.workspace
     declared = telling.declare(call.tx, workspace, title, call.actor, call.now, call.settings)
     return call.texts.incident_declared(declared)
+
+
+def _from_spike(call: Call, ticket_id: int) -> str:
+    """Declare the incident a spike alert suggests, and link the spike's tickets to it."""
+    call.done()
+    spike = call.tx.spike_of(ticket_id)
+    if spike is None or spike.workspace != call.command.place.workspace:
+        raise UsageError(lambda texts: texts.no_spike(ticket_id))
+    if spike.incident is not None:
+        number = spike.incident
+        raise IllegalTransition(lambda texts: texts.spike_declared_already(number))
+    workspace = spike.workspace
+    declared = telling.declare(
+        call.tx, workspace, spike.title, call.actor, call.now, call.settings, spike.started_at
+    )
+    call.tx.save_spike(replace(spike, incident=declared.number))
+    notices.send(call.tx, call.now, spotting.alert(spike, call.settings, declared.ref))
+    linked = 0
+    for number in spike.tickets:
+        ticket = call.tx.ticket(number)
+        if ticket is not None and ticket.status is not Status.CLOSED:
+            linked += telling.link(call.tx, declared, ticket, call.actor, call.now, call.settings)
+    total = call.tx.linked_count(declared.number)
+    if linked:
+        telling.linked_moment(call.tx, declared, call.actor, linked, total, call.now)
+    said = call.texts.incident_linked(declared, linked, total)
+    return f"{call.texts.incident_declared(declared)}\n{said}"
 
 
 def _named(call: Call, *, open_only: bool = True) -> Incident:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.digest.rows import IncidentRow
-from handlers.incidents.values import Delivery, Entry, Incident, IncidentStatus, Moment
+from handlers.incidents.values import Delivery, Entry, Incident, IncidentStatus, Moment, Spike
 from handlers.texts.words import N_, Speaking, duration, quote, shorten
 
 _STATUSES = {
@@ -15,6 +15,7 @@ _STATUSES = {
     IncidentStatus.MONITORING: N_("monitoring"),
     IncidentStatus.RESOLVED: N_("resolved"),
 }
+SPIKE_TICKETS_SHOWN = 20  # an alert names this many tickets, then "…"
 
 
 class IncidentTexts(Speaking):
@@ -369,3 +370,52 @@ class IncidentTexts(Speaking):
 
     def as_of(self, at: datetime, zone: ZoneInfo) -> str:
         return self.say("As of {when}.", when=self.when(at, zone))
+
+    # -- spikes ----------------------------------------------------------------------------
+
+    def spike_alert(self, spike: Spike, window: timedelta) -> str:
+        """The leads' alert: the tickets alike, their common words, how to declare."""
+        shown = ", ".join(f"#{ticket}" for ticket in spike.tickets[:SPIKE_TICKETS_SHOWN])
+        if len(spike.tickets) > SPIKE_TICKETS_SHOWN:
+            shown += ", …"
+        return self.say_plural(
+            "Spike: {n} similar ticket within {window} ({tickets}), about “{words}”. Declare"
+            " an incident for them with the button or /ticket incident {first} (title:"
+            " {title}).",
+            "Spike: {n} similar tickets within {window} ({tickets}), about “{words}”. Declare"
+            " an incident for them with the button or /ticket incident {first} (title:"
+            " {title}).",
+            len(spike.tickets),
+            window=duration(window),
+            tickets=shown,
+            words=quote(" ".join(spike.words)),
+            first=spike.tickets[0],
+            title=quote(spike.title),
+        )
+
+    def spike_declared(self, spike: Spike, ref: str) -> str:
+        return self.say_plural(
+            "Spike of {n} similar ticket about “{words}”: declared as {ref}.",
+            "Spike of {n} similar tickets about “{words}”: declared as {ref}.",
+            len(spike.tickets),
+            words=quote(" ".join(spike.words)),
+            ref=ref,
+        )
+
+    def no_spike(self, ticket_id: int) -> str:
+        return self.say(
+            "Ticket #{id} is part of no spike to declare an incident from.", id=ticket_id
+        )
+
+    def spike_declared_already(self, number: int) -> str:
+        return self.say("That spike was declared already, as INC-{n}.", n=number)
+
+    def looks_like_incident(self, ticket_id: int, ref: str, title: str) -> str:
+        """A new ticket alike an open incident, told to the agents."""
+        return self.say(
+            "New ticket #{id} looks like part of {ref} ({title}): /ticket incident link {ref}"
+            " {id} links it.",
+            id=ticket_id,
+            ref=ref,
+            title=quote(title),
+        )

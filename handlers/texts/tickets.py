@@ -28,6 +28,7 @@ _ACTION_LABELS = {
     "resolve": N_("Resolve"),
     "reopen": N_("Reopen"),
     "solved": N_("This solved it"),
+    "incident": N_("Declare incident"),  # a spike's alert
 }
 
 

@@ -57,3 +57,23 @@ CREATE TABLE incident_deliveries (
     seq         INTEGER NOT NULL
 );
 CREATE INDEX incident_deliveries_by_update ON incident_deliveries (incident_id, seq);
+
+-- Spikes: similar new tickets arriving together, alerted to the leads once (`words` are
+-- their common words; the alert is edited as more arrive). Declared, it names its incident.
+CREATE TABLE incident_spikes (
+    id          INTEGER PRIMARY KEY,
+    workspace   TEXT NOT NULL,
+    title       TEXT NOT NULL,          -- the title suggested for the incident
+    words       TEXT NOT NULL,          -- the common words, space-separated
+    started_at  TEXT NOT NULL,
+    last_at     TEXT NOT NULL,
+    incident_id INTEGER REFERENCES incidents (id)
+);
+CREATE INDEX incident_spikes_recent ON incident_spikes (workspace, last_at);
+
+CREATE TABLE incident_spike_tickets (
+    spike_id  INTEGER NOT NULL REFERENCES incident_spikes (id),
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    PRIMARY KEY (spike_id, ticket_id)
+) WITHOUT ROWID;
+CREATE INDEX incident_spike_tickets_by_ticket ON incident_spike_tickets (ticket_id);

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from handlers.incidents.values import Broadcast, Delivery, Entry, Incident
+from handlers.incidents.values import Broadcast, Delivery, Entry, Incident, Spike
 from handlers.models import Person, SlaClock, Ticket
 from storage import incident_rows, rows
 
@@ -256,3 +256,79 @@ class PostgresIncidents:
             limit,
         )
         return [incident_rows.incident(row) for row in found]
+
+
+class PostgresSpikes:
+    """The spikes part of a PostgreSQL transaction (mixed into `PostgresTx`)."""
+
+    _connection: psycopg.Connection[Any]
+
+    def _found(self, query: bytes, *params: Any) -> list[dict[str, Any]]:
+        cursor = self._connection.cursor(row_factory=dict_row)
+        return cursor.execute(query, params).fetchall()
+
+    def recent_tickets(self, workspace: str, since: datetime, limit: int) -> list[Ticket]:
+        found = self._found(
+            b"SELECT t.* FROM tickets t WHERE t.workspace = %s AND t.created_at >= %s"
+            b" AND t.status IN ('open', 'claimed', 'waiting') AND NOT EXISTS (SELECT 1"
+            b" FROM incident_links l WHERE l.ticket_id = t.id AND l.held)"
+            b" ORDER BY t.created_at DESC, t.id DESC LIMIT %s",
+            workspace,
+            since,
+            limit,
+        )
+        return [rows.ticket(row) for row in found]
+
+    def spikes(self, workspace: str, since: datetime) -> list[Spike]:
+        found = self._found(
+            b"SELECT * FROM incident_spikes WHERE workspace = %s AND last_at >= %s"
+            b" AND incident_id IS NULL ORDER BY id DESC",
+            workspace,
+            since,
+        )
+        return [self._spike(row) for row in found]
+
+    def save_spike(self, spike: Spike) -> Spike:
+        values = (
+            spike.workspace,
+            spike.title,
+            " ".join(spike.words),
+            spike.started_at,
+            spike.last_at,
+            spike.incident,
+        )
+        if spike.id:
+            self._connection.execute(
+                b"UPDATE incident_spikes SET workspace = %s, title = %s, words = %s,"
+                b" started_at = %s, last_at = %s, incident_id = %s WHERE id = %s",
+                (*values, spike.id),
+            )
+            number = spike.id
+        else:
+            [row] = self._found(
+                b"INSERT INTO incident_spikes (workspace, title, words, started_at, last_at,"
+                b" incident_id) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                *values,
+            )
+            number = int(row["id"])
+        self._connection.cursor().executemany(
+            b"INSERT INTO incident_spike_tickets (spike_id, ticket_id) VALUES (%s, %s)"
+            b" ON CONFLICT DO NOTHING",
+            [(number, ticket_id) for ticket_id in spike.tickets],
+        )
+        return replace(spike, id=number)
+
+    def spike_of(self, ticket_id: int) -> Spike | None:
+        found = self._found(
+            b"SELECT s.* FROM incident_spike_tickets st JOIN incident_spikes s"
+            b" ON s.id = st.spike_id WHERE st.ticket_id = %s ORDER BY s.id DESC LIMIT 1",
+            ticket_id,
+        )
+        return self._spike(found[0]) if found else None
+
+    def _spike(self, row: dict[str, Any]) -> Spike:
+        tickets = self._connection.execute(
+            b"SELECT ticket_id FROM incident_spike_tickets WHERE spike_id = %s ORDER BY ticket_id",
+            (row["id"],),
+        ).fetchall()
+        return incident_rows.spike(row, [int(found[0]) for found in tickets])

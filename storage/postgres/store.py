@@ -52,7 +52,7 @@ from handlers.ports import Lease
 from storage import rows
 from storage.postgres import reports, search, views
 from storage.postgres.database import READ, REPORT, WRITE, Database
-from storage.postgres.incidents import PostgresIncidents
+from storage.postgres.incidents import PostgresIncidents, PostgresSpikes
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ PRUNE_INBOUND_KEYS = (
 )
 
 
-class PostgresTx(PostgresIncidents):
+class PostgresTx(PostgresIncidents, PostgresSpikes):
     """One transaction on a pooled connection; runs on a worker thread."""
 
     def __init__(self, connection: psycopg.Connection[Any], *, writing: bool = True) -> None:

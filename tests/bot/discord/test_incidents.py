@@ -72,3 +72,29 @@ async def test_a_customer_is_refused_incident_commands_on_discord(
         answer = await _incident(world, world.alice, "declare", text="Broken")
         assert answer == "/ticket incident is for agents."
         assert await deskbot.rows("SELECT count(*) FROM incidents") == [(0,)]
+
+
+async def test_a_spike_alert_declares_its_incident_with_one_click_on_discord(
+    world: World, store: SqliteStore, clock: FakeClock
+) -> None:
+    """Five checkout reports: the alert in #leads has a button; bob's click declares INC-1."""
+    async with running(world, store, clock) as deskbot:
+        for n in range(5):
+            await world.open_ticket(f"Checkout returns 500 on order {n}")
+        [alert] = await world.wait_for_message(world.leads["id"])
+        assert alert.startswith("Spike: 5 similar tickets within 15m")
+        [posted] = world.fake.sent_messages(world.leads["id"])
+        [row] = posted.message["components"]
+        [button] = row["components"]
+        assert (button["custom_id"], button["label"]) == ("deskbot:incident:1", "Declare incident")
+        record = await world.fake.click(
+            world.leads["id"], posted.message["id"], "deskbot:incident:1", user_id=world.bob
+        )
+        await world.fake.wait_until_seen(record)
+        await deskbot.until(
+            "SELECT count(*) FROM incident_links WHERE held = true", lambda rows: rows == [(5,)]
+        )
+        await deskbot.outbox.drain()
+        now = world.fake.state.message(world.leads["id"], posted.message["id"])
+        assert now["content"].endswith("declared as INC-1.")
+        assert not now.get("components")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.bot.slack.conftest import SlackDesk
+from tests.fakes.slack import payloads
 
 
 def _banners(d: SlackDesk) -> list[str]:
@@ -74,3 +75,24 @@ async def test_a_customer_is_refused_incident_commands_on_slack(desk_on_slack: S
     )
     assert answer == {"text": "/ticket incident is for agents.", "response_type": "ephemeral"}
     assert await d.rows("SELECT count(*) FROM incidents") == [(0,)]
+
+
+async def test_a_spike_alert_declares_its_incident_with_one_click(desk_on_slack: SlackDesk) -> None:
+    """Five checkout reports: one alert in #leads; carol's click declares INC-1 and links them."""
+    d = desk_on_slack
+    for n in range(5):
+        await d.open_ticket(
+            f"Checkout returns 500 on order {n}", user=(d.scene.alice, d.scene.dave)[n % 2]
+        )
+    [alert] = [m for m in d.slack.messages(d.scene.leads.id) if "Spike:" in str(m.get("text"))]
+    (actions,) = [b for b in alert["blocks"] if b["type"] == "actions"]
+    (button,) = actions["elements"]
+    assert (button["action_id"], button["value"]) == ("deskbot:incident", "1")
+    assert button["text"]["text"] == "Declare incident"
+    action = payloads.button("deskbot:incident", "1", text="Declare incident")
+    await d.click(d.scene.carol, alert["ts"], action, channel=d.scene.leads)
+    await d.settle()
+    assert await d.rows("SELECT count(*) FROM incident_links WHERE held = 1") == [(5,)]
+    [edited] = [m for m in d.slack.messages(d.scene.leads.id) if m["ts"] == alert["ts"]]
+    assert edited["text"].endswith("declared as INC-1.")
+    assert not [b for b in edited.get("blocks", []) if b["type"] == "actions"]

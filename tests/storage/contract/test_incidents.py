@@ -14,6 +14,7 @@ from handlers.incidents.values import (
     Incident,
     IncidentStatus,
     Moment,
+    Spike,
 )
 from handlers.models import ClockKind, NoticeKind, SlaClock
 from handlers.notices import in_thread
@@ -194,3 +195,39 @@ async def test_the_reports_list_the_incidents_open_in_a_window(store: Store) -> 
     ]
     everything = await store.report(lambda r: r.incidents(Window(START)))
     assert [row.title for row in everything] == ["Before", "During"]
+
+
+async def test_a_spike_grows_and_is_found_by_its_tickets(store: Store) -> None:
+    """A spike is numbered, grows, is found by any of its tickets, and leaves the list once
+    declared or once it stopped growing before `since`."""
+    one, two, three = [await opened(store, f"{n}.0") for n in range(3)]
+    draft_spike = Spike(
+        0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), START, START, (one.id, two.id)
+    )
+    spike = await store.transact(lambda tx: tx.save_spike(draft_spike))
+    assert spike.id and spike == replace(draft_spike, id=spike.id)
+    grown = replace(spike, last_at=later(minutes=5), tickets=(one.id, two.id, three.id))
+    assert await store.transact(lambda tx: tx.save_spike(grown)) == grown
+    assert await store.read(lambda tx: tx.spike_of(three.id)) == grown
+    assert await store.read(lambda tx: tx.spikes(SUPPORT.workspace, later(minutes=1))) == [grown]
+    assert await store.read(lambda tx: tx.spikes(SUPPORT.workspace, later(minutes=6))) == []
+    incident = await declared(store)
+    done = replace(grown, incident=incident.number)
+    await store.transact(lambda tx: tx.save_spike(done))
+    assert await store.read(lambda tx: tx.spikes(SUPPORT.workspace, START)) == []
+    assert await store.read(lambda tx: tx.spike_of(one.id)) == done
+
+
+async def test_recent_tickets_are_the_new_active_ones_no_incident_holds(store: Store) -> None:
+    """Newest first, opened since `since`, none held by an open incident."""
+    one, two, three = [await opened(store, f"{n}.0") for n in range(3)]
+    incident = await declared(store)
+    await store.transact(lambda tx: tx.link(incident.number, two.id, BOB, START))
+    found = await store.read(lambda tx: tx.recent_tickets(SUPPORT.workspace, START, 10))
+    assert [ticket.id for ticket in found] == [three.id, one.id]
+    assert (
+        await store.read(lambda tx: tx.recent_tickets(SUPPORT.workspace, later(seconds=1), 10))
+        == []
+    )
+    limited = await store.read(lambda tx: tx.recent_tickets(SUPPORT.workspace, START, 1))
+    assert [ticket.id for ticket in limited] == [three.id]

@@ -15,7 +15,14 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.digest import posting
-from handlers.incidents.values import Broadcast, Entry, Incident, IncidentStatus, Moment
+from handlers.incidents.values import (
+    Broadcast,
+    Entry,
+    Incident,
+    IncidentStatus,
+    Moment,
+    Spike,
+)
 from handlers.models import Scale, SearchQuery, Status, Step, StepKind, Survey, TicketQuery
 from handlers.notices import in_thread
 from handlers.ports import Tx
@@ -57,6 +64,8 @@ def an_incident(tx: Tx) -> None:
     assert ticket is not None
     notice = in_thread(ticket, "bob: Fixing")
     tx.broadcast(Broadcast(incident.number, entry.seq, NOW, BOB, "Fixing", "inc:1", (notice,)))
+    spike = Spike(0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), NOW, NOW, (3, 4))
+    tx.save_spike(replace(spike, incident=incident.number))
 
 
 async def replies_and_ratings(desk: Desk, store: SqliteStore) -> None:
