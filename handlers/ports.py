@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from handlers import views
 from handlers.digest import rows
-from handlers.incidents.values import Broadcast, Delivery, Entry, Incident, Spike
+from handlers.incidents.values import Arrival, Broadcast, Delivery, Entry, Incident, Spike
 from handlers.models import (
     ClockKind,
     CustomerHistory,
@@ -336,7 +336,7 @@ class IncidentsTx(Protocol):
         """Open incidents whose SLA is due by `now`, earliest first."""
         ...
 
-    def recent_tickets(self, workspace: str, since: datetime, limit: int) -> list[Ticket]:
+    def recent_arrivals(self, workspace: str, since: datetime, limit: int) -> list[Arrival]:
         """The workspace's active tickets opened since `since` that no open incident holds,
         newest first (at most `limit`)."""
         ...
@@ -345,12 +345,24 @@ class IncidentsTx(Protocol):
         """The workspace's spikes not declared yet that grew since `since`, newest first."""
         ...
 
-    def save_spike(self, spike: Spike) -> Spike:
-        """Store a new spike (`id` 0) or its growth (tickets added, last seen, incident)."""
+    def add_spike(self, spike: Spike, tickets: Sequence[int]) -> Spike:
+        """Store a new spike of `tickets` (`spike.id`, `size` and `first` are ignored)."""
+        ...
+
+    def join_spike(self, spike_id: int, ticket_id: int, at: datetime) -> int:
+        """Add a ticket to a spike, which grew at `at`; return how many tickets it holds."""
         ...
 
     def spike_of(self, ticket_id: int) -> Spike | None:
         """The newest spike the ticket is part of, if any."""
+        ...
+
+    def spike_tickets(self, spike_id: int) -> list[int]:
+        """Every ticket of a spike, in order."""
+        ...
+
+    def declare_spike(self, spike_id: int, incident: int) -> None:
+        """Note the incident declared from the spike: it grows no more."""
         ...
 
 

@@ -77,7 +77,7 @@ def progress(found: Iterable[tuple[int, str, int]]) -> dict[int, Delivery]:
     return {seq: Delivery(seq, **states) for seq, states in sorted(counts.items())}
 
 
-def spike(row: Row, tickets: Iterable[int]) -> Spike:
+def spike(row: Row, first: Iterable[int]) -> Spike:
     incident = row["incident_id"]
     return Spike(
         id=int(row["id"]),
@@ -86,6 +86,7 @@ def spike(row: Row, tickets: Iterable[int]) -> Spike:
         words=tuple(row["words"].split()),
         started_at=from_db(row["started_at"]),
         last_at=from_db(row["last_at"]),
-        tickets=tuple(tickets),
+        size=int(row["size"]),
+        first=tuple(first),
         incident=None if incident is None else int(incident),
     )

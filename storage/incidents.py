@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from handlers.incidents.values import Broadcast, Delivery, Entry, Incident, Spike
+from handlers.incidents.values import (
+    SPIKE_SHOWN,
+    Arrival,
+    Broadcast,
+    Delivery,
+    Entry,
+    Incident,
+    Spike,
+)
 from handlers.models import Person, SlaClock, Ticket
 from storage import incident_rows, rows, search
 
@@ -257,15 +266,17 @@ class SqliteSpikes:
 
     _raw: sqlite3.Connection
 
-    def recent_tickets(self, workspace: str, since: datetime, limit: int) -> list[Ticket]:
+    def recent_arrivals(self, workspace: str, since: datetime, limit: int) -> list[Arrival]:
+        # `+workspace`: read the window off the index of active tickets by time, never every
+        # active ticket of the workspace (the index by workspace and status would).
         found = self._raw.execute(
-            "SELECT t.* FROM tickets t WHERE t.workspace = ? AND t.created_at >= ?"
-            " AND t.status IN ('open', 'claimed', 'waiting') AND NOT EXISTS (SELECT 1"
-            " FROM incident_links l WHERE l.ticket_id = t.id AND l.held = 1)"
-            " ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+            "SELECT t.id, t.subject, t.created_at FROM tickets t WHERE +t.workspace = ?"
+            " AND t.created_at >= ? AND t.status IN ('open', 'claimed', 'waiting')"
+            " AND NOT EXISTS (SELECT 1 FROM incident_links l WHERE l.ticket_id = t.id"
+            " AND l.held = 1) ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
             (workspace, rows.to_db(since), limit),
         ).fetchall()
-        return [rows.ticket(row) for row in found]
+        return [Arrival(int(row[0]), row[1], rows.from_db(row[2])) for row in found]
 
     def spikes(self, workspace: str, since: datetime) -> list[Spike]:
         found = self._raw.execute(
@@ -275,35 +286,36 @@ class SqliteSpikes:
         ).fetchall()
         return [self._spike(row) for row in found]
 
-    def save_spike(self, spike: Spike) -> Spike:
-        values = (
-            spike.workspace,
-            spike.title,
-            " ".join(spike.words),
-            rows.to_db(spike.started_at),
-            rows.to_db(spike.last_at),
-            spike.incident,
+    def add_spike(self, spike: Spike, tickets: Sequence[int]) -> Spike:
+        cursor = self._raw.execute(
+            "INSERT INTO incident_spikes (workspace, title, words, started_at, last_at, size)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                spike.workspace,
+                spike.title,
+                " ".join(spike.words),
+                rows.to_db(spike.started_at),
+                rows.to_db(spike.last_at),
+                len(set(tickets)),
+            ),
         )
-        if spike.id:
-            self._raw.execute(
-                "UPDATE incident_spikes SET workspace = ?, title = ?, words = ?, started_at = ?,"
-                " last_at = ?, incident_id = ? WHERE id = ?",
-                (*values, spike.id),
-            )
-            number = spike.id
-        else:
-            cursor = self._raw.execute(
-                "INSERT INTO incident_spikes (workspace, title, words, started_at, last_at,"
-                " incident_id) VALUES (?, ?, ?, ?, ?, ?)",
-                values,
-            )
-            assert cursor.lastrowid is not None
-            number = cursor.lastrowid
+        assert cursor.lastrowid is not None
         self._raw.executemany(
             "INSERT OR IGNORE INTO incident_spike_tickets (spike_id, ticket_id) VALUES (?, ?)",
-            [(number, ticket_id) for ticket_id in spike.tickets],
+            [(cursor.lastrowid, ticket_id) for ticket_id in tickets],
         )
-        return replace(spike, id=number)
+        return self._read_spike(cursor.lastrowid)
+
+    def join_spike(self, spike_id: int, ticket_id: int, at: datetime) -> int:
+        cursor = self._raw.execute(
+            "INSERT OR IGNORE INTO incident_spike_tickets (spike_id, ticket_id) VALUES (?, ?)",
+            (spike_id, ticket_id),
+        )
+        row = self._raw.execute(
+            "UPDATE incident_spikes SET last_at = ?, size = size + ? WHERE id = ? RETURNING size",
+            (rows.to_db(at), cursor.rowcount, spike_id),
+        ).fetchone()
+        return int(row[0])
 
     def spike_of(self, ticket_id: int) -> Spike | None:
         row = self._raw.execute(
@@ -313,9 +325,28 @@ class SqliteSpikes:
         ).fetchone()
         return None if row is None else self._spike(row)
 
-    def _spike(self, row: sqlite3.Row) -> Spike:
-        tickets = self._raw.execute(
+    def spike_tickets(self, spike_id: int) -> list[int]:
+        found = self._raw.execute(
             "SELECT ticket_id FROM incident_spike_tickets WHERE spike_id = ? ORDER BY ticket_id",
-            (row["id"],),
+            (spike_id,),
         ).fetchall()
-        return incident_rows.spike(row, [int(found[0]) for found in tickets])
+        return [int(row[0]) for row in found]
+
+    def declare_spike(self, spike_id: int, incident: int) -> None:
+        self._raw.execute(
+            "UPDATE incident_spikes SET incident_id = ? WHERE id = ?", (incident, spike_id)
+        )
+
+    def _read_spike(self, spike_id: int) -> Spike:
+        row = self._raw.execute(
+            "SELECT * FROM incident_spikes WHERE id = ?", (spike_id,)
+        ).fetchone()
+        return self._spike(row)
+
+    def _spike(self, row: sqlite3.Row) -> Spike:
+        first = self._raw.execute(
+            "SELECT ticket_id FROM incident_spike_tickets WHERE spike_id = ? ORDER BY ticket_id"
+            " LIMIT ?",
+            (row["id"], SPIKE_SHOWN),
+        ).fetchall()
+        return incident_rows.spike(row, [int(found[0]) for found in first])

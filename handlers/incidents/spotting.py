@@ -6,7 +6,8 @@ when their subjects share at least two telling words (`knowledge.telling_terms`,
 the similar-tickets search ranks by), and at least half of the shorter one's. When
 `incidents.spike.tickets` alike tickets (this one included) are found, the leads' place gets
 one alert naming them and their common words, with a **Declare incident** button; each
-further alike ticket joins the spike and edits that alert, never posting another one. A busy
+further alike ticket joins the spike and edits that alert (past 20 tickets, every tenth),
+never posting another one. A busy
 hour of unrelated tickets shares no two words often enough to make one.
 
 A new ticket alike an open incident's title is linked to it at once with
@@ -16,11 +17,13 @@ A new ticket alike an open incident's title is linked to it at once with
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 
 from handlers import notices
 from handlers.incidents import telling
-from handlers.incidents.values import Spike
+from handlers.incidents.values import SPIKE_SHOWN, Spike
 from handlers.knowledge import telling_terms
 from handlers.models import Notice, NoticeKind, Place, Ticket
 from handlers.ports import Tx
@@ -33,12 +36,16 @@ SHARE = 0.5  # … and at least this share of the shorter one's
 ACTION = "incident"  # the alert's button runs `/ticket incident <id>`
 
 
-def words_of(ticket: Ticket) -> set[str]:
-    """What a ticket's subject says: its telling words."""
-    return telling_terms(ticket.subject)
+@lru_cache(maxsize=4096)
+def words_of(subject: str) -> frozenset[str]:
+    """What a ticket's subject says: its telling words.
+
+    Kept for the subjects seen lately: each new ticket is compared with the same recent ones.
+    """
+    return frozenset(telling_terms(subject))
 
 
-def alike(first: set[str], second: set[str]) -> bool:
+def alike(first: frozenset[str] | set[str], second: frozenset[str] | set[str]) -> bool:
     """Whether two tickets' words say the same thing."""
     shared = len(first & second)
     return shared >= SHARED and shared >= SHARE * min(len(first), len(second))
@@ -46,7 +53,7 @@ def alike(first: set[str], second: set[str]) -> bool:
 
 def arrived(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> None:
     """Look at a new ticket: join the spike it belongs to, or start one if enough are alike."""
-    words = words_of(ticket)
+    words = words_of(ticket.subject)
     if len(words) < SHARED:
         return
     config = settings.incidents
@@ -56,31 +63,32 @@ def arrived(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> No
         return
     for spike in tx.spikes(workspace, since):
         if alike(words, set(spike.words)):
-            grown = Spike(
-                spike.id,
-                workspace,
-                spike.title,
-                spike.words,
-                spike.started_at,
-                now,
-                (*spike.tickets, ticket.id),
-            )
-            _alert(tx, tx.save_spike(grown), now, settings)
+            size = tx.join_spike(spike.id, ticket.id, now)
+            if _worth_an_edit(size):  # the alert says the new count
+                shown = (
+                    spike.first if len(spike.first) >= SPIKE_SHOWN else (*spike.first, ticket.id)
+                )
+                _alert(tx, replace(spike, size=size, last_at=now, first=shown), now, settings)
             return
-    recent = [t for t in tx.recent_tickets(workspace, since, RECENT) if t.id != ticket.id]
-    members = [t for t in recent if alike(words, words_of(t))]
+    recent = tx.recent_arrivals(workspace, since, RECENT)
+    members = [a for a in recent if a.ticket_id != ticket.id and alike(words, words_of(a.subject))]
     if len(members) + 1 < config.spike_tickets:
         return
-    members.sort(key=lambda t: t.id)
+    members.sort(key=lambda arrival: arrival.ticket_id)
     first = members[0]
-    common = _common([words_of(t) for t in (*members, ticket)])
-    ids = (*(t.id for t in members), ticket.id)
-    spike = Spike(0, workspace, first.subject, common, first.created_at, now, ids)
-    _alert(tx, tx.save_spike(spike), now, settings)
+    common = _common([words_of(a.subject) for a in members] + [words])
+    ids = [*(a.ticket_id for a in members), ticket.id]
+    draft = Spike(0, workspace, first.subject, common, first.created_at, now, 0, ())
+    _alert(tx, tx.add_spike(draft, ids), now, settings)
+
+
+def _worth_an_edit(size: int) -> bool:
+    """Edit the alert for each ticket up to 20, then every 10: a flood edits it a little."""
+    return size <= SPIKE_SHOWN or size % 10 == 0
 
 
 def _matched(
-    tx: Tx, ticket: Ticket, words: set[str], now: datetime, settings: DeskSettings
+    tx: Tx, ticket: Ticket, words: frozenset[str], now: datetime, settings: DeskSettings
 ) -> bool:
     """Link a ticket alike an open incident's title (`auto_link`), or tell the agents so."""
     for incident in tx.incidents(ticket.place.workspace):
@@ -104,7 +112,7 @@ def _suggestion(ticket: Ticket, ref: str, title: str, settings: DeskSettings) ->
     return Notice(NoticeKind.REMINDER, Place(ticket.place.workspace, triage), text, ticket.id)
 
 
-def _common(said: list[set[str]]) -> tuple[str, ...]:
+def _common(said: list[frozenset[str]]) -> tuple[str, ...]:
     """The words most of the tickets share, most shared first."""
     counts = Counter(word for words in said for word in words)
     wanted = [word for word, n in counts.items() if n * 2 >= len(said)]
@@ -129,7 +137,7 @@ def alert(spike: Spike, settings: DeskSettings, declared: str | None = None) -> 
         NoticeKind.ESCALATION,
         Place(spike.workspace, channel),
         text,
-        ticket_id=spike.tickets[0],
+        ticket_id=spike.first[0],
         actions=() if declared is not None else (ACTION,),
         edits=f"spike:{spike.id}",
     )

@@ -130,12 +130,16 @@ class Broadcast:
     clocks: tuple[SlaClock, ...] = ()
 
 
+SPIKE_SHOWN = 20  # the first tickets of a spike its alert names
+
+
 @dataclass(frozen=True)
 class Spike:
     """Similar new tickets arriving together: one alert to the leads, edited as more come.
 
     `id` is given by the store (0 before). `words` are the tickets' common words, `title`
-    the incident's suggested title; `incident` is set once one was declared from it.
+    the incident's suggested title; `size` counts its tickets and `first` holds the first
+    `SPIKE_SHOWN` of them; `incident` is set once one was declared from it.
     """
 
     id: int
@@ -144,5 +148,15 @@ class Spike:
     words: tuple[str, ...]
     started_at: datetime
     last_at: datetime
-    tickets: tuple[int, ...]
+    size: int
+    first: tuple[int, ...]
     incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A new ticket as the spike detector compares it: its number, subject and time."""
+
+    ticket_id: int
+    subject: str
+    created_at: datetime

@@ -7,7 +7,6 @@ reads the incident named `INC-3` (or `3`) in the workspace the command came from
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from handlers import notices
 from handlers.calls import Call
@@ -54,10 +53,10 @@ def _from_spike(call: Call, ticket_id: int) -> str:
     declared = telling.declare(
         call.tx, workspace, spike.title, call.actor, call.now, call.settings, spike.started_at
     )
-    call.tx.save_spike(replace(spike, incident=declared.number))
+    call.tx.declare_spike(spike.id, declared.number)
     notices.send(call.tx, call.now, spotting.alert(spike, call.settings, declared.ref))
     linked = 0
-    for number in spike.tickets:
+    for number in call.tx.spike_tickets(spike.id):
         ticket = call.tx.ticket(number)
         if ticket is not None and ticket.status is not Status.CLOSED:
             linked += telling.link(call.tx, declared, ticket, call.actor, call.now, call.settings)

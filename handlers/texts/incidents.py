@@ -15,7 +15,6 @@ _STATUSES = {
     IncidentStatus.MONITORING: N_("monitoring"),
     IncidentStatus.RESOLVED: N_("resolved"),
 }
-SPIKE_TICKETS_SHOWN = 20  # an alert names this many tickets, then "…"
 
 
 class IncidentTexts(Speaking):
@@ -375,8 +374,8 @@ class IncidentTexts(Speaking):
 
     def spike_alert(self, spike: Spike, window: timedelta) -> str:
         """The leads' alert: the tickets alike, their common words, how to declare."""
-        shown = ", ".join(f"#{ticket}" for ticket in spike.tickets[:SPIKE_TICKETS_SHOWN])
-        if len(spike.tickets) > SPIKE_TICKETS_SHOWN:
+        shown = ", ".join(f"#{ticket}" for ticket in spike.first)
+        if spike.size > len(spike.first):
             shown += ", …"
         return self.say_plural(
             "Spike: {n} similar ticket within {window} ({tickets}), about “{words}”. Declare"
@@ -385,11 +384,11 @@ class IncidentTexts(Speaking):
             "Spike: {n} similar tickets within {window} ({tickets}), about “{words}”. Declare"
             " an incident for them with the button or /ticket incident {first} (title:"
             " {title}).",
-            len(spike.tickets),
+            spike.size,
             window=duration(window),
             tickets=shown,
             words=quote(" ".join(spike.words)),
-            first=spike.tickets[0],
+            first=spike.first[0],
             title=quote(spike.title),
         )
 
@@ -397,7 +396,7 @@ class IncidentTexts(Speaking):
         return self.say_plural(
             "Spike of {n} similar ticket about “{words}”: declared as {ref}.",
             "Spike of {n} similar tickets about “{words}”: declared as {ref}.",
-            len(spike.tickets),
+            spike.size,
             words=quote(" ".join(spike.words)),
             ref=ref,
         )

@@ -67,6 +67,7 @@ CREATE TABLE incident_spikes (
     words       TEXT NOT NULL,          -- the common words, space-separated
     started_at  TEXT NOT NULL,
     last_at     TEXT NOT NULL,
+    size        INTEGER NOT NULL DEFAULT 0,  -- how many tickets it holds
     incident_id INTEGER REFERENCES incidents (id)
 );
 CREATE INDEX incident_spikes_recent ON incident_spikes (workspace, last_at);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,15 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from handlers.incidents.values import Broadcast, Delivery, Entry, Incident, Spike
+from handlers.incidents.values import (
+    SPIKE_SHOWN,
+    Arrival,
+    Broadcast,
+    Delivery,
+    Entry,
+    Incident,
+    Spike,
+)
 from handlers.models import Person, SlaClock, Ticket
 from storage import incident_rows, rows
 
@@ -267,17 +276,17 @@ class PostgresSpikes:
         cursor = self._connection.cursor(row_factory=dict_row)
         return cursor.execute(query, params).fetchall()
 
-    def recent_tickets(self, workspace: str, since: datetime, limit: int) -> list[Ticket]:
+    def recent_arrivals(self, workspace: str, since: datetime, limit: int) -> list[Arrival]:
         found = self._found(
-            b"SELECT t.* FROM tickets t WHERE t.workspace = %s AND t.created_at >= %s"
-            b" AND t.status IN ('open', 'claimed', 'waiting') AND NOT EXISTS (SELECT 1"
-            b" FROM incident_links l WHERE l.ticket_id = t.id AND l.held)"
-            b" ORDER BY t.created_at DESC, t.id DESC LIMIT %s",
+            b"SELECT t.id, t.subject, t.created_at FROM tickets t WHERE t.workspace = %s"
+            b" AND t.created_at >= %s AND t.status IN ('open', 'claimed', 'waiting')"
+            b" AND NOT EXISTS (SELECT 1 FROM incident_links l WHERE l.ticket_id = t.id"
+            b" AND l.held) ORDER BY t.created_at DESC, t.id DESC LIMIT %s",
             workspace,
             since,
             limit,
         )
-        return [rows.ticket(row) for row in found]
+        return [Arrival(int(row["id"]), row["subject"], row["created_at"]) for row in found]
 
     def spikes(self, workspace: str, since: datetime) -> list[Spike]:
         found = self._found(
@@ -288,35 +297,38 @@ class PostgresSpikes:
         )
         return [self._spike(row) for row in found]
 
-    def save_spike(self, spike: Spike) -> Spike:
-        values = (
+    def add_spike(self, spike: Spike, tickets: Sequence[int]) -> Spike:
+        [row] = self._found(
+            b"INSERT INTO incident_spikes (workspace, title, words, started_at, last_at, size)"
+            b" VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             spike.workspace,
             spike.title,
             " ".join(spike.words),
             spike.started_at,
             spike.last_at,
-            spike.incident,
+            len(set(tickets)),
         )
-        if spike.id:
-            self._connection.execute(
-                b"UPDATE incident_spikes SET workspace = %s, title = %s, words = %s,"
-                b" started_at = %s, last_at = %s, incident_id = %s WHERE id = %s",
-                (*values, spike.id),
-            )
-            number = spike.id
-        else:
-            [row] = self._found(
-                b"INSERT INTO incident_spikes (workspace, title, words, started_at, last_at,"
-                b" incident_id) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                *values,
-            )
-            number = int(row["id"])
+        number = int(row["id"])
         self._connection.cursor().executemany(
             b"INSERT INTO incident_spike_tickets (spike_id, ticket_id) VALUES (%s, %s)"
             b" ON CONFLICT DO NOTHING",
-            [(number, ticket_id) for ticket_id in spike.tickets],
+            [(number, ticket_id) for ticket_id in tickets],
         )
-        return replace(spike, id=number)
+        return self._read_spike(number)
+
+    def join_spike(self, spike_id: int, ticket_id: int, at: datetime) -> int:
+        cursor = self._connection.execute(
+            b"INSERT INTO incident_spike_tickets (spike_id, ticket_id) VALUES (%s, %s)"
+            b" ON CONFLICT DO NOTHING",
+            (spike_id, ticket_id),
+        )
+        row = self._connection.execute(
+            b"UPDATE incident_spikes SET last_at = %s, size = size + %s WHERE id = %s"
+            b" RETURNING size",
+            (at, cursor.rowcount, spike_id),
+        ).fetchone()
+        assert row is not None  # the spike was read just before, in this transaction
+        return int(row[0])
 
     def spike_of(self, ticket_id: int) -> Spike | None:
         found = self._found(
@@ -326,9 +338,26 @@ class PostgresSpikes:
         )
         return self._spike(found[0]) if found else None
 
-    def _spike(self, row: dict[str, Any]) -> Spike:
-        tickets = self._connection.execute(
+    def spike_tickets(self, spike_id: int) -> list[int]:
+        found = self._connection.execute(
             b"SELECT ticket_id FROM incident_spike_tickets WHERE spike_id = %s ORDER BY ticket_id",
-            (row["id"],),
+            (spike_id,),
         ).fetchall()
-        return incident_rows.spike(row, [int(found[0]) for found in tickets])
+        return [int(row[0]) for row in found]
+
+    def declare_spike(self, spike_id: int, incident: int) -> None:
+        self._connection.execute(
+            b"UPDATE incident_spikes SET incident_id = %s WHERE id = %s", (incident, spike_id)
+        )
+
+    def _read_spike(self, spike_id: int) -> Spike:
+        [row] = self._found(b"SELECT * FROM incident_spikes WHERE id = %s", spike_id)
+        return self._spike(row)
+
+    def _spike(self, row: dict[str, Any]) -> Spike:
+        first = self._connection.execute(
+            b"SELECT ticket_id FROM incident_spike_tickets WHERE spike_id = %s"
+            b" ORDER BY ticket_id LIMIT %s",
+            (row["id"], SPIKE_SHOWN),
+        ).fetchall()
+        return incident_rows.spike(row, [int(found[0]) for found in first])

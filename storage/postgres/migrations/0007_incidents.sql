@@ -62,6 +62,7 @@ CREATE TABLE incident_spikes (
     words       text NOT NULL,
     started_at  timestamptz NOT NULL,
     last_at     timestamptz NOT NULL,
+    size        integer NOT NULL DEFAULT 0,  -- how many tickets it holds
     incident_id bigint REFERENCES incidents (id)
 );
 CREATE INDEX incident_spikes_recent ON incident_spikes (workspace, last_at);

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from handlers.digest.rows import IncidentRow, Window
 from handlers.incidents.values import (
+    Arrival,
     Broadcast,
     Delivery,
     Entry,
@@ -198,36 +199,43 @@ async def test_the_reports_list_the_incidents_open_in_a_window(store: Store) -> 
 
 
 async def test_a_spike_grows_and_is_found_by_its_tickets(store: Store) -> None:
-    """A spike is numbered, grows, is found by any of its tickets, and leaves the list once
-    declared or once it stopped growing before `since`."""
+    """A spike is numbered, grows one ticket at a time (once each), is found by any of its
+    tickets, and leaves the list once declared or once it stopped growing before `since`."""
     one, two, three = [await opened(store, f"{n}.0") for n in range(3)]
     draft_spike = Spike(
-        0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), START, START, (one.id, two.id)
+        0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), START, START, 0, ()
     )
-    spike = await store.transact(lambda tx: tx.save_spike(draft_spike))
-    assert spike.id and spike == replace(draft_spike, id=spike.id)
-    grown = replace(spike, last_at=later(minutes=5), tickets=(one.id, two.id, three.id))
-    assert await store.transact(lambda tx: tx.save_spike(grown)) == grown
+    spike = await store.transact(lambda tx: tx.add_spike(draft_spike, [one.id, two.id]))
+    assert spike == replace(draft_spike, id=spike.id, size=2, first=(one.id, two.id))
+    size = await store.transact(lambda tx: tx.join_spike(spike.id, three.id, later(minutes=5)))
+    again = await store.transact(lambda tx: tx.join_spike(spike.id, three.id, later(minutes=5)))
+    assert (size, again) == (3, 3)  # a ticket joins once
+    grown = replace(spike, last_at=later(minutes=5), size=3, first=(one.id, two.id, three.id))
     assert await store.read(lambda tx: tx.spike_of(three.id)) == grown
+    assert await store.read(lambda tx: tx.spike_tickets(spike.id)) == [one.id, two.id, three.id]
     assert await store.read(lambda tx: tx.spikes(SUPPORT.workspace, later(minutes=1))) == [grown]
     assert await store.read(lambda tx: tx.spikes(SUPPORT.workspace, later(minutes=6))) == []
     incident = await declared(store)
-    done = replace(grown, incident=incident.number)
-    await store.transact(lambda tx: tx.save_spike(done))
+    await store.transact(lambda tx: tx.declare_spike(spike.id, incident.number))
     assert await store.read(lambda tx: tx.spikes(SUPPORT.workspace, START)) == []
-    assert await store.read(lambda tx: tx.spike_of(one.id)) == done
+    assert await store.read(lambda tx: tx.spike_of(one.id)) == replace(
+        grown, incident=incident.number
+    )
 
 
-async def test_recent_tickets_are_the_new_active_ones_no_incident_holds(store: Store) -> None:
+async def test_recent_arrivals_are_the_new_active_tickets_no_incident_holds(store: Store) -> None:
     """Newest first, opened since `since`, none held by an open incident."""
     one, two, three = [await opened(store, f"{n}.0") for n in range(3)]
     incident = await declared(store)
     await store.transact(lambda tx: tx.link(incident.number, two.id, BOB, START))
-    found = await store.read(lambda tx: tx.recent_tickets(SUPPORT.workspace, START, 10))
-    assert [ticket.id for ticket in found] == [three.id, one.id]
-    assert (
-        await store.read(lambda tx: tx.recent_tickets(SUPPORT.workspace, later(seconds=1), 10))
-        == []
+    found = await store.read(lambda tx: tx.recent_arrivals(SUPPORT.workspace, START, 10))
+    assert found == [
+        Arrival(three.id, three.subject, START),
+        Arrival(one.id, one.subject, START),
+    ]
+    later_on = await store.read(
+        lambda tx: tx.recent_arrivals(SUPPORT.workspace, later(seconds=1), 10)
     )
-    limited = await store.read(lambda tx: tx.recent_tickets(SUPPORT.workspace, START, 1))
-    assert [ticket.id for ticket in limited] == [three.id]
+    assert later_on == []
+    limited = await store.read(lambda tx: tx.recent_arrivals(SUPPORT.workspace, START, 1))
+    assert [arrival.ticket_id for arrival in limited] == [three.id]

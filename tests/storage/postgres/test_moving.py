@@ -64,8 +64,8 @@ def an_incident(tx: Tx) -> None:
     assert ticket is not None
     notice = in_thread(ticket, "bob: Fixing")
     tx.broadcast(Broadcast(incident.number, entry.seq, NOW, BOB, "Fixing", "inc:1", (notice,)))
-    spike = Spike(0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), NOW, NOW, (3, 4))
-    tx.save_spike(replace(spike, incident=incident.number))
+    spike = Spike(0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), NOW, NOW, 0, ())
+    tx.declare_spike(tx.add_spike(spike, [3, 4]).id, incident.number)
 
 
 async def replies_and_ratings(desk: Desk, store: SqliteStore) -> None:
