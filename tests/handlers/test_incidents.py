@@ -30,6 +30,7 @@ from storage.store import SqliteStore
 from tests import builders
 from tests.builders import ALICE, BOB, CAROL, DAVE, SUPPORT, post, rows, run
 from tests.clock import FakeClock
+from tests.conftest import OpenStore
 
 # These exercise the store: each runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_stores
@@ -373,3 +374,43 @@ async def test_the_digest_lists_the_periods_incidents(
         "Incidents:\n  INC-1: Checkout returns 500 — resolved after 45m, 2 tickets\n"
         "  INC-2: Login slow — investigating, 0 tickets"
     ) in text
+
+
+async def test_a_broadcast_resumes_after_a_restart_in_each_threads_order(
+    desk: Desk, store: SqliteStore, clock: FakeClock, open_store: OpenStore
+) -> None:
+    """Stopped after a few deliveries, another process sends the rest: each thread gets
+    update 1 then update 2, each once, and `show` counts them all delivered."""
+    ids = await tickets(desk, 3)
+    await declared(desk, *ids)
+    await run(desk, BOB, "incident update INC-1 first")
+    await run(desk, BOB, "incident update INC-1 second")
+    sent: list[tuple[str | None, str]] = []
+
+    class Console:
+        platform = "console"
+
+        async def deliver(self, notice: Notice, edit_of: str | None) -> str:
+            sent.append((notice.place.thread, notice.text))
+            return f"m{len(sent)}"
+
+    before = OutboxWorker(store, clock, {"console": Console()})
+    while not any(text.startswith("Update on") for _, text in sent):
+        await before.deliver_due()  # until the broadcast has begun; then the process stops
+    told = len([text for _, text in sent if text.startswith("Update on")])
+    assert 0 < told < 6
+    async with await open_store() as restarted:
+        await OutboxWorker(restarted, clock, {"console": Console()}).drain()
+        incident = await restarted.read(lambda tx: tx.incident(1))
+        shown = await restarted.read(
+            lambda tx: postmortem.show(tx, incident, clock.now(), desk.settings)
+        )
+    for ticket in ids:
+        thread = (await desk.ticket(ticket)).place.thread  # type: ignore[union-attr]
+        updates = [
+            text.rsplit(": ", 1)[1]
+            for where, text in sent
+            if where == thread and text.startswith("Update on INC-1")
+        ]
+        assert updates == ["first", "second"]
+    assert shown.count("(delivered to 3 of 3 tickets)") == 2
