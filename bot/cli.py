@@ -17,7 +17,7 @@ from pathlib import Path
 
 import discord
 
-from bot import app, outbox_report, privacy, upkeep
+from bot import app, incident_report, outbox_report, privacy, upkeep
 from bot.adapters.discord import DiscordStartError, invite
 from bot.adapters.slack import manifest as slack_manifest
 from bot.adapters.slack.startup import SlackStartupError
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     upkeep.add_retention(command)
     privacy.add_forget(command)
     privacy.add_export_person(command)
+    incident_report.add_incident(command)
     return parser
 
 

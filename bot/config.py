@@ -35,7 +35,13 @@ from pydantic_core import ErrorDetails
 
 from handlers import language
 from handlers.models import Priority, Scale
-from handlers.settings import DigestSettings, KnowledgeSettings, SatisfactionSettings, SlaSpan
+from handlers.settings import (
+    DigestSettings,
+    IncidentSettings,
+    KnowledgeSettings,
+    SatisfactionSettings,
+    SlaSpan,
+)
 from handlers.signin import WebLinks
 from handlers.sla.calendar import ALWAYS_OPEN, BusinessCalendar
 from storage.database import unusable_reason
@@ -546,6 +552,36 @@ class KnowledgeConfig(Section):
         return KnowledgeSettings(self.suggest_to_customers)
 
 
+class IncidentSlaConfig(Section):
+    """The incident's own promises: its first update, then one every so often."""
+
+    first_update: Duration = timedelta(minutes=15)
+    update_every: Duration = timedelta(hours=1)
+
+
+class SpikeConfig(Section):
+    """How many similar new tickets, within how long, make a spike worth an alert."""
+
+    tickets: int = Field(default=5, ge=2)
+    window: Duration = timedelta(minutes=15)
+
+
+class IncidentsConfig(Section):
+    sla: IncidentSlaConfig = IncidentSlaConfig()
+    auto_link: bool = False
+    spike: SpikeConfig = SpikeConfig()
+
+    def settings(self) -> IncidentSettings:
+        """The core's view of this section."""
+        return IncidentSettings(
+            first_update=self.sla.first_update,
+            update_every=self.sla.update_every,
+            auto_link=self.auto_link,
+            spike_tickets=self.spike.tickets,
+            spike_window=self.spike.window,
+        )
+
+
 class TicketsConfig(Section):
     default_priority: Priority = Priority.NORMAL
     reopen_window: Duration = timedelta(days=7)
@@ -676,6 +712,7 @@ class Config(Section):
     retention: RetentionConfig = RetentionConfig()
 
     knowledge: KnowledgeConfig = KnowledgeConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
 
     @property
     def console_enabled(self) -> bool:

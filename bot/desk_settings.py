@@ -109,4 +109,5 @@ def desk_settings(config: Config, platforms: Platforms = PLATFORMS) -> DeskSetti
         satisfaction=config.satisfaction.settings(),
         web=config.web.links(),
         knowledge=config.knowledge.settings(),
+        incidents=config.incidents.settings(),
     )

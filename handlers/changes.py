@@ -67,6 +67,7 @@ class TicketChange:
     agent_activity: bool = False
     answered: bool = False
     customer_wrote: bool = False
+    relinked: bool = False  # linked to an incident or unlinked: the card says so
 
 
 def is_answer(message: Message) -> bool:
@@ -88,9 +89,8 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
     survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
-    ack, card = knowledge.told(
-        tx, after, ack, _card_update(tx, change.before, after, now, settings), settings
-    )
+    card = _card_update(tx, change.before, after, now, settings, forced=change.relinked)
+    ack, card = knowledge.told(tx, after, ack, card, settings)
     notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
@@ -150,13 +150,23 @@ def _move_clocks(
 
 
 def _card_update(
-    tx: Tx, before: Ticket | None, after: Ticket, now: datetime, settings: DeskSettings
+    tx: Tx,
+    before: Ticket | None,
+    after: Ticket,
+    now: datetime,
+    settings: DeskSettings,
+    *,
+    forced: bool = False,
 ) -> Notice | None:
     """The ticket's triage card, when it shows something new (a new ticket's, always)."""
     if settings.places_of(after.place.platform).triage_channel is None:
         return None
     history = tx.customer_history(after, now - notices.HISTORY_WINDOW, notices.HISTORY_CAP)
-    card = notices.card(after, settings, history)
-    if before is not None and card == notices.card(before, settings, history):
+    holding = tx.holding(after.id) if before is not None else None
+    incident = None if holding is None else f"{holding.ref}: {holding.title}"
+    card = notices.card(after, settings, history, incident)
+    if forced or before is None:
+        return card
+    if card == notices.card(before, settings, history, incident):
         return None
     return card

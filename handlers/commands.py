@@ -20,6 +20,7 @@ from handlers.calls import Call, Kind, Param, Reading, Report, Verb
 from handlers.changes import TicketChange
 from handlers.digest import posting
 from handlers.errors import NotAllowed, UsageError
+from handlers.incidents import verbs as incidents
 from handlers.models import (
     ACTIVE_STATUSES,
     Author,
@@ -559,6 +560,35 @@ VERBS = _registry(
         N_("say a suggested answer solved your ticket"),
         Role.CUSTOMER,
         _solved,
+    ),
+    Verb(
+        "incident",
+        (
+            Param(
+                "action",
+                Kind.CHOICE,
+                required=False,
+                choices=incidents.ACTIONS,
+                description=N_("What to do with the incident"),
+                shown="action",
+            ),
+            Param(
+                "incident",
+                Kind.TEXT,
+                required=False,
+                description=N_("The incident, like INC-3 (not for declare or list)"),
+                shown="INC-n",
+            ),
+            replace(
+                _TEXT,
+                required=False,
+                description=N_("A title, ticket numbers, a status, or the update's text"),
+                shown="text|id…",
+            ),
+        ),
+        N_("one problem, many tickets: declare, link, update all, resolve all"),
+        Role.AGENT,
+        incidents.incident,
     ),
 )
 

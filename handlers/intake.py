@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from handlers import changes, lifecycle, notices
 from handlers.changes import TicketChange
+from handlers.incidents import spotting
 from handlers.models import (
     Author,
     Event,
@@ -161,6 +162,7 @@ def _open(tx: Tx, inbound: Inbound, now: datetime, settings: DeskSettings) -> In
         {"subject": subject, "customer": inbound.author.key, "via": via},
     )
     changes.apply(tx, opened, now, settings)
+    spotting.arrived(tx, ticket, now, settings)  # one of a spike of alike tickets?
     return IntakeResult(Outcome.OPENED, ticket.id)
 
 

@@ -286,6 +286,8 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     REMINDER = "reminder"
     RATED = "rated"  # the customer rated a resolution (or changed their rating)
+    LINKED = "linked"  # linked to an incident, which holds its reminders while open
+    UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,7 @@ class NoticeKind(StrEnum):
     DIGEST = "digest"
     REPLY = "reply"  # an agent's answer, posted by the bot in the ticket's thread
     SURVEY = "survey"  # the customer's rating request in the ticket's thread, edited in place
+    BANNER = "banner"  # an incident's status in a support channel, edited in place
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,7 @@ class Card:
     web_url: str | None = None  # the ticket's page in the web view, when it is on
     similar: tuple[Similar, ...] = ()  # resolved tickets like this one, most alike first
     private: bool = False  # opened by a direct message: agents only, never quoted elsewhere
+    incident: str | None = None  # the open incident holding the ticket: `INC-3: title`
 
 
 @dataclass(frozen=True)
@@ -384,10 +388,14 @@ class Notice:
     survey: SurveyView | None = None
     # Buttons a notice other than a card offers, each running `/ticket <action> <ticket_id>`.
     actions: tuple[str, ...] = ()
+    # Notices naming the same message here edit it in place (an incident's banner).
+    edits: str | None = None
 
     @property
     def edit_key(self) -> str | None:
         """Notices sharing this key edit one platform message instead of posting anew."""
+        if self.edits is not None:
+            return self.edits
         if self.survey is not None:
             return f"survey:{self.survey.ticket_id}:{self.survey.round}"
         return f"card:{self.ticket_id}" if self.kind is NoticeKind.CARD else None

@@ -39,9 +39,16 @@ def ack(ticket: Ticket, settings: DeskSettings) -> Notice:
 
 
 def card(
-    ticket: Ticket, settings: DeskSettings, history: CustomerHistory | None = None
+    ticket: Ticket,
+    settings: DeskSettings,
+    history: CustomerHistory | None = None,
+    incident: str | None = None,
 ) -> Notice | None:
-    """The agents' card for the ticket in the triage place, if the platform has one."""
+    """The agents' card for the ticket in the triage place, if the platform has one.
+
+    `incident` names the open incident holding the ticket: the card shows it, and asks
+    nobody to claim a ticket the incident answers for.
+    """
     triage = settings.places_of(ticket.place.platform).triage_channel
     if triage is None:
         return None
@@ -55,17 +62,20 @@ def card(
         # A link into the customer's direct messages opens for nobody else: none is shown.
         permalink=None if ticket.private else ticket.permalink,
         opened_at=ticket.created_at,
-        actions=card_actions(ticket),
+        actions=card_actions(ticket, held=incident is not None),
         first_response_at=ticket.first_response_at,
         history=history,
         web_url=_web_url(ticket, settings),
         private=ticket.private,
+        incident=incident,
     )
     place = Place(ticket.place.workspace, triage)
     texts = settings.texts_for(ticket.place.platform)
     text = texts.card_text(ticket, history)
     if ticket.private:
         text = f"{texts.private_label()} · {text}"
+    if incident is not None:
+        text += " · " + texts.incident_card_line(incident)
     return Notice(NoticeKind.CARD, place, text, ticket_id=ticket.id, card=view)
 
 
@@ -74,10 +84,11 @@ def _web_url(ticket: Ticket, settings: DeskSettings) -> str | None:
     return None if links is None else links.ticket_url(ticket.place.workspace, ticket.id)
 
 
-def card_actions(ticket: Ticket) -> tuple[str, ...]:
-    """The buttons a card offers in the ticket's status."""
+def card_actions(ticket: Ticket, *, held: bool = False) -> tuple[str, ...]:
+    """The buttons a card offers in the ticket's status (held by an incident: no claim)."""
     if ticket.status is Status.OPEN:
-        return ("claim", "reply", "resolve", "priority")
+        actions = ("reply", "resolve", "priority")
+        return actions if held else ("claim", *actions)
     if ticket.status in (Status.CLAIMED, Status.WAITING):
         return ("reply", "resolve", "priority")
     if ticket.status is Status.RESOLVED:

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 
 from handlers import views
 from handlers.digest import rows
+from handlers.incidents.values import Arrival, Broadcast, Delivery, Entry, Incident, Spike
 from handlers.models import (
     ClockKind,
     CustomerHistory,
@@ -23,6 +24,7 @@ from handlers.models import (
     Message,
     NewTicket,
     Notice,
+    Person,
     Place,
     Queued,
     SearchQuery,
@@ -304,6 +306,101 @@ class PrivacyTx(Protocol):
         self, messages_before: datetime | None, audit_before: datetime | None
     ) -> Redacted:
         """Count what `redact_closed` would redact now."""
+
+
+class IncidentsTx(Protocol):
+    """One transaction's view of the incidents, their linked tickets and their timelines."""
+
+    def add_incident(self, draft: Incident) -> Incident:
+        """Number and store a new incident (`draft.number` is ignored); return it numbered."""
+        ...
+
+    def incident(self, number: int) -> Incident | None: ...
+
+    def incidents(self, workspace: str, since: datetime | None = None) -> list[Incident]:
+        """The workspace's incidents, newest first: open ones, and (with `since`) any
+        resolved since then."""
+        ...
+
+    def save_incident(self, incident: Incident) -> None:
+        """Write its title, status, owner, resolution, last update and SLA due time."""
+        ...
+
+    def holding(self, ticket_id: int) -> Incident | None:
+        """The open incident the ticket is linked to, if any (it holds the ticket's reminders)."""
+        ...
+
+    def link(self, number: int, ticket_id: int, by: Person, at: datetime) -> bool:
+        """Link a ticket to an open incident; False if an open incident holds it already."""
+        ...
+
+    def unlink(self, number: int, ticket_id: int, at: datetime) -> bool:
+        """Unlink a ticket; False if the incident did not hold it."""
+        ...
+
+    def release(self, number: int) -> None:
+        """The incident is resolved: its links stop holding their tickets (and stay listed)."""
+        ...
+
+    def linked(self, number: int, *, ever: bool = False) -> list[Ticket]:
+        """The tickets the incident holds (`ever`: every ticket it ever held), by number."""
+        ...
+
+    def linked_count(self, number: int) -> int:
+        """How many tickets the incident holds now."""
+        ...
+
+    def response_clocks(self, number: int) -> list[SlaClock]:
+        """The unstopped first- and next-response clocks of the tickets the incident holds."""
+        ...
+
+    def add_entry(self, entry: Entry) -> Entry:
+        """Append a line to the incident's timeline; return it with its `seq`."""
+        ...
+
+    def timeline(self, number: int) -> list[Entry]:
+        """The incident's timeline, oldest first."""
+        ...
+
+    def broadcast(self, broadcast: Broadcast) -> None:
+        """Post one update to every ticket of the broadcast, in one batch (see `Broadcast`)."""
+        ...
+
+    def deliveries(self, number: int) -> dict[int, Delivery]:
+        """How far each update's notices got, by timeline `seq`."""
+        ...
+
+    def due_incidents(self, now: datetime, limit: int) -> list[Incident]:
+        """Open incidents whose SLA is due by `now`, earliest first."""
+        ...
+
+    def recent_arrivals(self, workspace: str, since: datetime, limit: int) -> list[Arrival]:
+        """The workspace's active tickets opened since `since` that no open incident holds,
+        newest first (at most `limit`)."""
+        ...
+
+    def spikes(self, workspace: str, since: datetime) -> list[Spike]:
+        """The workspace's spikes not declared yet that grew since `since`, newest first."""
+        ...
+
+    def add_spike(self, spike: Spike, tickets: Sequence[int]) -> Spike:
+        """Store a new spike of `tickets` (`spike.id`, `size` and `first` are ignored)."""
+        ...
+
+    def join_spike(self, spike_id: int, ticket_id: int, at: datetime) -> int:
+        """Add a ticket to a spike, which grew at `at`; return how many tickets it holds."""
+        ...
+
+    def spike_of(self, ticket_id: int) -> Spike | None:
+        """The newest spike the ticket is part of, if any."""
+        ...
+
+    def spike_tickets(self, spike_id: int) -> list[int]:
+        """Every ticket of a spike, in order."""
+        ...
+
+    def declare_spike(self, spike_id: int, incident: int) -> None:
+        """Note the incident declared from the spike: it grows no more."""
         ...
 
 
@@ -316,6 +413,7 @@ class Tx(
     SnippetsTx,
     SurveysTx,
     PrivacyTx,
+    IncidentsTx,
     Protocol,
 ):
     """One transaction's view of storage.
@@ -430,6 +528,10 @@ class Reports(Protocol):
 
     def retained(self, window: rows.Window) -> rows.Retained:
         """Sum what the redactions recorded in the window did (retention runs, forgettings)."""
+
+    def incidents(self, window: rows.Window) -> list[rows.IncidentRow]:
+        """The incidents open at some time in the window (declared before its end, not
+        resolved before its start), oldest first, each with the tickets it affected."""
         ...
 
 

@@ -118,6 +118,22 @@ class KnowledgeSettings:
 
 
 @dataclass(frozen=True)
+class IncidentSettings:
+    """How incidents are kept and found: `incidents` in the config.
+
+    `first_update` and `update_every` are the incident's own promises: its first update
+    this long after it is declared, the next one this long after each. A promise missed
+    reminds the owner, and missed as long again escalates to the leads.
+    """
+
+    first_update: timedelta = timedelta(minutes=15)
+    update_every: timedelta = timedelta(hours=1)
+    auto_link: bool = False  # link a new ticket matching an open incident without asking
+    spike_tickets: int = 5  # this many similar new tickets …
+    spike_window: timedelta = timedelta(minutes=15)  # … within this long are a spike
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     agents: RoleMembers = field(default_factory=RoleMembers)
     leads: RoleMembers = field(default_factory=RoleMembers)
@@ -138,6 +154,7 @@ class DeskSettings:
     web: WebLinks | None = None  # sign-in links to the web view, when it is on
 
     knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
+    incidents: IncidentSettings = field(default_factory=IncidentSettings)
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar a clock counts on, by name.

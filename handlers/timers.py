@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers import changes, lifecycle, notices
+from handlers.incidents import keeping
 from handlers.models import (
     ClockKind,
     Condition,
@@ -52,7 +53,7 @@ def fire_due(tx: Tx, now: datetime, settings: DeskSettings, limit: int = 500) ->
     due = tx.due_timers(now, limit)
     for timer in due:
         _fire(tx, timer, now, settings)
-    return len(due)
+    return len(due) + keeping.fire_due(tx, now, settings, limit)
 
 
 def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
@@ -61,7 +62,8 @@ def _fire(tx: Tx, timer: Timer, now: datetime, settings: DeskSettings) -> None:
         tx.cancel_timer(timer)
         return
     clocks, history = tx.clocks(ticket.id), tx.timers(ticket.id)
-    expected = wanted(ticket, clocks, history, settings).get(timer.step)
+    held = tx.holding(ticket.id) is not None
+    expected = wanted(ticket, clocks, history, settings, held=held).get(timer.step)
     if expected is None or expected[0] != timer.round:
         tx.cancel_timer(timer)  # the ticket moved on: a reply, a claim, a resolution
         return
@@ -215,6 +217,9 @@ def _tell_holder(
 
 # -- right before sending ---------------------------------------------------------------------
 
+# Reminders an incident holding the ticket makes moot (its own SLA reminds its owner).
+_HELD_BY_INCIDENTS = frozenset({Condition.UNCLAIMED, Condition.CLOCK, Condition.IDLE})
+
 
 def still_relevant(tx: Tx, notice: Notice) -> bool:
     """Re-check a reminder's reason right before it is sent: a reply meanwhile cancels it."""
@@ -225,6 +230,8 @@ def still_relevant(tx: Tx, notice: Notice) -> bool:
         return False
     guard = notice.guard
     condition, fired = guard.condition, guard.fired_at
+    if condition in _HELD_BY_INCIDENTS and tx.holding(ticket.id) is not None:
+        return False  # linked meanwhile: the incident answers for the ticket
     if condition is Condition.UNCLAIMED:
         return ticket.status is Status.OPEN and ticket.assignee is None
     if condition is Condition.CLOCK:

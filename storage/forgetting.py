@@ -159,7 +159,7 @@ class Walk:
                 clauses.append(f"{name} = ?")
                 params.append(key)
             elif column.kind in _FREE:
-                quoted = self.scrub.quotes if column.kind is Kind.NOTICE else []
+                quoted = self.scrub.quotes if column.kind in _QUOTED else []
                 for needle in [*self.scrub.needles, *quoted]:
                     clauses.append(f"{self.sql.as_text(name)} LIKE ? ESCAPE '\\'")
                     params.append(f"%{_escaped(needle)}%")
@@ -210,6 +210,8 @@ class Walk:
             return self.request.pseudonym if beside == self.request.person_key else value
         if kind is Kind.TEXT:
             return (REDACTED if value else value) if mine else self.scrub.text(value)
+        if kind is Kind.QUOTING:
+            return self.scrub.text(value, quotes=True)
         if kind is Kind.ATTACHMENTS:
             return self.sql.json([]) if mine and loaded(value) else value
         if kind is Kind.LINK:
@@ -245,7 +247,8 @@ class Walk:
         )
 
 
-_FREE = (Kind.TEXT, Kind.AUDIT_DATA, Kind.NOTICE)
+_FREE = (Kind.TEXT, Kind.AUDIT_DATA, Kind.NOTICE, Kind.QUOTING)
+_QUOTED = (Kind.NOTICE, Kind.QUOTING)
 _THEIR_TICKETS = "SELECT id FROM tickets WHERE customer_key = ?"
 
 

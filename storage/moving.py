@@ -45,6 +45,12 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("surveys", "ticket_id, round"),
     ("snippets", "workspace, name"),
     ("redactions", "id"),
+    ("incidents", "id"),
+    ("incident_links", "incident_id, ticket_id"),
+    ("incident_moments", "incident_id, seq"),
+    ("incident_deliveries", "outbox_id"),
+    ("incident_spikes", "id"),
+    ("incident_spike_tickets", "spike_id, ticket_id"),
 )
 # What each PostgreSQL column type holds, in the one form both sides are compared in.
 _KINDS = {
@@ -302,7 +308,7 @@ class PostgresSide:
         # Statistics for the planner now, rather than whenever autovacuum comes by: the
         # digest's queries pick their indexes by them.
         self._connection.execute("ANALYZE")
-        for table in ("messages", "events", "outbox", "digests"):
+        for table in ("messages", "events", "outbox", "digests", "incident_spikes"):
             self._connection.execute(
                 sql.SQL(
                     "SELECT setval(pg_get_serial_sequence({}, 'id'), coalesce(max(id), 0) + 1,"

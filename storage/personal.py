@@ -29,6 +29,7 @@ class Kind(StrEnum):
     LINK = "link"  # a link to the person's message: cleared on the person's rows
     AUDIT_DATA = "audit data"  # an audit event's JSON: free text redacted, keys pseudonymised
     NOTICE = "notice"  # a queued or sent notice's JSON: the person's dropped and redacted
+    QUOTING = "quoting"  # staff's line that may quote a ticket: names and quotes replaced
     INDEX = "index"  # the search index: written again from the rows above once they change
 
 
@@ -155,6 +156,60 @@ TABLES: tuple[Table, ...] = (
             "created_at": TIME,
         },
         owner="author_key",
+    ),
+    Table(
+        "incidents",
+        ("id",),
+        {
+            "workspace": PLATFORM_ID,
+            # Declared from a spike, the title is a customer's subject: quotes are redacted.
+            "title": Column(Kind.QUOTING),
+            "status": NOT,
+            "owner_key": KEY,
+            "owner_name": name_of("owner_key"),
+            "started_at": TIME,
+            "detected_at": TIME,
+            "resolved_at": TIME,
+            "last_update_at": TIME,
+            "due_at": TIME,
+        },
+        owner="owner_key",
+    ),
+    Table(
+        "incident_links",
+        ("incident_id", "ticket_id"),
+        {
+            "linked_at": TIME,
+            "linked_by_key": KEY,
+            "linked_by_name": name_of("linked_by_key"),
+            "unlinked_at": TIME,
+        },
+        owner="linked_by_key",
+        by_ticket=True,
+    ),
+    Table(
+        "incident_moments",
+        ("incident_id", "seq"),
+        {
+            "kind": NOT,
+            "at": TIME,
+            "actor_key": KEY,
+            "actor_name": name_of("actor_key"),
+            "text": Column(Kind.QUOTING),
+            "status": NOT,
+        },
+        owner="actor_key",
+    ),
+    Table(
+        "incident_spikes",
+        ("id",),
+        {
+            "workspace": PLATFORM_ID,
+            "title": Column(Kind.QUOTING),  # the first alike ticket's subject
+            "words": Column(Kind.NOT_PERSONAL, why="words several customers' subjects share"),
+            "started_at": TIME,
+            "last_at": TIME,
+        },
     ),
     Table(
         "redactions",

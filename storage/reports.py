@@ -24,6 +24,7 @@ from handlers.digest.rows import (
     ClockCount,
     DigestRecord,
     FlowCount,
+    IncidentRow,
     Rating,
     Retained,
     RiskCount,
@@ -191,6 +192,16 @@ def activity_params(lo: str, hi: str) -> tuple[str, ...]:
     )
 
 
+# Incidents open at some time in the window, each with the tickets it affected.
+INCIDENTS = """
+SELECT i.id, i.title, i.status, i.started_at, i.resolved_at,
+    (SELECT count(*) FROM incident_links l WHERE l.incident_id = i.id
+        AND l.unlinked_at IS NULL) AS tickets
+FROM incidents i WHERE i.started_at < ? AND (i.resolved_at IS NULL OR i.resolved_at >= ?)
+ORDER BY i.id
+"""
+
+
 def bounds(window: Window) -> tuple[str, str]:
     """The window's ends as stored text; an open end is later than any stored time."""
     end = FOREVER if window.end is None else rows.to_db(window.end)
@@ -295,6 +306,13 @@ class SqliteReports:
     def surveys_asked(self, window: Window) -> SurveyCount:
         asked, answered = self._rows(SURVEYS_ASKED, *bounds(window))[0]
         return SurveyCount(asked, answered)
+
+    def incidents(self, window: Window) -> list[IncidentRow]:
+        start, end = bounds(window)
+        return [
+            IncidentRow(n, title, status, rows.from_db(at), rows.maybe_from_db(done), tickets)
+            for n, title, status, at, done, tickets in self._rows(INCIDENTS, end, start)
+        ]
 
 
 def record_digest(raw: sqlite3.Connection, record: DigestRecord) -> None:

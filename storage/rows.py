@@ -271,6 +271,8 @@ def notice_payload(notice: Notice) -> str:
                 history.last_score,
                 history.last_thumbs,
             ]
+        if card.incident is not None:
+            payload["card"]["incident"] = card.incident
         if card.similar:
             payload["card"]["similar"] = [
                 [line.ticket_id, line.subject, line.permalink, line.resolution]
@@ -294,6 +296,8 @@ def notice_payload(notice: Notice) -> str:
         payload["survey"] = [view.ticket_id, view.round, str(view.scale), view.closed]
     if notice.actions:
         payload["actions"] = list(notice.actions)
+    if notice.edits is not None:
+        payload["edits"] = notice.edits
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -313,6 +317,7 @@ def notice(row: Row) -> Notice:
         file=_file(payload.get("file")),
         survey=_survey_view(payload.get("survey")),
         actions=tuple(payload.get("actions", ())),
+        edits=payload.get("edits"),
     )
 
 
@@ -349,6 +354,7 @@ def _card(data: dict[str, Any]) -> Card:
         web_url=data.get("web_url"),
         similar=tuple(Similar(*line) for line in data.get("similar", ())),
         private=bool(data.get("private", False)),
+        incident=data.get("incident"),
     )
 
 

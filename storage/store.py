@@ -40,6 +40,7 @@ from handlers.ports import Lease, Sink
 from storage import forgetting, privacy, reports, rows, search, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
+from storage.incidents import SqliteIncidents, SqliteSpikes
 
 T = TypeVar("T")
 
@@ -50,7 +51,7 @@ PRUNE_INBOUND_KEYS = (
 )
 
 
-class SqliteTx:
+class SqliteTx(SqliteIncidents, SqliteSpikes):
     """One transaction on the raw connection; runs on the database's own thread."""
 
     def __init__(self, raw: sqlite3.Connection) -> None:
@@ -495,7 +496,12 @@ class SqliteTx:
         return [rows.timer(row) for row in found]
 
     def next_timer_due(self) -> datetime | None:
-        row = self._one("SELECT min(due_at) FROM timers WHERE state = 'pending'")
+        # An incident's own SLA is due in the same sweep as the tickets' steps.
+        row = self._one(
+            "SELECT min(due_at) FROM (SELECT min(due_at) AS due_at FROM timers"
+            " WHERE state = 'pending' UNION ALL SELECT min(due_at) FROM incidents"
+            " WHERE due_at IS NOT NULL AND status != 'resolved')"
+        )
         return None if row is None or row[0] is None else rows.from_db(row[0])
 
     # -- leases ----------------------------------------------------------------------------

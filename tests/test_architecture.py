@@ -60,8 +60,9 @@ def test_storage_does_not_reach_outwards(path: Path) -> None:
 
 
 # Where the concrete store is chosen and opened; the rest of bot/ knows only the ports.
-# upkeep.py and privacy.py: the CLI's backup, retention, forget and export-person.
-COMPOSITION_ROOTS = {"app.py", "cli.py", "upkeep.py", "privacy.py"}
+# upkeep.py, privacy.py and incident_report.py: the CLI's backup, retention, forget,
+# export-person and `incident report`.
+COMPOSITION_ROOTS = {"app.py", "cli.py", "upkeep.py", "privacy.py", "incident_report.py"}
 # The config checks that the storage path names a usable database file when it is loaded.
 READS_STORAGE_SETTINGS = {"config.py": {"storage.database"}}
 

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SMALL = {
     "intake": ["--messages", "200"],
+    "incident": ["--tickets", "300", "--channels", "5", "--runs", "1", "--dir", "{tmp}"],
     "timers": ["--tickets", "1500", "--due", "300"],
     "digest": ["--tickets", "2000", "--runs", "2", "--fresh", "--db", "{tmp}/digest.db"],
     "web": ["--tickets", "300", "--metrics-tickets", "600", "--requests", "10", "--fresh"],

@@ -45,6 +45,7 @@ from handlers.digest.rows import (
     AgentActivity,
     ClockCount,
     FlowCount,
+    IncidentRow,
     Rating,
     Retained,
     RiskCount,
@@ -224,6 +225,7 @@ class Digest:
     satisfaction: Satisfaction = Satisfaction()
     learnt: Learnt = field(default_factory=lambda: Learnt())
     retained: Retained = field(default_factory=Retained)  # retention, forgetting: done
+    incidents: tuple[IncidentRow, ...] = ()  # the period's incidents
 
     @property
     def period(self) -> Period:
@@ -296,6 +298,7 @@ def gather(
         satisfaction=satisfaction_of(ratings, reports.surveys_asked(current.window)),
         learnt=learnt(reports, current.window),
         retained=reports.retained(current.window),
+        incidents=tuple(reports.incidents(current.window)),
     )
 
 

@@ -342,8 +342,16 @@ def text(t: Texts, digest: Digest, agents: int, oldest: int, width: int) -> str:
         oldest_lines(t, digest, oldest, width),
         learnt_lines(t, digest),
         retention_lines(t, digest),
+        incident_lines(t, digest),
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+def incident_lines(t: Texts, digest: Digest) -> list[str]:
+    """The period's incidents: each with its status or how long it lasted, and its tickets."""
+    if not digest.incidents:
+        return []
+    return [t.digest_incidents_heading(), *(f"  {t.digest_incident(i)}" for i in digest.incidents)]
 
 
 def learnt_lines(t: Texts, digest: Digest) -> list[str]:

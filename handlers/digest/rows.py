@@ -101,6 +101,18 @@ class SnippetUse:
 
 
 @dataclass(frozen=True)
+class IncidentRow:
+    """An incident open at some time in a window, with how many tickets it affected."""
+
+    number: int
+    title: str
+    status: str
+    started_at: datetime
+    resolved_at: datetime | None
+    tickets: int
+
+
+@dataclass(frozen=True)
 class AgentActivity:
     """How often an agent did one thing in a window: `claimed`, `resolved` or
     `first_response`; `seconds` holds the business time each first response took."""

@@ -35,8 +35,30 @@ def wanted(
     clocks: dict[ClockKind, SlaClock],
     history: list[Timer],
     settings: DeskSettings,
+    *,
+    held: bool = False,
 ) -> dict[Step, tuple[int, datetime]]:
-    """The steps the ticket needs now: step → (round, due time)."""
+    """The steps the ticket needs now: step → (round, due time).
+
+    `held`: an open incident holds the ticket; the incident carries its SLA, so the
+    reminders to staff (unclaimed, idle, warnings, breaches) wait until it lets go.
+    """
+    found = _wanted(ticket, clocks, history, settings)
+    if held:
+        return {step: due for step, due in found.items() if step.kind not in HELD}
+    return found
+
+
+# What a ticket linked to an open incident does not remind anyone of.
+HELD = frozenset({StepKind.UNCLAIMED, StepKind.IDLE, StepKind.WARN, StepKind.BREACH})
+
+
+def _wanted(
+    ticket: Ticket,
+    clocks: dict[ClockKind, SlaClock],
+    history: list[Timer],
+    settings: DeskSettings,
+) -> dict[Step, tuple[int, datetime]]:
     found: dict[Step, tuple[int, datetime] | None] = {}
     escalation, followup = settings.escalation, settings.followup
     since = ticket.status_since or ticket.created_at
@@ -110,7 +132,8 @@ def plan(
     """Bring the ticket's pending steps in line with what it needs now."""
     history = tx.timers(ticket.id) if history is None else history
     clocks = tx.clocks(ticket.id) if clocks is None else clocks
-    needed = wanted(ticket, clocks, history, settings)
+    held = tx.holding(ticket.id) is not None
+    needed = wanted(ticket, clocks, history, settings, held=held)
     pending = {timer.step: timer for timer in history if timer.state is TimerState.PENDING}
     for step, timer in pending.items():
         if needed.get(step, (None, None))[0] != timer.round:

@@ -14,6 +14,7 @@ from functools import cache
 
 from handlers.language import language
 from handlers.texts.direct import DirectTexts
+from handlers.texts.incidents import IncidentTexts
 from handlers.texts.knowledge import KnowledgeTexts
 from handlers.texts.privacy import PrivacyTexts
 from handlers.texts.reading import ReadingTexts
@@ -62,6 +63,7 @@ class Texts(
     WebTexts,
     DirectTexts,
     PrivacyTexts,
+    IncidentTexts,
 ):
     """The desk's sentences in one language."""
 

@@ -29,6 +29,7 @@ _ACTION_LABELS = {
     "reopen": N_("Reopen"),
     "solved": N_("This solved it"),
     "reply": N_("Reply"),
+    "incident": N_("Declare incident"),  # a spike's alert
 }
 
 

@@ -21,6 +21,7 @@ from handlers.digest.rows import (
     ClockCount,
     DigestRecord,
     FlowCount,
+    IncidentRow,
     Rating,
     Retained,
     RiskCount,
@@ -175,6 +176,16 @@ WHERE asked AND asked_at >= %(lo)s AND asked_at < %(hi)s
 """
 
 
+# Incidents open at some time in the window, each with the tickets it affected.
+INCIDENTS = b"""
+SELECT i.id, i.title, i.status, i.started_at, i.resolved_at,
+    (SELECT count(*) FROM incident_links l WHERE l.incident_id = i.id
+        AND l.unlinked_at IS NULL) AS tickets
+FROM incidents i WHERE i.started_at < %(hi)s AND (i.resolved_at IS NULL OR i.resolved_at >= %(lo)s)
+ORDER BY i.id
+"""
+
+
 def bounds(window: Window) -> dict[str, Any]:
     """The window's ends; an open end is 'infinity', later than any stored time."""
     return {"lo": window.start, "hi": "infinity" if window.end is None else window.end}
@@ -272,6 +283,12 @@ class PostgresReports:
     def surveys_asked(self, window: Window) -> SurveyCount:
         asked, answered = self._rows(SURVEYS_ASKED, bounds(window))[0]
         return SurveyCount(asked, answered)
+
+    def incidents(self, window: Window) -> list[IncidentRow]:
+        return [
+            IncidentRow(int(n), title, status, at, done, int(tickets))
+            for n, title, status, at, done, tickets in self._rows(INCIDENTS, bounds(window))
+        ]
 
 
 def record_digest(connection: psycopg.Connection[Any], record: DigestRecord) -> None:

@@ -53,6 +53,7 @@ from handlers.ports import Lease, Sink
 from storage import forgetting, rows
 from storage.postgres import privacy, reports, search, views
 from storage.postgres.database import READ, REPORT, WRITE, Database
+from storage.postgres.incidents import PostgresIncidents, PostgresSpikes
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ PRUNE_INBOUND_KEYS = (
 )
 
 
-class PostgresTx:
+class PostgresTx(PostgresIncidents, PostgresSpikes):
     """One transaction on a pooled connection; runs on a worker thread."""
 
     def __init__(self, connection: psycopg.Connection[Any], *, writing: bool = True) -> None:
@@ -570,7 +571,12 @@ class PostgresTx:
         return [rows.timer(row) for row in found]
 
     def next_timer_due(self) -> datetime | None:
-        row = self._one(b"SELECT min(due_at) AS due FROM timers WHERE state = 'pending'")
+        # An incident's own SLA is due in the same sweep as the tickets' steps.
+        row = self._one(
+            b"SELECT least((SELECT min(due_at) FROM timers WHERE state = 'pending'),"
+            b" (SELECT min(due_at) FROM incidents WHERE due_at IS NOT NULL"
+            b" AND status <> 'resolved')) AS due"
+        )
         return None if row is None or row["due"] is None else rows.from_db(row["due"])
 
     # -- leases ----------------------------------------------------------------------------

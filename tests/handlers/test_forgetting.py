@@ -81,6 +81,21 @@ async def test_forgetting_leaves_no_trace_of_the_person(
         assert trace not in left, trace
 
 
+async def test_an_incident_that_quotes_or_names_them_forgets_them_too(
+    desk: Desk, store: Store, clock: FakeClock
+) -> None:
+    """A title taken from their subject, their link and an update naming them: all scrubbed."""
+    mine, _ = await alice_and_dave(desk, store, clock)
+    assert (await run(desk, BOB, f"incident declare my {SECRET} invoice is wrong")).ok
+    assert (await run(desk, BOB, f"incident link INC-1 {mine}")).ok
+    assert (await run(desk, BOB, "incident update INC-1 alice and others: fixed soon")).ok
+    await privacy.forget(store, ALICE.key, CAROL.key, clock.now())
+    left = await everything(store)
+    for trace in ("alice", SECRET):
+        assert trace not in left, trace
+    assert (await rows(store, "SELECT count(*) FROM incident_links")) == [(1,)]
+
+
 async def test_the_pseudonym_is_one_and_the_same_on_all_their_rows(
     desk: Desk, store: Store, clock: FakeClock
 ) -> None:

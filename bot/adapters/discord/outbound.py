@@ -149,6 +149,9 @@ class DiscordSender:
             view = views.card_view(notice.card, self.texts)
         elif notice.survey is not None:
             view = views.survey_view(notice.survey)
+        elif notice.edits is not None:
+            # An alert edited in place keeps its buttons only while it still offers them.
+            view = views.notice_view(notice, self.texts) or discord.ui.View(timeout=None)
         mentions = allowed_mentions(notice.mentions)
         await channel.get_partial_message(message_id).edit(
             content=text, view=view, allowed_mentions=mentions

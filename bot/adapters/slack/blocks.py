@@ -100,7 +100,13 @@ def _similar(line: Similar, t: Texts) -> str:
 
 
 def notice_blocks(body: str, notice: Notice, t: Texts) -> list[JsonDict] | None:
-    """The buttons a notice other than a card offers (the ack's "This solved it"), under it."""
+    """The buttons a notice other than a card offers (the ack's "This solved it"), under it.
+
+    A notice edited in place (a spike's alert) that offers none any more is its text alone:
+    Slack keeps a message's old blocks, buttons included, unless an edit gives new ones.
+    """
+    if notice.edits is not None and not notice.actions:
+        return [{"type": "section", "text": _mrkdwn_raw(escaping.fit(body, SECTION_TEXT))}]
     if not notice.actions or notice.ticket_id is None:
         return None
     buttons = [
@@ -144,6 +150,8 @@ def _card_context(card: Card, t: Texts) -> str:
     said = t.customer_history(card.history)
     if said:
         parts.append(said)
+    if card.incident:
+        parts.append(escaping.escape(t.incident_card_line(card.incident)))
     return escaping.fit(" · ".join(parts), CONTEXT_TEXT)
 
 

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,16 @@ import pytest
 
 from handlers.desk import Desk
 from handlers.digest import posting
+from handlers.incidents.values import (
+    Broadcast,
+    Entry,
+    Incident,
+    IncidentStatus,
+    Moment,
+    Spike,
+)
 from handlers.models import Scale, SearchQuery, Status, Step, StepKind, Survey, TicketQuery
+from handlers.notices import in_thread
 from handlers.personal import Forgetting
 from handlers.ports import Tx
 from handlers.settings import DeskSettings, DigestSettings
@@ -43,7 +53,22 @@ async def desk_file(tmp_path: Path, clock: FakeClock, settings: DeskSettings) ->
         await replies_and_ratings(Desk(store, clock, settings), store)
         forgetting = Forgetting(DAVE.key, "customer-0a1b2c3d", CAROL.key, NOW)
         await store.transact(lambda tx: tx.forget(forgetting))  # a redaction's record
+        await store.transact(an_incident)
     return path
+
+
+def an_incident(tx: Tx) -> None:
+    """An incident holding ticket 3, with an update broadcast to it."""
+    draft = Incident(0, SUPPORT.workspace, "Checkout 500", IncidentStatus.IDENTIFIED, BOB, NOW)
+    incident = tx.add_incident(replace(draft, detected_at=NOW, due_at=NOW))
+    tx.link(incident.number, 3, BOB, NOW)
+    entry = tx.add_entry(Entry(incident.number, Moment.UPDATE, NOW, BOB, "Fixing", count=1))
+    ticket = tx.ticket(3)
+    assert ticket is not None
+    notice = in_thread(ticket, "bob: Fixing")
+    tx.broadcast(Broadcast(incident.number, entry.seq, NOW, BOB, "Fixing", "inc:1", (notice,)))
+    spike = Spike(0, SUPPORT.workspace, "Checkout 500", ("500", "checkout"), NOW, NOW, 0, ())
+    tx.declare_spike(tx.add_spike(spike, [3, 4]).id, incident.number)
 
 
 async def replies_and_ratings(desk: Desk, store: SqliteStore) -> None:
