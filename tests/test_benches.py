@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 SMALL = {
+    "broadcast": ["--notices", "200", "--channels", "20", "--interval", "0.05"],
     "intake": ["--messages", "200"],
     "timers": ["--tickets", "1500", "--due", "300"],
     "digest": ["--tickets", "2000", "--runs", "2", "--fresh", "--db", "{tmp}/digest.db"],
