@@ -4,7 +4,8 @@ real Slack sender and slack_sdk's web client against the fake, its limit scaled 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -70,15 +71,25 @@ def posted(slack: FakeSlack, channel: str) -> list[int]:
     return [int(c.args["text"].split()[1]) for c in calls if c.ok and c.args["channel"] == channel]
 
 
-async def delivering(worker: OutboxWorker, slack: FakeSlack, until: int, within: float) -> None:
-    """Run the worker until Slack has accepted `until` posts."""
+def accepted(slack: FakeSlack) -> int:
+    return sum(1 for call in slack.calls_to("chat.postMessage") if call.ok)
+
+
+async def until(done: Callable[[], bool], within: float) -> None:
+    """Wait until `done()` holds."""
+    async with asyncio.timeout(within):
+        while True:
+            if done():
+                return
+            await asyncio.sleep(0.01)  # the fake has no feed of its calls to wait on
+
+
+@contextlib.asynccontextmanager
+async def delivering(worker: OutboxWorker) -> AsyncIterator[None]:
+    """Run the worker until the block ends."""
     task = asyncio.create_task(worker.run())
     try:
-        async with asyncio.timeout(within):
-            while True:
-                if sum(1 for c in slack.calls_to("chat.postMessage") if c.ok) >= until:
-                    return
-                await asyncio.sleep(0.01)  # the fake has no feed of its calls to wait on
+        yield
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -89,7 +100,8 @@ async def test_a_broadcast_paced_at_the_channel_limit_meets_no_429(
 ) -> None:
     """Posting each channel's replies as fast as its limit allows, Slack never says 429."""
     rooms = await broadcast(store, slack, channels=4, each=10)
-    await delivering(OutboxWorker(store, SystemClock(), {"slack": sender}), slack, 40, 10)
+    async with delivering(OutboxWorker(store, SystemClock(), {"slack": sender})):
+        await until(lambda: accepted(slack) == 40, within=10)
     assert slack.rate_limited_calls() == 0
     for offset, room in enumerate(rooms):
         assert posted(slack, room) == list(range(offset, 40, 4))
@@ -102,7 +114,8 @@ async def test_order_per_thread_is_kept_under_a_429_storm(
     sender.pace = UNPACED
     slack.fail("chat.postMessage", status=429, retry_after=0, times=15)
     rooms = await broadcast(store, slack, channels=3, each=10)
-    await delivering(OutboxWorker(store, SystemClock(), {"slack": sender}), slack, 30, 20)
+    async with delivering(OutboxWorker(store, SystemClock(), {"slack": sender})):
+        await until(lambda: accepted(slack) == 30, within=20)
     assert slack.rate_limited_calls() > 15
     for offset, room in enumerate(rooms):
         assert posted(slack, room) == list(range(offset, 30, 3))
@@ -114,11 +127,11 @@ async def test_one_rate_limited_channel_does_not_stall_the_others(
     """A channel answered 429 with Retry-After: 1 on every post holds up only itself."""
     rooms = await broadcast(store, slack, channels=3, each=10)
     slack.fail("chat.postMessage", status=429, retry_after=1, channel=rooms[0], times=None)
-    worker = OutboxWorker(store, SystemClock(), {"slack": sender})
-    await delivering(worker, slack, 20, 1.0)  # at one per second it would take ten
-    assert posted(slack, rooms[0]) == []
-    slack.clear_faults()
-    await delivering(worker, slack, 30, 10)
+    async with delivering(OutboxWorker(store, SystemClock(), {"slack": sender})):
+        await until(lambda: accepted(slack) == 20, within=1.0)  # one a second: ten seconds
+        assert posted(slack, rooms[0]) == []
+        slack.clear_faults()
+        await until(lambda: accepted(slack) == 30, within=10)
     assert posted(slack, rooms[0]) == list(range(0, 30, 3))
 
 
@@ -129,7 +142,8 @@ async def test_a_restart_mid_broadcast_resumes_losing_nothing(
     order, and only a reply in flight at the stop (one per channel at most) twice."""
     async with await SqliteStore.open(db_path) as store:
         rooms = await broadcast(store, slack, channels=4, each=10)
-        await delivering(OutboxWorker(store, SystemClock(), {"slack": sender}), slack, 15, 10)
+        async with delivering(OutboxWorker(store, SystemClock(), {"slack": sender})):
+            await until(lambda: accepted(slack) >= 15, within=10)
     async with await SqliteStore.open(db_path) as store:
         worker = OutboxWorker(store, SystemClock(), {"slack": sender})
         async with asyncio.timeout(10):
