@@ -22,5 +22,5 @@ async def test_a_channel_waiting_out_a_rate_limit_holds_up_no_other(
         ]
         for message in posted:
             await world.wait_for_message(message["id"])
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 2.5  # the 429 holds #triage for 3 s
         assert world.sent_texts(world.triage["id"]) == []
