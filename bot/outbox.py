@@ -1,16 +1,21 @@
 """Deliver queued notices through their platforms: in order per channel, retried, never lost.
 
-Notices are rows written in the same transaction as the change they announce. The worker
-takes the oldest due notice of each channel, sends them side by side, and records each
-result: sent (with the platform's message id, so a card can be edited later), retry later
-(rate limits, 5xx, network; with backoff that survives restarts, since it is a row), or
-failed (the platform will never accept it: logged loudly, kept for `deskbot outbox`).
+Notices are rows written in the same transaction as the change they announce. Each channel
+is a lane of its own: the worker takes the oldest due notice of every channel that has no
+notice in flight, sends each as soon as its platform's per-channel limit allows (see
+`bot.pacing`), and records the result: sent (with the platform's message id, so a card can
+be edited later), retry later (rate limits, 5xx, network; at the platform's Retry-After or
+with backoff, surviving restarts since it is a row), or failed (the platform will never
+accept it: logged loudly, kept for `deskbot outbox`). A lane that finishes wakes the worker
+for its channel's next notice at once, whatever the other channels are waiting for: a
+rate-limited channel holds up nobody but itself.
 
 Only the lease holder delivers (see `bot.leadership`). It is woken when this process queues
 a notice and polls every second anyway, so a notice another process on the same database
 queued, or one whose retry time came, goes out within about a second.
 
-Delivery is at least once: a crash between sending and recording resends that one notice.
+Delivery is at least once: a crash between sending and recording resends that one notice
+(at most one per channel, the one in flight).
 """
 
 from __future__ import annotations
@@ -22,13 +27,22 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.leadership import Leadership
-from bot.sending import EditTargetGone, PermanentDeliveryError, Sender, TransientDeliveryError
+from bot.pacing import Pacer
+from bot.sending import (
+    EditTargetGone,
+    PermanentDeliveryError,
+    Sender,
+    TransientDeliveryError,
+    pace_of,
+)
 from handlers.delivery import delivered
 from handlers.models import Queued
 from handlers.ports import Clock, OutboxTx, Store, Tx
 from handlers.timers import still_relevant
 
 log = logging.getLogger(__name__)
+
+Lane = tuple[str, str]  # a channel: (workspace, channel)
 
 
 class OutboxWorker:
@@ -55,42 +69,81 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._round = asyncio.Lock()
         self._reported: set[tuple[str, str]] = set()
+        self._lanes: dict[Lane, asyncio.Task[None]] = {}
+        self._pacers = {name: Pacer(pace_of(sender)) for name, sender in self.senders.items()}
 
     def add_sender(self, sender: Sender) -> None:
         self.senders[sender.platform] = sender
+        self._pacers[sender.platform] = Pacer(pace_of(sender))
 
     def wake(self) -> None:
         """Look at the queue now: something was just written to it."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver forever; sleep until woken or until the next poll."""
-        while True:
-            self._wake.clear()
-            try:
-                if await self.deliver_due():
-                    continue
-            except Exception:
-                # Storage trouble (disk full, a locked file): keep the worker alive, try again.
-                log.exception("The outbox could not read or record deliveries; retrying")
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
-            # that arrives just as the event is set, and the worker would never stop.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll):
-                    await self._wake.wait()
+        """Deliver forever; look again when woken, when a lane is free, or at the next poll."""
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._start_due()
+                except Exception:
+                    # Storage trouble (disk full, a locked file): keep the worker alive.
+                    log.exception("The outbox could not read or record deliveries; retrying")
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation that arrives just as the event is set, and the worker would
+                # never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll):
+                        await self._wake.wait()
+        finally:
+            await self._stop_lanes()
 
     async def deliver_due(self) -> int:
-        """Send the head notice of every channel that has one due; return how many."""
+        """Send the head notice of every channel that has one due; return how many.
+
+        Waits until each is sent (or put back), whether this call or `run` started it.
+        """
+        due = await self._start_due()
+        if due:
+            await asyncio.wait(due)
+        return len(due)
+
+    async def _start_due(self) -> list[asyncio.Task[None]]:
+        """Start a lane for each channel whose head notice is due; return the due heads' lanes."""
         if self.leadership is not None and not self.leadership.held:
-            return 0  # another process on this database delivers
-        # One delivery round at a time: two rounds would both see the same head notices.
+            return []  # another process on this database delivers
+        # One look at a time, and lanes that ended are let go before it: a head read while
+        # its lane was still recording it must not be sent again.
         async with self._round:
+            self._lanes = {lane: task for lane, task in self._lanes.items() if not task.done()}
             now, running = self.clock.now(), frozenset(self.senders)
             if not running:
-                return 0
-            due = await self.store.read(lambda tx: tx.due_notices(now, self.batch, running))
-            await asyncio.gather(*(self._deliver(queued) for queued in due))
-            return len(due)
+                return []
+            # Heads in flight come back too; ask for enough to see `batch` others.
+            limit = self.batch + len(self._lanes)
+            due = await self.store.read(lambda tx: tx.due_notices(now, limit, running))
+            return [self._lanes.get(_lane(queued)) or self._start(queued) for queued in due]
+
+    def _start(self, queued: Queued) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._run_lane(queued), name=f"outbox {_lane(queued)}")
+        self._lanes[_lane(queued)] = task
+        task.add_done_callback(lambda _: self._wake.set())  # the channel's next one may go
+        return task
+
+    async def _run_lane(self, queued: Queued) -> None:
+        try:
+            await self._deliver(queued)
+        except Exception:
+            log.exception("The outbox could not record delivering notice %s; retrying", queued.id)
+
+    async def _stop_lanes(self) -> None:
+        """Cancel the deliveries in flight: each is resent after a restart (at least once)."""
+        lanes = list(self._lanes.values())
+        for task in lanes:
+            task.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
+        self._lanes.clear()
 
     async def pending(self) -> int:
         """Notices still to send through the platforms running here."""
@@ -111,7 +164,8 @@ class OutboxWorker:
         if queued.notice.guard is not None and not await self._still_relevant(queued):
             return
         try:
-            message_id = await sender.deliver(queued.notice, queued.edit_of)
+            async with self._pacers[queued.notice.place.platform].turn(queued.notice.place):
+                message_id = await sender.deliver(queued.notice, queued.edit_of)
         except EditTargetGone:
             await self._repost(queued)
         except TransientDeliveryError as error:
@@ -141,10 +195,13 @@ class OutboxWorker:
         return float(min(self.backoff_cap, self.backoff_base * 2 ** min(attempts, 30)))
 
     async def _retry(self, queued: Queued, reason: str, retry_after: float | None) -> None:
-        delay = max(retry_after or 0.0, self.backoff(queued.attempts))
+        # The platform's Retry-After says when it takes the post; backoff is for guessing.
+        delay = self.backoff(queued.attempts) if retry_after is None else retry_after
         at = self.clock.now() + timedelta(seconds=delay)
         log.warning("Notice %s not delivered (%s); retrying in %.1fs", queued.id, reason, delay)
         await self.store.transact(lambda tx: tx.mark_retry(queued, at, reason))
+        if delay < self.poll:  # look again when it is due, not at the next poll
+            asyncio.get_running_loop().call_later(delay, self._wake.set)
 
     async def _repost(self, queued: Queued) -> None:
         edit_key = queued.notice.edit_key
@@ -165,3 +222,7 @@ class OutboxWorker:
             log.error("Notices to %s cannot be delivered: %s", where, reason)
         now = self.clock.now()
         await self.store.transact(lambda tx: tx.mark_failed(queued, reason, now))
+
+
+def _lane(queued: Queued) -> Lane:
+    return queued.notice.place.workspace, queued.notice.place.channel

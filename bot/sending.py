@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from handlers.models import Notice
 
@@ -37,3 +38,30 @@ class Sender(Protocol):
     async def deliver(self, notice: Notice, edit_of: str | None) -> str:
         """Post the notice (or edit message `edit_of`) and return the platform message id."""
         ...
+
+
+@dataclass(frozen=True)
+class ChannelPace:
+    """How fast one channel takes posts: at most `posts` in any `per` seconds.
+
+    `per_thread`: each thread is a channel of its own (Discord), not part of its parent's.
+    """
+
+    posts: int
+    per: float
+    per_thread: bool = False
+
+
+UNPACED = ChannelPace(posts=1, per=0.0)  # as fast as the platform answers
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A sender that declares its platform's documented per-channel posting limit."""
+
+    pace: ChannelPace
+
+
+def pace_of(sender: Sender) -> ChannelPace:
+    """The sender's declared pace, or none for a platform without a posting limit."""
+    return sender.pace if isinstance(sender, Paced) else UNPACED

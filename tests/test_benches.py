@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 SMALL = {
+    "broadcast": ["--notices", "200", "--channels", "20", "--interval", "0.05"],
     "intake": ["--messages", "200"],
     "incident": ["--tickets", "300", "--channels", "5", "--runs", "1", "--dir", "{tmp}"],
     "timers": ["--tickets", "1500", "--due", "300"],

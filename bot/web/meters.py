@@ -22,6 +22,7 @@ from bot.sending import (
     PermanentDeliveryError,
     Sender,
     TransientDeliveryError,
+    pace_of,
 )
 from handlers.desk import Desk
 from handlers.digest.rows import ActiveGroup
@@ -158,6 +159,7 @@ class MeteredSender:
 
     def __init__(self, sender: Sender, meters: Meters) -> None:
         self.platform = sender.platform
+        self.pace = pace_of(sender)  # the outbox paces by the platform's limit all the same
         self._sender = sender
         self._meters = meters
 

@@ -370,6 +370,23 @@ async def test_send_waits_out_a_429_and_retries(
     assert time.monotonic() - started >= 0.3
 
 
+async def test_a_route_limit_of_its_own_answers_429_beyond_it(world: World) -> None:
+    """Two messages per second in a channel: the third is refused, with that bucket's headers;
+    another channel has its own count."""
+    world.fake.limit_route("POST", "/channels/{id}/messages", 2, 1.0)
+    other = world.fake.add_text_channel(world.guild.id, "other")
+    headers = {"Authorization": f"Bot {world.fake.token}"}
+    statuses, remaining = [], []
+    async with aiohttp.ClientSession() as session:
+        for channel in (world.support, world.support, world.support, other):
+            url = f"{world.fake.api_url}/channels/{channel['id']}/messages"
+            async with session.post(url, headers=headers, json={"content": "hi"}) as response:
+                statuses.append(response.status)
+                remaining.append(response.headers.get("X-RateLimit-Remaining"))
+    assert statuses == [200, 200, 429, 200]
+    assert remaining == ["1", "0", "0", "1"]
+
+
 async def test_send_retries_after_a_502(world: World, client: DeskClient) -> None:
     """A 502 Bad Gateway is retried (discord.py waits 1 s) and the send succeeds."""
     world.fake.fail("POST", "/channels/{id}/messages", status=502, times=1)

@@ -561,6 +561,55 @@ async def test_rate_limit_without_handler_surfaces_429_and_retry_after(
     assert failure.response["error"] == "ratelimited"
 
 
+async def test_post_limit_refuses_a_second_post_to_a_channel_within_the_second(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """Over one post per second in a channel Slack answers 429 ratelimited, Retry-After: 1."""
+    slack.limit_posts()
+    await client.chat_postMessage(channel=scene.support.id, text="first")
+    failure = await api_error(client.chat_postMessage(channel=scene.support.id, text="second"))
+    assert (failure.response.status_code, failure.response["error"]) == (429, "ratelimited")
+    assert failure.response.headers["Retry-After"] == "1"
+    assert [m["text"] for m in slack.messages(scene.support.id)] == ["first"]
+    assert slack.rate_limited_calls() == 1
+
+
+async def test_post_limit_counts_each_channel_on_its_own(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A post in one channel does not use up another channel's allowance."""
+    slack.limit_posts()
+    dm = slack.dm_channel(scene.agent.id)
+    await client.chat_postMessage(channel=scene.support.id, text="here")
+    await client.chat_postMessage(channel=dm.id, text="there")
+    assert slack.rate_limited_calls() == 0
+
+
+async def test_scaled_post_limit_allows_the_next_post_after_its_interval(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """A time-scaled limit says Retry-After in milliseconds; after it, the post goes through."""
+    slack.limit_posts(interval=0.05)
+    await client.chat_postMessage(channel=scene.support.id, text="first")
+    failure = await api_error(client.chat_postMessage(channel=scene.support.id, text="second"))
+    wait = float(failure.response.headers["Retry-After"])
+    assert 0 < wait <= 0.05
+    await asyncio.sleep(wait)
+    await client.chat_postMessage(channel=scene.support.id, text="second")
+    assert [m["text"] for m in slack.messages(scene.support.id)] == ["first", "second"]
+
+
+async def test_post_limit_lets_a_burst_through_then_refuses(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """With a burst of three, three posts go at once and the fourth waits."""
+    slack.limit_posts(burst=3)
+    for number in range(3):
+        await client.chat_postMessage(channel=scene.support.id, text=f"post {number}")
+    await api_error(client.chat_postMessage(channel=scene.support.id, text="one too many"))
+    assert slack.rate_limited_calls() == 1
+
+
 @pytest.mark.parametrize(("status", "body"), [(500, None), (503, "")])
 async def test_server_error_is_retried_by_the_server_error_handler(
     slack: FakeSlack, scene: Scene, status: int, body: str | None

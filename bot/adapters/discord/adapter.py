@@ -23,10 +23,11 @@ from bot.adapters.discord.catchup import CatchUp
 from bot.adapters.discord.endpoints import point_discord_py_at
 from bot.adapters.discord.inbound import PLATFORM, workspace
 from bot.adapters.discord.intake import MessageIntake
-from bot.adapters.discord.outbound import Channels, DiscordSender
+from bot.adapters.discord.outbound import DISCORD_PACE, Channels, DiscordSender
 from bot.adapters.discord.reactions import ReactionIntake
 from bot.adapters.discord.replies import DEFER_AFTER, InteractionDesk
 from bot.config import DiscordConfig
+from bot.sending import ChannelPace
 from handlers.desk import Desk
 from handlers.models import Notice
 from handlers.ports import Clock, Cursors
@@ -46,6 +47,7 @@ class ClientOptions:
     reidentify_delay: float = 5.0  # before IDENTIFYing again after an invalid session
     defer_after: float = DEFER_AFTER  # answer an interaction or defer it by then
     max_ratelimit_timeout: float = 30.0  # longer rate limits go back to the outbox
+    pace: ChannelPace = DISCORD_PACE  # how the outbox spaces posts to each channel or thread
 
 
 def intents(direct_messages: bool = True) -> discord.Intents:
@@ -122,6 +124,7 @@ class DiscordAdapter:
         options: ClientOptions | None = None,
     ) -> None:
         options = options or ClientOptions()
+        self.pace = options.pace  # the outbox's `Paced` sender protocol
         self.config = config
         self.interaction_desk = InteractionDesk(desk, options.defer_after)
         self.client = DeskClient(self, options)

@@ -18,6 +18,7 @@ import discord
 from bot.adapters.discord import limits, views
 from bot.adapters.discord.inbound import guild_of
 from bot.sending import (
+    ChannelPace,
     DeliveryError,
     EditTargetGone,
     PermanentDeliveryError,
@@ -34,6 +35,9 @@ MISSING_PERMISSIONS = 50013
 THREAD_ALREADY_CREATED = 160004
 
 CONNECT_TIMEOUT = 10.0  # how long a notice waits for the first connection
+# Discord's message create: five per five seconds per channel, and a thread is a channel.
+# discord.py waits out each bucket too; pacing first keeps that wait in the notice's lane.
+DISCORD_PACE = ChannelPace(posts=5, per=5.0, per_thread=True)
 
 
 @dataclass(frozen=True)

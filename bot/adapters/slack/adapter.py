@@ -25,7 +25,13 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 
 from bot.adapters.slack import answering, blocks, escaping, inbound, startup, wording
 from bot.adapters.slack.catchup import SlackCatchUp, Sleep
-from bot.adapters.slack.client import error_code, is_transient, web_client
+from bot.adapters.slack.client import (
+    close_connections,
+    error_code,
+    is_transient,
+    pool_connections,
+    web_client,
+)
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.http import SlackHttpServer
 from bot.adapters.slack.inbound import PLATFORM, SlackMessage
@@ -178,6 +184,7 @@ class SlackAdapter:
     async def start(self) -> None:
         """Check the workspace set-up, then connect (Socket Mode) or listen (HTTP mode)."""
         self._in_flight = _InFlight()
+        pool_connections(self.client)
         try:
             await self._connect()
         except Exception as error:
@@ -221,6 +228,7 @@ class SlackAdapter:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        await close_connections(self.client)
 
     async def _on_socket_message(
         self, client: AsyncBaseSocketModeClient, message: dict[str, Any], raw: str | None

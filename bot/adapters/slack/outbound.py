@@ -21,7 +21,12 @@ from bot.adapters.slack.client import error_code, is_transient
 from bot.adapters.slack.inbound import PLATFORM
 from bot.adapters.slack.manifest import METHOD_SCOPES
 from bot.config import SlackConfig
-from bot.sending import EditTargetGone, PermanentDeliveryError, TransientDeliveryError
+from bot.sending import (
+    ChannelPace,
+    EditTargetGone,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from handlers.models import Notice, Place
 from handlers.texts import Texts
 
@@ -34,6 +39,9 @@ _CHANNEL_CODES = frozenset({"channel_not_found", "not_in_channel", "is_archived"
 _TOKEN_CODES = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+# Slack's special limit on chat.postMessage: about one message per second per channel,
+# thread replies included. Edits and uploads are paced alike (their tiers are no faster).
+SLACK_PACE = ChannelPace(posts=1, per=1.0)
 CONNECT_WAIT = 30.0  # seconds a notice waits for start-up before it is retried later
 NOT_CONNECTED_RETRY = 60.0  # seconds before trying again when Slack refused deskbot
 TOKEN_FIX = (
@@ -80,7 +88,14 @@ class SlackSender:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, config: SlackConfig, texts: Texts) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        config: SlackConfig,
+        texts: Texts,
+        pace: ChannelPace = SLACK_PACE,
+    ) -> None:
+        self.pace = pace  # the outbox spaces posts to each channel by it
         self.client = client
         self.config = config
         self.texts = texts  # for the card's labels

@@ -28,6 +28,7 @@ from bot.adapters.discord import ClientOptions, DiscordAdapter  # isort: skip
 from bot.config import Config  # isort: skip
 from bot.desk_settings import desk_settings  # isort: skip
 from bot.outbox import OutboxWorker  # isort: skip
+from bot.sending import UNPACED  # isort: skip
 from handlers.desk import Desk  # isort: skip
 from storage.cursors import ChannelCursors  # isort: skip
 from storage.store import SqliteStore  # isort: skip
@@ -36,7 +37,8 @@ from tests.clock import FakeClock  # isort: skip
 
 TIMEOUT = 5.0
 DRAIN_TIMEOUT = 1.0
-FAST = ClientOptions(guild_ready_timeout=0.05, reidentify_delay=0.0)
+# The fake enforces Discord's limits loosely (50 a second) unless a test asks: no pacing.
+FAST = ClientOptions(guild_ready_timeout=0.05, reidentify_delay=0.0, pace=UNPACED)
 Payload = dict[str, Any]
 Interaction = InteractionRecord
 

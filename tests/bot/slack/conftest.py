@@ -21,6 +21,7 @@ from bot.adapters.slack.catchup import Sleep
 from bot.config import Config, SlackHttpConfig
 from bot.desk_settings import desk_settings
 from bot.outbox import OutboxWorker
+from bot.sending import UNPACED
 from handlers.desk import Desk
 from storage.cursors import ChannelCursors
 from storage.store import SqliteStore
@@ -136,6 +137,8 @@ class SlackDesk:
         self.desk = Desk(store, clock, desk_settings(config), on_notices=self.outbox.wake)
         cursors = ChannelCursors(store)
         self.adapter = SlackAdapter(config, self.desk, cursors, clock, pause=pause)
+        # The fake enforces no post limit unless a test asks for one (see test_pacing.py).
+        self.adapter.sender.pace = UNPACED
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:

@@ -83,7 +83,9 @@ global_=False)` answers Discord's 429 (`Retry-After`, `X-RateLimit-Scope`, body
 `{"message": "You are being rate limited.", "retry_after": 0.3, "global": false}`); any other
 `status` answers `{"message": "502: Bad Gateway", "code": 0}` or the given `body`.
 Successful answers carry `X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket`, counted per
-route and top-level resource (`rate_limit` per `rate_limit_window`, 50 per second default).
+route and top-level resource (`rate_limit` per `rate_limit_window`, 50 per second default);
+`limit_route("POST", "/channels/{id}/messages", 5, 5.0)` gives one route its own limit, as
+Discord's message create has (five per five seconds per channel, a thread being a channel).
 
 Gateway controls: `gateway.drop()` (cut the TCP connection: the client RESUMEs),
 `gateway.close(code)` (4004 and the other session-ending codes invalidate the session),

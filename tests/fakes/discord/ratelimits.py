@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .payloads import Payload
-from .recording import same_route
+from .recording import route_shape, same_route
 
 VIA = "1.1 google"
 
@@ -56,7 +56,11 @@ class _Window:
 
 
 class RateLimits:
-    """Count requests per bucket and major parameter; answer injected faults first."""
+    """Count requests per bucket and major parameter; answer injected faults first.
+
+    Every route allows `limit` requests per `window` seconds unless `limit_route` gives it
+    its own (Discord's message create is five per five seconds per channel, for example).
+    """
 
     def __init__(
         self, limit: int = 50, window: float = 1.0, clock: Callable[[], float] = time.monotonic
@@ -65,7 +69,12 @@ class RateLimits:
         self.window = window
         self._clock = clock
         self._windows: dict[tuple[str, str], _Window] = {}
+        self._routes: dict[tuple[str, str], tuple[int, float]] = {}
         self.faults: list[Fault] = []
+
+    def limit_route(self, method: str, route: str, limit: int, window: float) -> None:
+        """Give one route its own limit: `limit` requests per `window` seconds per channel."""
+        self._routes[(method.upper(), route_shape(route))] = (limit, window)
 
     def fail(self, fault: Fault) -> None:
         """Queue a fault; faults are answered before any handler runs."""
@@ -87,17 +96,18 @@ class RateLimits:
     def count(self, method: str, route: str, major: str) -> tuple[dict[str, str], Answer | None]:
         """Count a request; return its rate-limit headers, or a 429 once the bucket is empty."""
         bucket = bucket_hash(method, route)
-        window = self._window(bucket, major)
-        reset_after = max(window.started + self.window - self._clock(), 0.0)
-        if window.used >= self.limit:
-            return {}, too_many_requests(reset_after, bucket, self.limit, None)
+        limit, length = self._routes.get((method, route_shape(route)), (self.limit, self.window))
+        window = self._window(bucket, major, length)
+        reset_after = max(window.started + length - self._clock(), 0.0)
+        if window.used >= limit:
+            return {}, too_many_requests(reset_after, bucket, limit, None)
         window.used += 1
-        return _headers(self.limit, self.limit - window.used, reset_after, bucket), None
+        return _headers(limit, limit - window.used, reset_after, bucket), None
 
-    def _window(self, bucket: str, major: str) -> _Window:
+    def _window(self, bucket: str, major: str, length: float) -> _Window:
         now = self._clock()
         window = self._windows.get((bucket, major))
-        if window is None or now >= window.started + self.window:
+        if window is None or now >= window.started + length:
             window = self._windows[(bucket, major)] = _Window(started=now)
         return window
 

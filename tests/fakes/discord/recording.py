@@ -29,7 +29,12 @@ def same_route(pattern: str, path: str, route: str) -> bool:
     """Match a concrete path, or a template whose placeholder names may differ."""
     if "{" not in pattern:
         return pattern == path
-    return _PLACEHOLDER.sub("{}", pattern) == _PLACEHOLDER.sub("{}", route)
+    return route_shape(pattern) == route_shape(route)
+
+
+def route_shape(template: str) -> str:
+    """A route template with its placeholders unnamed: `/channels/{}/messages`."""
+    return _PLACEHOLDER.sub("{}", template)
 
 
 class CallLog:

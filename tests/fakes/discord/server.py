@@ -413,6 +413,10 @@ class FakeDiscord:
 
     # -- faults ------------------------------------------------------------------------------
 
+    def limit_route(self, method: str, route: str, limit: int, window: float) -> None:
+        """Give a route its own limit per channel: ("POST", "/channels/{id}/messages", 5, 5)."""
+        self.limits.limit_route(method, route, limit, window)
+
     def fail(
         self,
         method: str,

@@ -97,6 +97,13 @@ Inject faults
     slack.fail("chat.postMessage", error="channel_not_found", channel=triage)   # HTTP 200 ok:false
     slack.fail("apps.connections.open", status=500, times=None)   # until slack.clear_faults()
 
+Slack's per-channel limit on `chat.postMessage` (about one post per second per channel) is
+off until asked for; a post over it is answered 429 `ratelimited` with Retry-After::
+
+    slack.limit_posts()                      # 1 per second per channel, Retry-After in seconds
+    slack.limit_posts(interval=0.02)         # time-scaled: Retry-After in milliseconds
+    slack.rate_limited_calls()               # how many posts were refused so far
+
 Inspect
 -------
 `slack.calls` (every `ApiCall`: method, args as a dict with JSON strings such as `blocks`

@@ -23,6 +23,7 @@ from .events import (
 from .faults import Fault, FaultBook, FaultSpec
 from .ids import DEFAULT_IDENTITY, AppIdentity, new_secret
 from .modals import OpenModal
+from .post_limits import PostLimit
 from .records import ApiCall, AppResponse, ResponseUrlPost
 from .response_urls import ResponseUrls
 from .socket_mode import SocketModeHub
@@ -69,6 +70,7 @@ class FakeSlack:
         self.dm_channel = self.workspace.dm_with
         self.calls: list[ApiCall] = []
         self._faults = FaultBook()
+        self.post_limit: PostLimit | None = None  # off until `limit_posts`
         self._hub = SocketModeHub(identity, wait_timeout)
         self._urls = _ServedUrls(self._hub, identity.api_app_id)
         self._response_urls = ResponseUrls(self.workspace)
@@ -201,6 +203,18 @@ class FakeSlack:
     def clear_faults(self, method: str | None = None) -> None:
         """Forget planned faults (of one method, or all)."""
         self._faults.clear(method)
+
+    def limit_posts(self, interval: float = 1.0, burst: int = 1) -> PostLimit:
+        """Enforce Slack's per-channel limit on `chat.postMessage` (see `post_limits`).
+
+        A post over it is answered 429 `ratelimited` with Retry-After and not posted.
+        """
+        self.post_limit = PostLimit(interval, burst)
+        return self.post_limit
+
+    def rate_limited_calls(self, method: str = "chat.postMessage") -> int:
+        """How many calls of `method` were answered 429."""
+        return sum(1 for call in self.calls_to(method) if call.status == 429)
 
     # -- HTTP mode (Events API, slash commands, interactivity) ---------------------------------
 
@@ -371,8 +385,22 @@ class FakeSlack:
                 ApiCall(method, recorded_arguments(args), fault.status, fault.payload(), verb)
             )
             return fault.to_response()
+        refused = self._over_post_limit(method, args, verb)
+        if refused is not None:
+            return refused
         answer = call_method(self.workspace, self._urls, method, args, token)
         return self._answer(method, args, verb, answer)
+
+    def _over_post_limit(self, method: str, args: dict[str, Any], verb: str) -> web.Response | None:
+        if self.post_limit is None or method != "chat.postMessage":
+            return None
+        wait = self.post_limit.take(str(args.get("channel")))
+        if wait is None:
+            return None
+        answer = {"ok": False, "error": "ratelimited"}
+        self.calls.append(ApiCall(method, recorded_arguments(args), 429, answer, verb))
+        headers = {"Retry-After": self.post_limit.retry_after(wait)}
+        return web.json_response(answer, status=429, headers=headers)
 
     def _answer(
         self, method: str, args: dict[str, Any], verb: str, answer: JsonDict
