@@ -5,6 +5,10 @@ from the verb's typed arguments (`Param`: a ticket number, a user, a choice…),
 offers typed fields and choices, and a new verb needs no edit here. The answer is the
 core's: the options are put back into the `/ticket` text the core parses, and a user option
 travels as `<@id>` with the member (and their roles) in `Command.mentions`.
+
+Discord takes at most 25 subcommands in a group. Past that, the verbs at the end of the
+registry are typed out through one more subcommand, `/ticket more command:<verb …>`, which
+the core parses like any `/ticket` text (without Discord's typed fields for them).
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from handlers.texts import N_
 
 COMMAND = "ticket"
 DESCRIPTION = N_("Work support tickets")
+SUBCOMMANDS = 25  # Discord's most subcommands in one group
+MORE = "more"
+MORE_DESCRIPTION = N_("Any other ticket command, typed out")
+MORE_COMMAND = N_("The command and its words, e.g. forget @person")
 # Discord's integer options stop at 2^53; ticket numbers never get near it.
 _TICKET_ID = app_commands.Range[int, 1, 2**53]
 _PARAMETER = inspect.Parameter
@@ -104,10 +112,29 @@ def subcommand(verb: Verb, desk: InteractionDesk) -> app_commands.Command[Any, A
     return app_commands.Command(name=verb.name, description=summary, callback=run)
 
 
+def typed_out(desk: InteractionDesk) -> app_commands.Command[Any, Any, None]:
+    """`/ticket more command:<verb …>`: the verbs past Discord's limit, as text."""
+
+    async def run(interaction: discord.Interaction[Any], /, command: str) -> None:
+        await desk.run(interaction, command, ())
+
+    texts = desk.texts
+    run.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+        "command": texts.gettext(MORE_COMMAND)
+    }
+    return app_commands.Command(
+        name=MORE, description=texts.gettext(MORE_DESCRIPTION), callback=run
+    )
+
+
 def ticket_group(desk: InteractionDesk, verbs: Mapping[str, Verb] = VERBS) -> app_commands.Group:
-    """`/ticket` with one subcommand per verb of the core."""
+    """`/ticket` with one subcommand per verb of the core, as many as Discord takes."""
     description = desk.texts.gettext(DESCRIPTION)
     group = app_commands.Group(name=COMMAND, description=description, guild_only=True)
-    for verb in verbs.values():
+    listed = list(verbs.values())
+    if len(listed) > SUBCOMMANDS:
+        listed = listed[: SUBCOMMANDS - 1]
+        group.add_command(typed_out(desk))
+    for verb in listed:
         group.add_command(subcommand(verb, desk))
     return group

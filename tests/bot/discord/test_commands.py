@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from discord import AppCommandOptionType
 
-from bot.adapters.discord.commands import ticket_group
+from bot.adapters.discord.commands import SUBCOMMANDS, ticket_group
 from handlers.calls import Kind, Param, Verb
 from handlers.commands import VERBS
 from handlers.models import Role
@@ -89,7 +89,8 @@ async def test_a_new_verb_gets_its_discord_options_from_its_params(
         Role.AGENT,
         lambda call: "",
     )
-    group = ticket_group(deskbot.adapter.interaction_desk, {**VERBS, "escalate": escalate})
+    first = dict(list(VERBS.items())[: SUBCOMMANDS - 1])  # leave it room among Discord's 25
+    group = ticket_group(deskbot.adapter.interaction_desk, {**first, "escalate": escalate})
     subcommand = group.get_command("escalate")
     assert subcommand is not None and subcommand.description == "hand a ticket on"
     found = {p.name: (p.type, p.required) for p in subcommand.parameters}  # type: ignore[union-attr]
@@ -103,6 +104,20 @@ async def test_a_new_verb_gets_its_discord_options_from_its_params(
     [tier] = [p for p in subcommand.parameters if p.name == "tier"]  # type: ignore[union-attr]
     assert [choice.value for choice in tier.choices] == ["two", "three"]
     assert escalate.usage == "escalate <id> <two|three> <@to> [why] [--quietly]"
+
+
+async def test_verbs_past_discords_limit_are_typed_out_through_more(
+    world: World, deskbot: Deskbot
+) -> None:
+    """Past 25 subcommands, the last verbs go through `/ticket more`, typed out."""
+    extra = {name: Verb(name, (), "one more", Role.AGENT, lambda call: "") for name in ("x1", "x2")}
+    group = ticket_group(deskbot.adapter.interaction_desk, {**VERBS, **extra})
+    names = [command.name for command in group.commands]
+    assert len(names) == SUBCOMMANDS and "more" in names
+    assert "x2" not in names and "help" in names
+    more = group.get_command("more")
+    assert more is not None
+    assert [p.name for p in more.parameters] == ["command"]  # type: ignore[union-attr]
 
 
 async def test_priority_option_offers_the_priorities_as_choices(
