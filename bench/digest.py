@@ -350,13 +350,18 @@ def _schema_known() -> str:
 class RecordingReports(SqliteReports):
     """The real reports adapter, also noting each statement and its parameters."""
 
-    def __init__(self, raw: sqlite3.Connection, log: list[tuple[str, tuple[Any, ...]]]) -> None:
-        super().__init__(raw)
+    def __init__(
+        self,
+        raw: sqlite3.Connection,
+        log: list[tuple[str, dict[str, Any]]],
+        workspace: str | None = None,
+    ) -> None:
+        super().__init__(raw, workspace)
         self.log = log
 
-    def _rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+    def _fetch(self, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
         self.log.append((sql, params))
-        return super()._rows(sql, *params)
+        return super()._fetch(sql, params)
 
 
 def read_transaction(path: Path) -> sqlite3.Connection:
@@ -365,8 +370,8 @@ def read_transaction(path: Path) -> sqlite3.Connection:
     return raw
 
 
-def recorded_statements(path: Path, settings: DigestSettings) -> list[tuple[str, tuple[Any, ...]]]:
-    log: list[tuple[str, tuple[Any, ...]]] = []
+def recorded_statements(path: Path, settings: DigestSettings) -> list[tuple[str, dict[str, Any]]]:
+    log: list[tuple[str, dict[str, Any]]] = []
     raw = read_transaction(path)
     raw.execute("BEGIN")
     figures.gather(RecordingReports(raw, log), settings, NOW, None)
@@ -385,7 +390,7 @@ def best(runs: int, work: Callable[[], object]) -> tuple[float, float, list[floa
     return times[0], statistics.median(times[1:] or times), times
 
 
-def bare_sql(path: Path, statements: list[tuple[str, tuple[Any, ...]]]) -> Callable[[], int]:
+def bare_sql(path: Path, statements: list[tuple[str, dict[str, Any]]]) -> Callable[[], int]:
     raw = read_transaction(path)
 
     def run() -> int:
@@ -445,9 +450,9 @@ class RecordingPostgresReports(PostgresReports):
         super().__init__(connection)
         self.log = log
 
-    def _rows(self, query: bytes, params: Any = ()) -> list[Any]:
+    def _fetch(self, query: bytes, params: dict[str, Any] | None) -> list[Any]:
         self.log.append((query, params))
-        return super()._rows(query, params)
+        return super()._fetch(query, params)
 
 
 def postgres_statements(url: str, settings: DigestSettings) -> list[tuple[bytes, Any]]:

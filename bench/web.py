@@ -228,11 +228,12 @@ def ticket_read(path_text: str) -> Callable[[sqlite3.Connection], object]:
 
 def metrics_read(period: metrics.Period) -> Callable[[sqlite3.Connection], object]:
     settings = desk_settings(web_config(1)).digest
-    recorded: list[tuple[str, tuple[Any, ...]]] = []
+    recorded: list[tuple[str, dict[str, Any]]] = []
 
     def replay(raw: sqlite3.Connection) -> object:
         if not recorded:
-            metrics._read(data.RecordingReports(raw, recorded), settings, period, data.NOW)
+            reports = data.RecordingReports(raw, recorded, WORKSPACE)
+            metrics._read(reports, settings, period, data.NOW)
             return None
         return [raw.execute(sql, params).fetchall() for sql, params in recorded]
 

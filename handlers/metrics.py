@@ -94,10 +94,11 @@ class Metrics:
 
 
 async def gather(
-    store: ReportSource, settings: DigestSettings, period: Period, now: datetime
+    store: ReportSource, settings: DigestSettings, period: Period, now: datetime, workspace: str
 ) -> Metrics:
-    """Read the period's figures and its days in one snapshot; `now` for what stands now."""
-    return await store.report(lambda reports: _read(reports, settings, period, now))
+    """Read a workspace's figures of the period and its days in one snapshot; `now` for what
+    stands now."""
+    return await store.report(lambda reports: _read(reports, settings, period, now), workspace)
 
 
 def _read(reports: Reports, settings: DigestSettings, period: Period, now: datetime) -> Metrics:

@@ -658,8 +658,11 @@ class SqliteStore:
     _reader: Database | None = None
     _reader_opening: asyncio.Lock | None = None
 
-    async def report(self, work: Callable[[reports.SqliteReports], T]) -> T:
-        """Run `work` in one read transaction on a second connection, beside the writer.
+    async def report(
+        self, work: Callable[[reports.SqliteReports], T], workspace: str | None = None
+    ) -> T:
+        """Run `work` in one read transaction on a second connection, beside the writer
+        (with `workspace`, on that workspace's figures).
 
         WAL lets this reader see one consistent snapshot while intake keeps committing on the
         main connection, so a long digest never delays a customer's message. The connection
@@ -667,7 +670,9 @@ class SqliteStore:
         """
         reader = await self._open_reader()
         return await reader.run(
-            lambda raw: in_transaction(raw, "BEGIN", lambda: work(reports.SqliteReports(raw)))
+            lambda raw: in_transaction(
+                raw, "BEGIN", lambda: work(reports.SqliteReports(raw, workspace))
+            )
         )
 
     async def view(self, work: Callable[[views.SqliteViews], T]) -> T:

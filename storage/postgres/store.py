@@ -688,10 +688,13 @@ class PostgresStore:
             READ, lambda connection: work(PostgresTx(connection, writing=False))
         )
 
-    async def report(self, work: Callable[[reports.PostgresReports], T]) -> T:
-        """Run `work` in one read-only snapshot on its own connection: it blocks no writer."""
+    async def report(
+        self, work: Callable[[reports.PostgresReports], T], workspace: str | None = None
+    ) -> T:
+        """Run `work` in one read-only snapshot on its own connection: it blocks no writer
+        (with `workspace`, on that workspace's figures)."""
         return await self.database.run(
-            REPORT, lambda connection: work(reports.PostgresReports(connection))
+            REPORT, lambda connection: work(reports.PostgresReports(connection, workspace))
         )
 
     async def view(self, work: Callable[[views.PostgresViews], T]) -> T:
