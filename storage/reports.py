@@ -7,7 +7,8 @@ their own covering index. None of them scans the history of closed tickets.
 A report of one workspace (`SqliteReports(raw, workspace)`) reads the same ranges and keeps
 the rows whose ticket is in that workspace: each `{in_workspace <ticket id>}` below becomes
 a look-up of that ticket (migration 0016 indexes tickets by id and workspace, so the look-up
-reads that small index, not the ticket); a report of the whole desk reads no ticket for it.
+reads that small index, not the ticket), each `{workspace_is <column>}` a check of a ticket
+the statement reads anyway; a report of the whole desk reads no ticket for it.
 
 The status lists below are literals, not parameters, so that SQLite can prove that a query
 only wants active tickets and use the partial index `tickets_active`. Audit event kinds are
@@ -20,6 +21,7 @@ import functools
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -40,12 +42,12 @@ from handlers.digest.rows import (
     Window,
 )
 from handlers.models import EventKind, Priority, Status
-from storage import rows
+from storage import quarters, rows
 
 # The tickets opened in a window, by the `opened` events: one index range of events(kind, at).
 OPENED_SUBJECTS = """
 SELECT t.id, t.subject FROM events e JOIN tickets t ON t.id = e.ticket_id
-WHERE e.kind = :kind AND e.at >= :lo AND e.at < :hi {in_workspace e.ticket_id}
+WHERE e.kind = :kind AND e.at >= :lo AND e.at < :hi {workspace_is t.workspace}
 ORDER BY e.at, e.id LIMIT :limit
 """
 
@@ -68,15 +70,25 @@ INSERT_DIGEST = """
 INSERT INTO digests (period_start, period_end, created_at, figures) VALUES (?, ?, ?, ?)
 """
 
-# One index range scan of events(kind, at) per window and kind.
+# One index range scan of events(kind, at) per window and kind; windows are [number, lo, hi].
 FLOWS = """
 WITH windows AS (
-    SELECT key AS number, value ->> 0 AS lo, value ->> 1 AS hi FROM json_each(:windows)
+    SELECT value ->> 0 AS number, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each(:windows)
 )
 SELECT w.number, e.kind, count(*) FROM windows w
 JOIN events e ON e.kind IN (:opened, :resolved, :reopened) AND e.at >= w.lo AND e.at < w.hi
 WHERE 1 {in_workspace e.ticket_id}
 GROUP BY w.number, e.kind
+"""
+# The same counts of a workspace's whole quarters, from the rollup (migration 0016).
+ROLLED_FLOWS = """
+WITH windows AS (
+    SELECT value ->> 0 AS number, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each(:windows)
+)
+SELECT w.number, f.kind, sum(f.count) FROM windows w
+JOIN flow_counts f ON f.workspace = :workspace AND f.kind IN (:opened, :resolved, :reopened)
+    AND f.quarter >= w.lo AND f.quarter < w.hi
+GROUP BY w.number, f.kind
 """
 FLOW_KINDS = {
     kind.value: kind for kind in (EventKind.OPENED, EventKind.RESOLVED, EventKind.REOPENED)
@@ -142,32 +154,37 @@ FROM (SELECT max(breached) AS breached FROM flags GROUP BY ticket_id)
 # Claims count for the claimer, assignments for the assignee; resolutions for the ticket's
 # holder (whoever pressed resolve: the agent, the customer, an automatic follow-up); first
 # responses for the agent who answered, with the business time each answer took (what
-# counts as one is decided once, in `handlers.changes`, which writes both). Each row
-# is labelled with the event kind it counts as (an assignment counts as a claim).
+# counts as one is decided once, in `handlers.changes`, which writes both). Each part is
+# counted by agent on its own (a sort of one kind's rows, not of a month's every row) and
+# labelled with the event kind it counts as: an assignment counts as a claim.
 AGENT_ACTIVITY = """
-SELECT agent, max(name), kind, count(*),
-       CASE WHEN kind = :first THEN json_group_array(seconds) END
-FROM (
-    SELECT e.actor_key AS agent, e.actor_name AS name, e.kind AS kind, NULL AS seconds
+SELECT agent, max(name), kind, sum(done), max(seconds) FROM (
+    SELECT e.actor_key AS agent, max(e.actor_name) AS name, e.kind AS kind, count(*) AS done,
+           NULL AS seconds
     FROM events e
     WHERE e.kind = :claimed AND e.at >= :lo AND e.at < :hi AND e.actor_key IS NOT NULL
       {in_workspace e.ticket_id}
+    GROUP BY e.actor_key
     UNION ALL
     SELECT e.data ->> '$.to',
-           CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END, :claimed, NULL
+           max(CASE WHEN t.assignee_key = e.data ->> '$.to' THEN t.assignee_name END),
+           :claimed, count(*), NULL
     FROM events e JOIN tickets t ON t.id = e.ticket_id
     WHERE e.kind = :assigned AND e.at >= :lo AND e.at < :hi AND e.data ->> '$.to' IS NOT NULL
-      {in_workspace e.ticket_id}
+      {workspace_is t.workspace}
+    GROUP BY 1
     UNION ALL
-    SELECT t.assignee_key, t.assignee_name, e.kind, NULL
+    SELECT t.assignee_key, max(t.assignee_name), e.kind, count(*), NULL
     FROM events e JOIN tickets t ON t.id = e.ticket_id
     WHERE e.kind = :resolved AND e.at >= :lo AND e.at < :hi AND t.assignee_key IS NOT NULL
-      {in_workspace e.ticket_id}
+      {workspace_is t.workspace}
+    GROUP BY t.assignee_key
     UNION ALL
-    SELECT e.actor_key, e.actor_name, e.kind, c.used_seconds
+    SELECT e.actor_key, max(e.actor_name), e.kind, count(*), json_group_array(c.used_seconds)
     FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
     WHERE e.kind = :first AND e.at >= :lo AND e.at < :hi AND e.actor_key IS NOT NULL
       AND c.stopped_at IS NOT NULL {in_workspace e.ticket_id}
+    GROUP BY e.actor_key
 )
 GROUP BY agent, kind
 """
@@ -192,7 +209,7 @@ RATINGS = """
 SELECT s.ticket_id, t.subject, t.permalink, s.agent_key, s.agent_name, s.score, s.comment,
        s.answered_at
 FROM surveys s JOIN tickets t ON t.id = s.ticket_id
-WHERE s.answered_at >= :lo AND s.answered_at < :hi {in_workspace s.ticket_id}
+WHERE s.answered_at >= :lo AND s.answered_at < :hi {workspace_is t.workspace}
 """
 
 SURVEYS_ASKED = """
@@ -213,9 +230,14 @@ def scoped(sql: str, scoped: bool) -> str:
     """The statement for a report of one workspace, or of the whole desk."""
 
     def condition(found: re.Match[str]) -> str:
-        return IN_WORKSPACE.format(ticket=found.group(1)) if scoped else ""
+        if not scoped:
+            return ""
+        if found.group(1) == "workspace_is":
+            # The ticket is read already; `+` keeps SQLite from driving the query by workspace.
+            return f"AND +{found.group(2)} = :workspace"
+        return IN_WORKSPACE.format(ticket=found.group(2))
 
-    return re.sub(r"\{in_workspace ([\w.]+)\}", condition, sql)
+    return re.sub(r"\{(in_workspace|workspace_is) ([\w.]+)\}", condition, sql)
 
 
 def bounds(window: Window) -> tuple[str, str]:
@@ -255,10 +277,24 @@ class SqliteReports:
         )
 
     def flows(self, windows: Sequence[Window]) -> list[FlowCount]:
-        spans = json.dumps([bounds(window) for window in windows])
+        if self._workspace is None:
+            return self._flows(FLOWS, list(enumerate(windows)))
+        # A workspace's whole quarters from the rollup, the minutes around them live.
+        whole, rest = quarters.cut(windows)
+        counted: Counter[tuple[int, str]] = Counter()
+        for statement, parts in ((ROLLED_FLOWS, whole), (FLOWS, rest)):
+            spans = [(part.number, Window(part.start, part.end)) for part in parts]
+            for flow in self._flows(statement, spans):
+                counted[flow.window, flow.kind] += flow.count
+        return [FlowCount(number, kind, count) for (number, kind), count in counted.items()]
+
+    def _flows(self, statement: str, windows: list[tuple[int, Window]]) -> list[FlowCount]:
+        if not windows:
+            return []
+        spans = json.dumps([(number, *bounds(window)) for number, window in windows])
         return [
             FlowCount(number, EventKind(kind), count)
-            for number, kind, count in self._rows(FLOWS, {"windows": spans, **FLOW_KINDS})
+            for number, kind, count in self._rows(statement, {"windows": spans, **FLOW_KINDS})
         ]
 
     def active(self) -> list[ActiveGroup]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from handlers.digest.rows import (
     Window,
 )
 from handlers.models import EventKind, Priority, Status
+from storage import quarters
 
 LAST_DIGEST = b"""
 SELECT period_start, period_end, created_at, figures FROM digests
@@ -46,14 +48,26 @@ INSERT INTO digests (period_start, period_end, created_at, figures) VALUES (%s, 
 # One index range scan of events(kind, at) per window and kind.
 FLOWS = b"""
 WITH windows AS (
-    SELECT number - 1 AS number, lo, coalesce(hi, 'infinity') AS hi
-    FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[])
-        WITH ORDINALITY AS w (lo, hi, number)
+    SELECT number, lo, coalesce(hi, 'infinity') AS hi
+    FROM unnest(%(numbers)s::int[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+        AS w (number, lo, hi)
 )
 SELECT w.number, e.kind, count(*) FROM windows w
 JOIN events e ON e.kind = ANY(%(kinds)s) AND e.at >= w.lo AND e.at < w.hi
 WHERE TRUE {in_workspace e.ticket_id}
 GROUP BY w.number, e.kind
+"""
+# The same counts of a workspace's whole quarters, from the rollup (migration 0011).
+ROLLED_FLOWS = b"""
+WITH windows AS (
+    SELECT number, lo, coalesce(hi, 'infinity') AS hi
+    FROM unnest(%(numbers)s::int[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+        AS w (number, lo, hi)
+)
+SELECT w.number, f.kind, sum(f.count)::bigint FROM windows w
+JOIN flow_counts f ON f.workspace = %(workspace)s AND f.kind = ANY(%(kinds)s)
+    AND f.quarter >= w.lo AND f.quarter < w.hi
+GROUP BY w.number, f.kind
 """
 FLOW_KINDS = [str(kind) for kind in (EventKind.OPENED, EventKind.RESOLVED, EventKind.REOPENED)]
 
@@ -229,13 +243,31 @@ class PostgresReports:
         return DigestRecord(start, end, created, json.loads(figures))
 
     def flows(self, windows: Sequence[Window]) -> list[FlowCount]:
-        starts = [window.start for window in windows]
-        ends = [window.end for window in windows]
+        if self._workspace is None:
+            return self._flows(
+                FLOWS, [quarters.Part(n, w.start, w.end) for n, w in enumerate(windows)]
+            )
+        # A workspace's whole quarters from the rollup, the minutes around them live.
+        whole, rest = quarters.cut(windows)
+        counted: Counter[tuple[int, str]] = Counter()
+        for statement, parts in ((ROLLED_FLOWS, whole), (FLOWS, rest)):
+            for flow in self._flows(statement, parts):
+                counted[flow.window, flow.kind] += flow.count
+        return [FlowCount(number, kind, count) for (number, kind), count in counted.items()]
+
+    def _flows(self, statement: bytes, parts: list[quarters.Part]) -> list[FlowCount]:
+        if not parts:
+            return []
+        params = {
+            "numbers": [part.number for part in parts],
+            "starts": [part.start for part in parts],
+            "ends": [part.end for part in parts],
+            "kinds": FLOW_KINDS,
+            "workspace": self._workspace,
+        }
         return [
             FlowCount(number, EventKind(kind), count)
-            for number, kind, count in self._rows(
-                FLOWS, {"starts": starts, "ends": ends, "kinds": FLOW_KINDS}
-            )
+            for number, kind, count in self._rows(statement, params)
         ]
 
     def active(self) -> list[ActiveGroup]:

@@ -96,6 +96,7 @@ QUERIES = {
     name: getattr(reports, name)
     for name in (
         "FLOWS",
+        "ROLLED_FLOWS",
         "ACTIVE",
         "OLDEST_ACTIVE",
         "STOPPED_CLOCKS",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.digest.rows import DigestRecord, SurveyCount, Window
 from handlers.models import (
@@ -158,3 +162,50 @@ async def test_a_workspaces_reports_count_its_tickets_alone(store: Store) -> Non
         found = await store.report(lambda r: summary(r, now), workspace)
         assert found == expected(lives), workspace
     assert await store.report(lambda r: r.deflections(Window(START)), "console:two") == 0
+
+
+ADELAIDE = ZoneInfo("Australia/Adelaide")  # +9:30, +10:30 from 04:00 local on 4 Oct 2026
+
+
+async def test_a_workspaces_flows_from_the_rollup_equal_its_events(store: Store) -> None:
+    """A workspace's opened, resolved and reopened counts (whole quarter hours read from the
+    rollup) equal its events counted one by one, for the local days around a change to
+    daylight saving time in a half-hour zone, a window ending mid-quarter and an open one."""
+    rng = random.Random(4)
+    first_day = datetime(2026, 10, 2, tzinfo=ADELAIDE)
+    kinds = [EventKind.OPENED, EventKind.RESOLVED, EventKind.REOPENED, EventKind.CLAIMED]
+    written: list[tuple[str, str, datetime]] = []
+
+    def fill(tx: Tx) -> None:
+        for number in range(40):
+            workspace = ("console:one", "console:two")[number % 2]
+            place = Place(workspace, "support", str(number))
+            at = first_day + timedelta(minutes=rng.randrange(5 * 24 * 60))
+            made = tx.insert_ticket(NewTicket(place, ALICE, "x", "", Priority.NORMAL, at))
+            assert made is not None
+            for _ in range(6):
+                kind = rng.choice(kinds)
+                at += timedelta(seconds=rng.randrange(6 * 3600))
+                tx.record(Event(made.id, BOB, kind, at))
+                written.append((workspace, kind, at))
+
+    await store.transact(fill)
+    midnights = [first_day + timedelta(days=day) for day in range(5)]  # local: 23h on the 4th
+    windows = [
+        *(Window(lo, hi) for lo, hi in itertools.pairwise(midnights)),
+        Window(midnights[-1], midnights[-1] + timedelta(hours=7, minutes=52, seconds=3)),
+        Window(midnights[2] + timedelta(minutes=7)),
+    ]
+    for workspace in ("console:one", "console:two"):
+        found = await store.report(lambda r: r.flows(windows), workspace)
+        counted = {(flow.window, flow.kind): flow.count for flow in found}
+        expected = Counter(
+            (number, kind)
+            for where, kind, at in written
+            for number, window in enumerate(windows)
+            if where == workspace
+            and kind in kinds[:3]
+            and window.start <= at
+            and (window.end is None or at < window.end)
+        )
+        assert counted == dict(expected), workspace
