@@ -346,6 +346,10 @@ class Reports(Protocol):
         """Return the first-response and resolution clocks stopped in the window."""
         ...
 
+    def stopped_summary(self, window: rows.Window) -> list[rows.StoppedSummary]:
+        """`stopped_clocks` counted by kind: kept, broken in the window, and their times."""
+        ...
+
     def missed_unstopped(self, window: rows.Window, now: datetime) -> list[rows.ClockCount]:
         """Count, by kind, first-response and resolution promises broken in the window by
         clocks that did not stop in it (still running or paused, or stopped later)."""

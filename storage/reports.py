@@ -37,6 +37,7 @@ from handlers.digest.rows import (
     RiskCount,
     SnippetUse,
     StoppedClock,
+    StoppedSummary,
     Subject,
     SurveyCount,
     Window,
@@ -110,6 +111,22 @@ STOPPED_CLOCKS = """
 SELECT kind, used_seconds, target_seconds, breached_at FROM sla_clocks
 WHERE kind IN ('first_response', 'resolution') AND stopped_at >= :lo AND stopped_at < :hi
   {in_workspace ticket_id}
+"""
+
+# The same clocks, counted by kind as `handlers.digest.figures.outcome` decides: kept (within
+# a promise, never flagged), broken in the window (flagged in it, or over the promise and not
+# flagged), and every clock's business time.
+STOPPED_SUMMARY = """
+SELECT kind,
+    count(CASE WHEN target_seconds IS NOT NULL AND breached_at IS NULL
+        AND used_seconds <= target_seconds THEN 1 END),
+    count(CASE WHEN target_seconds IS NOT NULL AND (breached_at >= :lo
+        OR breached_at IS NULL AND used_seconds > target_seconds) THEN 1 END),
+    json_group_array(used_seconds)
+FROM sla_clocks
+WHERE kind IN ('first_response', 'resolution') AND stopped_at >= :lo AND stopped_at < :hi
+  {in_workspace ticket_id}
+GROUP BY kind
 """
 
 # Broken in the window by a clock that did not stop in it: flagged by the sweep then, or
@@ -323,6 +340,12 @@ class SqliteReports:
         return [
             StoppedClock(kind, used, target, rows.maybe_from_db(breached))
             for kind, used, target, breached in self._rows(STOPPED_CLOCKS, span(window))
+        ]
+
+    def stopped_summary(self, window: Window) -> list[StoppedSummary]:
+        return [
+            StoppedSummary(kind, met, missed, tuple(json.loads(seconds)))
+            for kind, met, missed, seconds in self._rows(STOPPED_SUMMARY, span(window))
         ]
 
     def missed_unstopped(self, window: Window, now: datetime) -> list[ClockCount]:

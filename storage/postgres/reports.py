@@ -29,6 +29,7 @@ from handlers.digest.rows import (
     RiskCount,
     SnippetUse,
     StoppedClock,
+    StoppedSummary,
     Subject,
     SurveyCount,
     Window,
@@ -87,6 +88,21 @@ STOPPED_CLOCKS = b"""
 SELECT kind, used_seconds, target_seconds, breached_at FROM sla_clocks
 WHERE kind IN ('first_response', 'resolution') AND stopped_at >= %(lo)s AND stopped_at < %(hi)s
   {in_workspace ticket_id}
+"""
+
+# The same clocks, counted by kind as `handlers.digest.figures.outcome` decides (see
+# `storage.reports`).
+STOPPED_SUMMARY = b"""
+SELECT kind,
+    count(*) FILTER (WHERE target_seconds IS NOT NULL AND breached_at IS NULL
+        AND used_seconds <= target_seconds),
+    count(*) FILTER (WHERE target_seconds IS NOT NULL AND (breached_at >= %(lo)s
+        OR breached_at IS NULL AND used_seconds > target_seconds)),
+    array_agg(used_seconds)
+FROM sla_clocks
+WHERE kind IN ('first_response', 'resolution') AND stopped_at >= %(lo)s AND stopped_at < %(hi)s
+  {in_workspace ticket_id}
+GROUP BY kind
 """
 
 # Broken in the window by a clock that did not stop in it (see `storage.reports`).
@@ -288,6 +304,12 @@ class PostgresReports:
         return [
             StoppedClock(kind, used, target, breached)
             for kind, used, target, breached in self._rows(STOPPED_CLOCKS, bounds(window))
+        ]
+
+    def stopped_summary(self, window: Window) -> list[StoppedSummary]:
+        return [
+            StoppedSummary(kind, met, missed, tuple(seconds))
+            for kind, met, missed, seconds in self._rows(STOPPED_SUMMARY, bounds(window))
         ]
 
     def missed_unstopped(self, window: Window, now: datetime) -> list[ClockCount]:

@@ -19,6 +19,9 @@ from tests.handlers.test_digest import NOW, at, scenario
 
 UTC_ZONE = ZoneInfo("UTC")
 
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.mark.parametrize(
     "start",

@@ -100,6 +100,7 @@ QUERIES = {
         "ACTIVE",
         "OLDEST_ACTIVE",
         "STOPPED_CLOCKS",
+        "STOPPED_SUMMARY",
         "MISSED_UNSTOPPED",
         "RISK",
         "AGENT_ACTIVITY",

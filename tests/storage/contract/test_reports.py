@@ -111,6 +111,7 @@ def summary(reports: Reports, now: datetime) -> tuple[object, ...]:
         sorted((group.status, group.count) for group in reports.active()),
         [ticket.subject for ticket in reports.oldest_active(10)],
         sorted((clock.kind, clock.used_seconds) for clock in reports.stopped_clocks(window)),
+        sorted((s.kind, s.met, s.missed, s.seconds) for s in reports.stopped_summary(window)),
         sorted((count.kind, count.count) for count in reports.missed_unstopped(window, now)),
         sorted((c.kind or "", c.breached, c.at_risk) for c in reports.risk(now, now)),
         sorted(subject.subject for subject in reports.opened_subjects(window, 10)),
@@ -128,6 +129,10 @@ def expected(lives: list[tuple[str, Person]]) -> tuple[object, ...]:
         [(Status.OPEN, 1)],
         ["late"],
         sorted([("first_response", 120.0), ("resolution", 180.0)] * len(lives)),
+        [
+            ("first_response", len(lives), 0, (120.0,) * len(lives)),
+            ("resolution", len(lives), 0, (180.0,) * len(lives)),
+        ],
         [("first_response", 1)],
         sorted([("", 1, 0), ("first_response", 1, 0)]),
         sorted([*(f"life {thread}" for thread, _ in lives), "late"]),
