@@ -285,24 +285,29 @@ def main() -> None:
             "ticket": await timed_requests(http, base, tickets),
         }
 
+    replays = {span: metrics_read(period) for span, period in periods.items()}
+    sql: dict[str, list[float]] = {}
+
     async def figures(http: aiohttp.ClientSession, base: str) -> dict[str, list[float]]:
+        # Each page and its bare SQL in turn, so a machine that gets busier or quieter
+        # during the run moves both alike and the ratio holds.
         found = {}
-        for span in periods:
-            path = f"metrics?period={span}"
+        for span, replay in replays.items():
+            path, name = f"metrics?period={span}", f"metrics {span}"
             await timed_requests(http, base, [path])
-            found[f"metrics {span}"] = await timed_requests(http, base, [path] * runs)
+            await asyncio.to_thread(bare, metrics_db, [replay])  # records the statements
+            found[name], sql[name] = [], []
+            for _ in range(runs):
+                found[name] += await timed_requests(http, base, [path])
+                sql[name] += await asyncio.to_thread(bare, metrics_db, [replay])
         return found
 
     served = asyncio.run(serve(pages_db, pages))
     served |= asyncio.run(serve(metrics_db, figures))
-    sql = {
+    sql |= {
         "queue": bare(pages_db, [queue_read(path) for path in queues]),
         "ticket": bare(pages_db, [ticket_read(path) for path in tickets]),
     }
-    for span, period in periods.items():
-        replay = metrics_read(period)
-        bare(metrics_db, [replay])  # records the statements
-        sql[f"metrics {span}"] = bare(metrics_db, [replay] * runs)
     print(
         f"data: {args.tickets:,} tickets ({HEAVY} with {HEAVY_MESSAGES:,} messages) for the"
         f" queue and ticket pages; {args.metrics_tickets:,} tickets for the metrics page"
