@@ -137,7 +137,12 @@ def clock(
         # The sweep flags a breach within a minute of the due time.
         flagged = stamp(due) if due <= NOW_US - 60 * MICRO else None
         row = (target, 0.0, stamp(started), stamp(due), None, flagged)
-    batch.clocks.append((ticket, kind, "office", stamp(started), *row))
+    batch.clocks.append((ticket, kind, "office", stamp(started), *row, workspace_of(ticket)))
+
+
+def workspace_of(number: int) -> str:
+    """Seven tickets in ten are Slack's, the rest Discord's."""
+    return "slack:T1" if number % 10 < 7 else "discord:G1"
 
 
 def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
@@ -214,7 +219,7 @@ def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
     batch.tickets.append(
         (
             number,
-            "slack:T1" if number % 10 < 7 else "discord:G1",
+            workspace_of(number),
             "C-SUPPORT",
             f"t{number}",
             customer,
@@ -305,8 +310,8 @@ def generate(path: Path, count: int) -> float:
         )
         raw.executemany(
             "INSERT INTO sla_clocks (ticket_id, kind, calendar, started_at, target_seconds,"
-            " used_seconds, running_since, due_at, stopped_at, breached_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " used_seconds, running_since, due_at, stopped_at, breached_at, workspace)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch.clocks,
         )
         raw.executemany(f"INSERT INTO surveys VALUES ({', '.join('?' * 13)})", batch.surveys)  # noqa: S608

@@ -7,8 +7,10 @@ their own covering index. None of them scans the history of closed tickets.
 A report of one workspace (`SqliteReports(raw, workspace)`) reads the same ranges and keeps
 the rows whose ticket is in that workspace: each `{in_workspace <ticket id>}` below becomes
 a look-up of that ticket (migration 0016 indexes tickets by id and workspace, so the look-up
-reads that small index, not the ticket), each `{workspace_is <column>}` a check of a ticket
-the statement reads anyway; a report of the whole desk reads no ticket for it.
+reads that small index, not the ticket), each `{workspace_is <column>}` a check of a
+workspace the statement reads anyway: a clock's own (migration 0016 gives each clock its
+ticket's, and indexes the stopped ones by it), or a ticket's it joins (`+` there keeps SQLite
+from driving the statement by workspace); a report of the whole desk reads no ticket for it.
 
 The status lists below are literals, not parameters, so that SQLite can prove that a query
 only wants active tickets and use the partial index `tickets_active`. Audit event kinds are
@@ -48,7 +50,7 @@ from storage import quarters, rows
 # The tickets opened in a window, by the `opened` events: one index range of events(kind, at).
 OPENED_SUBJECTS = """
 SELECT t.id, t.subject FROM events e JOIN tickets t ON t.id = e.ticket_id
-WHERE e.kind = :kind AND e.at >= :lo AND e.at < :hi {workspace_is t.workspace}
+WHERE e.kind = :kind AND e.at >= :lo AND e.at < :hi {workspace_is +t.workspace}
 ORDER BY e.at, e.id LIMIT :limit
 """
 
@@ -110,7 +112,7 @@ ORDER BY created_at, id LIMIT :limit
 STOPPED_CLOCKS = """
 SELECT kind, used_seconds, target_seconds, breached_at FROM sla_clocks
 WHERE kind IN ('first_response', 'resolution') AND stopped_at >= :lo AND stopped_at < :hi
-  {in_workspace ticket_id}
+  {workspace_is workspace}
 """
 
 # The same clocks, counted by kind as `handlers.digest.figures.outcome` decides: kept (within
@@ -125,7 +127,7 @@ SELECT kind,
     json_group_array(used_seconds)
 FROM sla_clocks
 WHERE kind IN ('first_response', 'resolution') AND stopped_at >= :lo AND stopped_at < :hi
-  {in_workspace ticket_id}
+  {workspace_is workspace}
 GROUP BY kind
 """
 
@@ -135,12 +137,12 @@ MISSED_UNSTOPPED = """
 SELECT kind, count(*) FROM (
     SELECT kind FROM sla_clocks
     WHERE kind IN ('first_response', 'resolution') AND breached_at >= :lo AND breached_at < :hi
-      AND (stopped_at IS NULL OR stopped_at >= :hi) {in_workspace ticket_id}
+      AND (stopped_at IS NULL OR stopped_at >= :hi) {workspace_is workspace}
     UNION ALL
     SELECT kind FROM sla_clocks
     WHERE due_at >= :lo AND due_at < :hi AND due_at <= :now AND breached_at IS NULL
       AND stopped_at IS NULL AND kind IN ('first_response', 'resolution')
-      {in_workspace ticket_id}
+      {workspace_is workspace}
 )
 GROUP BY kind
 """
@@ -188,19 +190,19 @@ SELECT agent, max(name), kind, sum(done), max(seconds) FROM (
            :claimed, count(*), NULL
     FROM events e JOIN tickets t ON t.id = e.ticket_id
     WHERE e.kind = :assigned AND e.at >= :lo AND e.at < :hi AND e.data ->> '$.to' IS NOT NULL
-      {workspace_is t.workspace}
+      {workspace_is +t.workspace}
     GROUP BY 1
     UNION ALL
     SELECT t.assignee_key, max(t.assignee_name), e.kind, count(*), NULL
     FROM events e JOIN tickets t ON t.id = e.ticket_id
     WHERE e.kind = :resolved AND e.at >= :lo AND e.at < :hi AND t.assignee_key IS NOT NULL
-      {workspace_is t.workspace}
+      {workspace_is +t.workspace}
     GROUP BY t.assignee_key
     UNION ALL
     SELECT e.actor_key, max(e.actor_name), e.kind, count(*), json_group_array(c.used_seconds)
     FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
     WHERE e.kind = :first AND e.at >= :lo AND e.at < :hi AND e.actor_key IS NOT NULL
-      AND c.stopped_at IS NOT NULL {in_workspace e.ticket_id}
+      AND c.stopped_at IS NOT NULL {workspace_is c.workspace}
     GROUP BY e.actor_key
 )
 GROUP BY agent, kind
@@ -226,7 +228,7 @@ RATINGS = """
 SELECT s.ticket_id, t.subject, t.permalink, s.agent_key, s.agent_name, s.score, s.comment,
        s.answered_at
 FROM surveys s JOIN tickets t ON t.id = s.ticket_id
-WHERE s.answered_at >= :lo AND s.answered_at < :hi {workspace_is t.workspace}
+WHERE s.answered_at >= :lo AND s.answered_at < :hi {workspace_is +t.workspace}
 """
 
 SURVEYS_ASKED = """
@@ -250,11 +252,10 @@ def scoped(sql: str, scoped: bool) -> str:
         if not scoped:
             return ""
         if found.group(1) == "workspace_is":
-            # The ticket is read already; `+` keeps SQLite from driving the query by workspace.
-            return f"AND +{found.group(2)} = :workspace"
+            return f"AND {found.group(2)} = :workspace"
         return IN_WORKSPACE.format(ticket=found.group(2))
 
-    return re.sub(r"\{(in_workspace|workspace_is) ([\w.]+)\}", condition, sql)
+    return re.sub(r"\{(in_workspace|workspace_is) ([\w.+]+)\}", condition, sql)
 
 
 def bounds(window: Window) -> tuple[str, str]:

@@ -408,11 +408,13 @@ class SqliteTx:
         return {clock.kind: clock for clock in map(rows.clock, found)}
 
     def save_clock(self, clock: SlaClock) -> None:
+        # The clock names its ticket's workspace, for the reports of one workspace.
         self._raw.execute(
             "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
             " started_at, used_seconds, running_since, due_at, stopped_at, breached_at,"
-            " promise_days, promise_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows.clock_values(clock),
+            " promise_days, promise_seconds, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, (SELECT workspace FROM tickets WHERE id = ?))",
+            (*rows.clock_values(clock), clock.ticket_id),
         )
 
     # -- timers ----------------------------------------------------------------------------

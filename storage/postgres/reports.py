@@ -3,7 +3,8 @@
 Each reads an index range or a partial index from the schema (the same ones SQLite has).
 An open-ended window ends at 'infinity'. Audit event kinds are parameters, bound from
 `EventKind`, the one place that names them. A report of one workspace keeps the rows whose
-ticket is in it, as `storage.reports` does: `{in_workspace <ticket id>}` marks where.
+ticket is in it, as `storage.reports` does: `{in_workspace <ticket id>}` marks where, or
+`{workspace_is <column>}` where the row names its workspace (a clock).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ ORDER BY created_at, id LIMIT %(limit)s
 STOPPED_CLOCKS = b"""
 SELECT kind, used_seconds, target_seconds, breached_at FROM sla_clocks
 WHERE kind IN ('first_response', 'resolution') AND stopped_at >= %(lo)s AND stopped_at < %(hi)s
-  {in_workspace ticket_id}
+  {workspace_is workspace}
 """
 
 # The same clocks, counted by kind as `handlers.digest.figures.outcome` decides (see
@@ -101,7 +102,7 @@ SELECT kind,
     array_agg(used_seconds)
 FROM sla_clocks
 WHERE kind IN ('first_response', 'resolution') AND stopped_at >= %(lo)s AND stopped_at < %(hi)s
-  {in_workspace ticket_id}
+  {workspace_is workspace}
 GROUP BY kind
 """
 
@@ -111,12 +112,12 @@ SELECT kind, count(*) FROM (
     SELECT kind FROM sla_clocks
     WHERE kind IN ('first_response', 'resolution')
       AND breached_at >= %(lo)s AND breached_at < %(hi)s
-      AND (stopped_at IS NULL OR stopped_at >= %(hi)s) {in_workspace ticket_id}
+      AND (stopped_at IS NULL OR stopped_at >= %(hi)s) {workspace_is workspace}
     UNION ALL
     SELECT kind FROM sla_clocks
     WHERE due_at >= %(lo)s AND due_at < %(hi)s AND due_at <= %(now)s AND breached_at IS NULL
       AND stopped_at IS NULL AND kind IN ('first_response', 'resolution')
-      {in_workspace ticket_id}
+      {workspace_is workspace}
 ) broken
 GROUP BY kind
 """
@@ -181,7 +182,7 @@ FROM (
     SELECT e.actor_key, e.actor_name, e.kind, c.used_seconds
     FROM events e JOIN sla_clocks c ON c.ticket_id = e.ticket_id AND c.kind = 'first_response'
     WHERE e.kind = %(first)s AND e.at >= %(lo)s AND e.at < %(hi)s AND e.actor_key IS NOT NULL
-      AND c.stopped_at IS NOT NULL {in_workspace e.ticket_id}
+      AND c.stopped_at IS NOT NULL {workspace_is c.workspace}
 ) activity
 GROUP BY agent, kind
 """
@@ -223,9 +224,13 @@ def scoped(query: bytes, scoped: bool) -> bytes:
     """The statement for a report of one workspace, or of the whole desk."""
 
     def condition(found: re.Match[str]) -> str:
-        return IN_WORKSPACE.format(ticket=found.group(1)) if scoped else ""
+        if not scoped:
+            return ""
+        if found.group(1) == "workspace_is":  # a clock's own workspace
+            return f"AND {found.group(2)} = %(workspace)s"
+        return IN_WORKSPACE.format(ticket=found.group(2))
 
-    return re.sub(r"\{in_workspace ([\w.]+)\}", condition, query.decode()).encode()
+    return re.sub(r"\{(in_workspace|workspace_is) ([\w.]+)\}", condition, query.decode()).encode()
 
 
 def bounds(window: Window) -> dict[str, Any]:
@@ -243,7 +248,7 @@ class PostgresReports:
 
     def _rows(self, query: bytes, params: dict[str, Any] | None = None) -> list[Any]:
         named = dict(params or {})
-        if b"{in_workspace" in query:
+        if b"{in_workspace" in query or b"{workspace_is" in query:
             query = scoped(query, self._workspace is not None)
             named["workspace"] = self._workspace
         return self._fetch(query, named or None)

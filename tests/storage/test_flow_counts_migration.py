@@ -1,12 +1,14 @@
-"""Migration 0016 counts the backlog's events a database already holds into `flow_counts`."""
+"""Migration 0016 counts the backlog's events a database already holds into `flow_counts`,
+and names each clock's workspace."""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from handlers.digest.rows import FlowCount, Window
+from handlers.digest.rows import FlowCount, StoppedSummary, Window
 from storage import search
 from storage.database import migrations, statements
 from storage.store import SqliteStore
@@ -41,6 +43,11 @@ def _older_database(path: Path) -> None:
         raw.execute(
             "INSERT INTO events (ticket_id, kind, at) VALUES (?, 'opened', ?)", (number + 1, at)
         )
+        raw.execute(
+            "INSERT INTO sla_clocks (ticket_id, kind, calendar, target_seconds, started_at,"
+            " used_seconds, stopped_at) VALUES (?, 'first_response', '24x7', 60, ?, ?, ?)",
+            (number + 1, at, number + 1.0, at),
+        )
     raw.close()
 
 
@@ -60,3 +67,19 @@ async def test_events_recorded_before_the_rollup_are_counted_after_migrating(
         FlowCount(1, "opened", 1),
     ]
     assert two == [FlowCount(1, "opened", 1)]
+
+
+async def test_clocks_stored_before_the_migration_count_for_their_workspace(
+    tmp_path: Path,
+) -> None:
+    """A workspace's clocks stopped in a period are its own, found after migrating."""
+    path = tmp_path / "old.db"
+    _older_database(path)
+    window = Window(datetime(2026, 11, 23, tzinfo=UTC))
+    async with await SqliteStore.open(path) as store:
+        one = await store.report(lambda r: r.stopped_summary(window), "console:one")
+        two = await store.report(lambda r: r.stopped_summary(window), "console:two")
+    assert [replace(found, seconds=tuple(sorted(found.seconds))) for found in one] == [
+        StoppedSummary("first_response", 2, 0, (1.0, 2.0))
+    ]
+    assert two == [StoppedSummary("first_response", 1, 0, (3.0,))]

@@ -36,3 +36,9 @@ SELECT t.workspace, e.kind, date_bin('15 minutes', e.at, TIMESTAMPTZ '2000-01-01
 FROM events e JOIN tickets t ON t.id = e.ticket_id
 WHERE e.kind IN ('opened', 'resolved', 'reopened')
 GROUP BY t.workspace, e.kind, quarter;
+
+-- Each clock names its ticket's workspace (see SQLite's 0016).
+ALTER TABLE sla_clocks ADD COLUMN workspace text;
+UPDATE sla_clocks c SET workspace = t.workspace FROM tickets t WHERE t.id = c.ticket_id;
+CREATE INDEX sla_clocks_stopped_by_workspace ON sla_clocks (workspace, kind, stopped_at)
+    INCLUDE (used_seconds, target_seconds, breached_at) WHERE stopped_at IS NOT NULL;
