@@ -20,13 +20,15 @@ statements, recorded once), executed with `fetchall` on a plain sqlite3 connecti
 read transaction; each metrics request is followed by one run of its bare SQL, so both see
 the same machine. Targets: queue and ticket p99 at most 50 ms, metrics at most 500 ms.
 
-Measured on two cores shared with six other workers (load average 5-6): metrics for 30 days
-p50 757 ms, p99 941 ms, 1.11x its bare SQL (682 ms, run in turn with it); for 7 days p50
-258 ms, p99 352 ms, 1.17x. Before the workspace's reports (the page then counted the whole
-desk), the same month's statements took 1.5x as long as today's, run in turn on the same
-machine (885 ms against 576 ms), and the page 1.5-2.2x its SQL. Of today's SQL, the
-per-agent query is the most (a month of claims, resolutions and first answers, each checked
-against the workspace); volume comes from the `flow_counts` rollup in a few milliseconds.
+Measured on two cores shared with six other workers, 5 requests per period: at load 1-2,
+metrics for 30 days p50 335 ms, p99 348 ms, 1.29x its bare SQL (260 ms, run in turn with
+it); 7 days p50 86 ms, p99 89 ms. At load 2.5, 30 days p50 423 ms, p99 615 ms (1.38x its
+SQL, 306 ms). Before the workspace's reports (the page then counted the whole desk) the same
+run gave 30 days p50 917 ms, p99 1,070 ms, 2.12x its SQL (432 ms); replayed in turn on the
+same machine, the month's statements took 855 ms then against 475 ms now (medians of 10).
+Of today's SQL the per-agent query is the most (a month of claims, resolutions and first
+answers, each checked against the workspace); volume comes from the `flow_counts` rollup in
+a few milliseconds, and each day's SLA clocks are counted in the store from one index range.
 """
 
 from __future__ import annotations
