@@ -137,7 +137,12 @@ def clock(
         # The sweep flags a breach within a minute of the due time.
         flagged = stamp(due) if due <= NOW_US - 60 * MICRO else None
         row = (target, 0.0, stamp(started), stamp(due), None, flagged)
-    batch.clocks.append((ticket, kind, "office", stamp(started), *row))
+    batch.clocks.append((ticket, kind, "office", stamp(started), *row, workspace_of(ticket)))
+
+
+def workspace_of(number: int) -> str:
+    """Seven tickets in ten are Slack's, the rest Discord's."""
+    return "slack:T1" if number % 10 < 7 else "discord:G1"
 
 
 def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
@@ -214,7 +219,7 @@ def ticket(batch: Batch, rng: random.Random, number: int, created: int) -> None:
     batch.tickets.append(
         (
             number,
-            "slack:T1" if number % 10 < 7 else "discord:G1",
+            workspace_of(number),
             "C-SUPPORT",
             f"t{number}",
             customer,
@@ -306,8 +311,8 @@ def generate(path: Path, count: int) -> float:
         )
         raw.executemany(
             "INSERT INTO sla_clocks (ticket_id, kind, calendar, started_at, target_seconds,"
-            " used_seconds, running_since, due_at, stopped_at, breached_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " used_seconds, running_since, due_at, stopped_at, breached_at, workspace)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch.clocks,
         )
         raw.executemany(f"INSERT INTO surveys VALUES ({', '.join('?' * 13)})", batch.surveys)  # noqa: S608
@@ -351,13 +356,18 @@ def _schema_known() -> str:
 class RecordingReports(SqliteReports):
     """The real reports adapter, also noting each statement and its parameters."""
 
-    def __init__(self, raw: sqlite3.Connection, log: list[tuple[str, tuple[Any, ...]]]) -> None:
-        super().__init__(raw)
+    def __init__(
+        self,
+        raw: sqlite3.Connection,
+        log: list[tuple[str, dict[str, Any]]],
+        workspace: str | None = None,
+    ) -> None:
+        super().__init__(raw, workspace)
         self.log = log
 
-    def _rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+    def _fetch(self, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
         self.log.append((sql, params))
-        return super()._rows(sql, *params)
+        return super()._fetch(sql, params)
 
 
 def read_transaction(path: Path) -> sqlite3.Connection:
@@ -366,8 +376,8 @@ def read_transaction(path: Path) -> sqlite3.Connection:
     return raw
 
 
-def recorded_statements(path: Path, settings: DigestSettings) -> list[tuple[str, tuple[Any, ...]]]:
-    log: list[tuple[str, tuple[Any, ...]]] = []
+def recorded_statements(path: Path, settings: DigestSettings) -> list[tuple[str, dict[str, Any]]]:
+    log: list[tuple[str, dict[str, Any]]] = []
     raw = read_transaction(path)
     raw.execute("BEGIN")
     figures.gather(RecordingReports(raw, log), settings, NOW, None)
@@ -386,7 +396,7 @@ def best(runs: int, work: Callable[[], object]) -> tuple[float, float, list[floa
     return times[0], statistics.median(times[1:] or times), times
 
 
-def bare_sql(path: Path, statements: list[tuple[str, tuple[Any, ...]]]) -> Callable[[], int]:
+def bare_sql(path: Path, statements: list[tuple[str, dict[str, Any]]]) -> Callable[[], int]:
     raw = read_transaction(path)
 
     def run() -> int:
@@ -446,9 +456,9 @@ class RecordingPostgresReports(PostgresReports):
         super().__init__(connection)
         self.log = log
 
-    def _rows(self, query: bytes, params: Any = ()) -> list[Any]:
+    def _fetch(self, query: bytes, params: dict[str, Any] | None) -> list[Any]:
         self.log.append((query, params))
-        return super()._rows(query, params)
+        return super()._fetch(query, params)
 
 
 def postgres_statements(url: str, settings: DigestSettings) -> list[tuple[bytes, Any]]:

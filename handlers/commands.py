@@ -325,7 +325,11 @@ def _solved(call: Call) -> str:
 
 async def _digest(reading: Reading) -> str:
     reading.done()
-    made = await posting.build(reading.reports, reading.settings.digest, reading.now)
+    # Asked in one workspace, about that workspace: its leads see its tickets, not others'.
+    workspace = reading.command.place.workspace
+    made = await posting.build(
+        reading.reports, reading.settings.digest, reading.now, workspace=workspace
+    )
     return posting.render(made, reading.texts)
 
 

@@ -9,6 +9,7 @@ period: what keeps a month over a million tickets quick.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -29,7 +30,7 @@ from handlers.digest.figures import (
     Satisfaction,
     Sla,
 )
-from handlers.digest.rows import StoppedClock, Window
+from handlers.digest.rows import ClockCount, StoppedSummary, Window
 from handlers.ports import Reports, ReportSource
 from handlers.settings import DigestSettings
 
@@ -94,10 +95,11 @@ class Metrics:
 
 
 async def gather(
-    store: ReportSource, settings: DigestSettings, period: Period, now: datetime
+    store: ReportSource, settings: DigestSettings, period: Period, now: datetime, workspace: str
 ) -> Metrics:
-    """Read the period's figures and its days in one snapshot; `now` for what stands now."""
-    return await store.report(lambda reports: _read(reports, settings, period, now))
+    """Read a workspace's figures of the period and its days in one snapshot; `now` for what
+    stands now."""
+    return await store.report(lambda reports: _read(reports, settings, period, now), workspace)
 
 
 def _read(reports: Reports, settings: DigestSettings, period: Period, now: datetime) -> Metrics:
@@ -109,22 +111,25 @@ def _read(reports: Reports, settings: DigestSettings, period: Period, now: datet
     backlog = figures.backlog_of(active)
     chart = figures.chart_days(midnights, flows, backlog.total, zone)
     days: list[DayFigures] = []
-    stopped: list[StoppedClock] = []
+    seconds: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for index, day in enumerate(chart):
         # Each clock is counted on the day it stopped or broke, so the days add up to the
         # period: a promise broken on Monday and met on Wednesday is one broken, on Monday.
+        # The store counts a day's clocks (`stopped_summary`): a month is 60 rows, not every
+        # clock of the month.
         span = Period(midnights[index], midnights[index + 1])
-        day_stopped = reports.stopped_clocks(span.window)
+        stopped = {found.kind: found for found in reports.stopped_summary(span.window)}
         day_missed = reports.missed_unstopped(span.window, period.end)
-        stopped += day_stopped
-        sla = {kind: figures.sla_of(kind, day_stopped, day_missed, span.start) for kind in KINDS}
+        sla = {kind: _day_sla(kind, stopped.get(kind), day_missed) for kind in KINDS}
+        for found in stopped.values():
+            seconds[found.kind] += found.seconds
         per_day = PeriodFigures(span, flows[index], sla[FIRST_RESPONSE], sla[RESOLUTION])
         days.append(DayFigures(day, per_day))
     current = PeriodFigures(
         period,
         _sum_flows(flows[: len(chart)]),
-        _period_sla(FIRST_RESPONSE, days, stopped),
-        _period_sla(RESOLUTION, days, stopped),
+        _period_sla(FIRST_RESPONSE, days, seconds[FIRST_RESPONSE]),
+        _period_sla(RESOLUTION, days, seconds[RESOLUTION]),
     )
     ratings = reports.ratings(period.window)
     return Metrics(
@@ -148,14 +153,22 @@ def _sum_flows(flows: list[Flow]) -> Flow:
     )
 
 
-def _period_sla(kind: str, days: list[DayFigures], stopped: list[StoppedClock]) -> Sla:
+def _day_sla(kind: str, stopped: StoppedSummary | None, missed: Iterable[ClockCount]) -> Sla:
+    """A day's compliance and times of one kind of clock, as `figures.sla_of` counts them."""
+    unstopped = sum(count.count for count in missed if count.kind == kind)
+    if stopped is None:
+        return Sla(Compliance(0, unstopped), figures.times_of(()))
+    compliance = Compliance(stopped.met, stopped.missed + unstopped)
+    return Sla(compliance, figures.times_of(stopped.seconds))
+
+
+def _period_sla(kind: str, days: list[DayFigures], seconds: list[float]) -> Sla:
     """The period's compliance (the days' promises, added up) and times (every clock's)."""
     met = missed = 0
     for day in days:
         compliance = getattr(day.figures, kind).compliance
         met, missed = met + compliance.met, missed + compliance.missed
-    used = (clock.used_seconds for clock in stopped if clock.kind == kind)
-    return Sla(Compliance(met, missed), figures.times_of(used))
+    return Sla(Compliance(met, missed), figures.times_of(seconds))
 
 
 def _day_bounds(period: Period, zone: ZoneInfo) -> list[datetime]:

@@ -426,8 +426,9 @@ class Tx(
 class ReportSource(Protocol):
     """The part of a store a reporting verb may use: the reports, read beside the writer."""
 
-    async def report(self, work: Callable[[Reports], T]) -> T:
-        """Run `work` in one read transaction beside the writer (a long report blocks nobody)."""
+    async def report(self, work: Callable[[Reports], T], workspace: str | None = None) -> T:
+        """Run `work` in one read transaction beside the writer (a long report blocks nobody);
+        with `workspace`, its figures count that workspace's tickets only."""
         ...
 
 
@@ -440,8 +441,9 @@ class Store(Protocol):
         """Run `work` in a read-only transaction."""
         ...
 
-    async def report(self, work: Callable[[Reports], T]) -> T:
-        """Run `work` in one read transaction beside the writer (a long report blocks nobody)."""
+    async def report(self, work: Callable[[Reports], T], workspace: str | None = None) -> T:
+        """Run `work` in one read transaction beside the writer (a long report blocks nobody);
+        with `workspace`, its figures count that workspace's tickets only."""
         ...
 
     async def outside_changes(self) -> int:
@@ -469,7 +471,11 @@ class Cursors(Protocol):
 
 
 class Reports(Protocol):
-    """Aggregate reads for the digest, on one consistent snapshot. Windows are `[start, end)`."""
+    """Aggregate reads for the digest, on one consistent snapshot. Windows are `[start, end)`.
+
+    Reports of one workspace (`ReportSource.report(work, workspace)`) count only the tickets
+    of that workspace, their events, clocks and surveys; `last_digest` is the desk's.
+    """
 
     def last_digest(self) -> rows.DigestRecord | None:
         """Return the digest most recently posted to the leads, if any."""
@@ -489,6 +495,10 @@ class Reports(Protocol):
 
     def stopped_clocks(self, window: rows.Window) -> list[rows.StoppedClock]:
         """Return the first-response and resolution clocks stopped in the window."""
+        ...
+
+    def stopped_summary(self, window: rows.Window) -> list[rows.StoppedSummary]:
+        """`stopped_clocks` counted by kind: kept, broken in the window, and their times."""
         ...
 
     def missed_unstopped(self, window: rows.Window, now: datetime) -> list[rows.ClockCount]:

@@ -449,11 +449,13 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
         return {clock.kind: clock for clock in map(rows.clock, found)}
 
     def save_clock(self, clock: SlaClock) -> None:
+        # The clock names its ticket's workspace, for the reports of one workspace.
         self._raw.execute(
             "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
             " started_at, used_seconds, running_since, due_at, stopped_at, breached_at,"
-            " promise_days, promise_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows.clock_values(clock),
+            " promise_days, promise_seconds, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, (SELECT workspace FROM tickets WHERE id = ?))",
+            (*rows.clock_values(clock), clock.ticket_id),
         )
 
     # -- timers ----------------------------------------------------------------------------
@@ -708,8 +710,11 @@ class SqliteStore:
     _reader: Database | None = None
     _reader_opening: asyncio.Lock | None = None
 
-    async def report(self, work: Callable[[reports.SqliteReports], T]) -> T:
-        """Run `work` in one read transaction on a second connection, beside the writer.
+    async def report(
+        self, work: Callable[[reports.SqliteReports], T], workspace: str | None = None
+    ) -> T:
+        """Run `work` in one read transaction on a second connection, beside the writer
+        (with `workspace`, on that workspace's figures).
 
         WAL lets this reader see one consistent snapshot while intake keeps committing on the
         main connection, so a long digest never delays a customer's message. The connection
@@ -717,7 +722,9 @@ class SqliteStore:
         """
         reader = await self._open_reader()
         return await reader.run(
-            lambda raw: in_transaction(raw, "BEGIN", lambda: work(reports.SqliteReports(raw)))
+            lambda raw: in_transaction(
+                raw, "BEGIN", lambda: work(reports.SqliteReports(raw, workspace))
+            )
         )
 
     async def view(self, work: Callable[[views.SqliteViews], T]) -> T:

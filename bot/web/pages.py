@@ -404,7 +404,7 @@ class Pages:
         except Refused as refusal:
             return await self.refused(refusal)
         found = await metrics.gather(
-            self.parts.store, self.parts.settings.digest, period, self.now()
+            self.parts.store, self.parts.settings.digest, period, self.now(), viewer.workspace
         )
         zone = self.parts.settings.digest.timezone
         return await self.page(
@@ -435,12 +435,12 @@ class Pages:
 
     async def export_agents(self, request: web.Request) -> web.StreamResponse:
         try:
-            self._lead(request)
+            viewer = self._lead(request)
             period, _ = self._period(request)
         except Refused as refusal:
             return await self.refused(refusal)
         found = await metrics.gather(
-            self.parts.store, self.parts.settings.digest, period, self.now()
+            self.parts.store, self.parts.settings.digest, period, self.now(), viewer.workspace
         )
         return await export.agents(request, found.agents, period)
 

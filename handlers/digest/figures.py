@@ -261,9 +261,15 @@ class Digest:
 
 
 def gather(
-    reports: Reports, settings: DigestSettings, now: datetime, since: datetime | None
+    reports: Reports,
+    settings: DigestSettings,
+    now: datetime,
+    since: datetime | None,
+    *,
+    compare: bool = True,
 ) -> Digest:
-    """Read every figure of the digest through `reports` (one snapshot) and put it together."""
+    """Read every figure of the digest through `reports` (one snapshot) and put it together;
+    `compare` its standing figures with the last digest's (both of the same tickets)."""
     last = reports.last_digest() if since is None else None
     start = min(since or (last.period_end if last else now - DEFAULT_PERIOD), now)
     current = Period(start, now)
@@ -293,7 +299,7 @@ def gather(
         agents=agent_lines(reports.agent_activity(current.window), active, ratings),
         oldest=tuple(reports.oldest_active(settings.oldest)),
         days=chart_days(midnights, flows[3:], backlog.total, settings.timezone),
-        last=last.figures if last is not None else None,
+        last=last.figures if last is not None and compare else None,
         snippets=tuple(reports.snippet_uses(current.window, SNIPPETS_SHOWN)),
         satisfaction=satisfaction_of(ratings, reports.surveys_asked(current.window)),
         learnt=learnt(reports, current.window),

@@ -18,10 +18,22 @@ from handlers.texts import Texts
 
 
 async def build(
-    store: ReportSource, settings: DigestSettings, now: datetime, since: datetime | None = None
+    store: ReportSource,
+    settings: DigestSettings,
+    now: datetime,
+    since: datetime | None = None,
+    workspace: str | None = None,
 ) -> Digest:
-    """Read the digest for `[since, now)`; `since` defaults to the end of the last digest."""
-    return await store.report(lambda reports: gather(reports, settings, now, since))
+    """Read the digest for `[since, now)`; `since` defaults to the end of the last digest.
+
+    With `workspace`, of that workspace's tickets alone (what `/ticket digest` shows): it
+    starts where the last posted digest ended, but does not compare its standing figures
+    with that digest's, which counted the whole desk.
+    """
+    return await store.report(
+        lambda reports: gather(reports, settings, now, since, compare=workspace is None),
+        workspace,
+    )
 
 
 def render(digest: Digest, texts: Texts) -> str:

@@ -60,6 +60,17 @@ class StoppedClock:
 
 
 @dataclass(frozen=True)
+class StoppedSummary:
+    """The clocks of one kind stopped in a window: the promises they kept and broke there, as
+    `figures.outcome` decides, and the business time of each (promise or not)."""
+
+    kind: str
+    met: int
+    missed: int
+    seconds: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class ClockCount:
     kind: str
     count: int

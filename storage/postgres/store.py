@@ -510,7 +510,8 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         self._run(
             b"INSERT INTO sla_clocks (ticket_id, kind, calendar, target_seconds, started_at,"
             b" used_seconds, running_since, due_at, stopped_at, breached_at, promise_days,"
-            b" promise_seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            b" promise_seconds, workspace) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            b" %s, (SELECT workspace FROM tickets WHERE id = %s))"
             b" ON CONFLICT (ticket_id, kind) DO UPDATE SET calendar = excluded.calendar,"
             b" target_seconds = excluded.target_seconds, started_at = excluded.started_at,"
             b" used_seconds = excluded.used_seconds, running_since = excluded.running_since,"
@@ -518,6 +519,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             b" breached_at = excluded.breached_at, promise_days = excluded.promise_days,"
             b" promise_seconds = excluded.promise_seconds",
             *rows.clock_values(clock),
+            clock.ticket_id,
         )
 
     # -- timers ----------------------------------------------------------------------------
@@ -741,10 +743,13 @@ class PostgresStore:
             READ, lambda connection: work(PostgresTx(connection, writing=False))
         )
 
-    async def report(self, work: Callable[[reports.PostgresReports], T]) -> T:
-        """Run `work` in one read-only snapshot on its own connection: it blocks no writer."""
+    async def report(
+        self, work: Callable[[reports.PostgresReports], T], workspace: str | None = None
+    ) -> T:
+        """Run `work` in one read-only snapshot on its own connection: it blocks no writer
+        (with `workspace`, on that workspace's figures)."""
         return await self.database.run(
-            REPORT, lambda connection: work(reports.PostgresReports(connection))
+            REPORT, lambda connection: work(reports.PostgresReports(connection, workspace))
         )
 
     async def view(self, work: Callable[[views.PostgresViews], T]) -> T:

@@ -10,7 +10,7 @@ import pytest
 from handlers import commands
 from handlers.commands import VERBS
 from handlers.desk import Desk
-from handlers.models import Command, Priority, Role, Status
+from handlers.models import Command, Place, Priority, Role, Status
 from handlers.ports import Reports, T
 from handlers.settings import DeskSettings
 from storage.store import SqliteStore
@@ -62,6 +62,17 @@ async def test_digest_on_demand_is_for_leads(desk: Desk, clock: FakeClock) -> No
     text = (await run(desk, CAROL, "digest")).text
     assert text.startswith("Digest for ")
     assert "New 1" in text
+
+
+async def test_digest_on_demand_counts_the_askers_workspace(desk: Desk, clock: FakeClock) -> None:
+    """`/ticket digest` asked in one workspace counts its tickets, not another workspace's."""
+    elsewhere = Place("console:other", "support")
+    await open_ticket(desk)
+    for customer in (ALICE, DAVE):
+        await post(desk, customer, "elsewhere", place=elsewhere)
+    clock.advance(minutes=1)
+    assert "New 1" in (await run(desk, CAROL, "digest")).text
+    assert "New 2" in (await run(desk, CAROL, "digest", place=elsewhere)).text
 
 
 async def test_help_shows_customers_only_their_verbs(desk: Desk) -> None:
@@ -511,8 +522,8 @@ class ReportsOnly:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
 
-    async def report(self, work: Callable[[Reports], T]) -> T:
-        return await self.store.report(work)
+    async def report(self, work: Callable[[Reports], T], workspace: str | None = None) -> T:
+        return await self.store.report(work, workspace)
 
 
 async def test_digest_verb_reads_through_the_reports_port_alone(

@@ -100,8 +100,8 @@ class PlaceReads:
     async def read(self, work: Callable[[Tx], T]) -> T:
         return await self.store.read(lambda tx: work(self._watched(tx)))
 
-    async def report(self, work: Callable[[Reports], T]) -> T:
-        return await self.store.report(work)
+    async def report(self, work: Callable[[Reports], T], workspace: str | None = None) -> T:
+        return await self.store.report(work, workspace)
 
     async def outside_changes(self) -> int:
         return await self.store.outside_changes()

@@ -13,10 +13,14 @@ from handlers.digest import posting
 from handlers.digest.figures import Period
 from handlers.settings import DigestSettings
 from storage.store import SqliteStore
+from tests.builders import SUPPORT
 from tests.clock import FakeClock
 from tests.handlers.test_digest import NOW, at, scenario
 
 UTC_ZONE = ZoneInfo("UTC")
+
+# These exercise the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_stores
 
 
 @pytest.mark.parametrize(
@@ -31,7 +35,7 @@ async def test_the_period_figures_are_the_digests(
     await scenario(desk, store, clock)
     settings = DigestSettings()
     digest = await posting.build(store, settings, NOW, since=start)
-    found = await metrics.gather(store, settings, Period(start, NOW), NOW)
+    found = await metrics.gather(store, settings, Period(start, NOW), NOW, SUPPORT.workspace)
     assert found.current == digest.current
     assert found.backlog == digest.backlog
     assert found.risk == digest.risk
@@ -43,7 +47,9 @@ async def test_the_days_add_up_to_the_period(
 ) -> None:
     """Each day's opened, resolved and promises decided add up to the period's."""
     await scenario(desk, store, clock)
-    found = await metrics.gather(store, DigestSettings(), Period(at(17, 0), NOW), NOW)
+    found = await metrics.gather(
+        store, DigestSettings(), Period(at(17, 0), NOW), NOW, SUPPORT.workspace
+    )
     assert [day.day.day.day for day in found.days] == list(range(17, 25))
     assert sum(day.day.opened for day in found.days) == found.current.flow.opened
     for kind in ("first_response", "resolution"):

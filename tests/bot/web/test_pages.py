@@ -273,6 +273,27 @@ async def test_the_agents_export_lists_agents(site: Site, http: aiohttp.ClientSe
     ]
 
 
+async def test_metrics_and_agents_export_count_this_workspace_only(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """A lead of one workspace sees its figures: another workspace's tickets, and the agents
+    who worked only there, are in neither the page nor the per-agent export."""
+    elsewhere = Place("console:other", "support")
+    await open_ticket(site.desk, ALICE)
+    for customer in (DAVE, ALICE):
+        other = await post(site.desk, customer, "elsewhere", place=elsewhere)
+        await run(site.desk, BOB, f"claim {other.ticket_id}", place=elsewhere)
+    await sign_in(http, site.desk, CAROL)
+    site.clock.advance(minutes=1)
+    status, page = await get(http, site, "metrics?period=today")
+    assert status == 200
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
+    assert (figures["Opened"], figures["Backlog now"], figures["Unclaimed now"]) == ("1", "1", "1")
+    async with http.get(f"{site.url}{BASE}export/agents.csv?period=today") as answer:
+        text = await answer.text()
+    assert text.splitlines() == ["agent,claimed,resolved,first_response_median_seconds,open"]
+
+
 async def test_exports_are_for_leads(site: Site, http: aiohttp.ClientSession) -> None:
     """An agent asking for an export gets the 404 page."""
     await sign_in(http, site.desk, BOB)

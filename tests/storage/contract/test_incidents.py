@@ -198,6 +198,16 @@ async def test_the_reports_list_the_incidents_open_in_a_window(store: Store) -> 
     assert [row.title for row in everything] == ["Before", "During"]
 
 
+async def test_a_workspaces_report_lists_its_own_incidents(store: Store) -> None:
+    """A report of one workspace lists that workspace's incidents; the desk's lists all."""
+    await declared(store, "Ours")
+    await store.transact(lambda tx: tx.add_incident(draft("Theirs", workspace="console:other")))
+    ours = await store.report(lambda r: r.incidents(Window(START)), SUPPORT.workspace)
+    assert [row.title for row in ours] == ["Ours"]
+    everything = await store.report(lambda r: r.incidents(Window(START)))
+    assert [row.title for row in everything] == ["Ours", "Theirs"]
+
+
 async def test_a_spike_grows_and_is_found_by_its_tickets(store: Store) -> None:
     """A spike is numbered, grows one ticket at a time (once each), is found by any of its
     tickets, and leaves the list once declared or once it stopped growing before `since`."""
