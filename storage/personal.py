@@ -283,6 +283,7 @@ TABLES: tuple[Table, ...] = (
         "sla_clocks",
         ("ticket_id", "kind"),
         {
+            "workspace": PLATFORM_ID,
             "kind": NOT,
             "calendar": NOT,
             "started_at": TIME,
@@ -305,6 +306,11 @@ TABLES: tuple[Table, ...] = (
             "holder": Column(Kind.NOT_PERSONAL, why="a deskbot instance"),
             "expires_at": TIME,
         },
+    ),
+    Table(
+        "flow_counts",
+        ("workspace", "kind", "quarter"),
+        {"workspace": PLATFORM_ID, "kind": NOT, "quarter": TIME},
     ),
     Table(
         "digests",

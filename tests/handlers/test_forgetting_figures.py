@@ -12,7 +12,7 @@ from handlers.digest import posting
 from handlers.digest.figures import Digest, Learnt
 from handlers.settings import DigestSettings
 from storage.store import SqliteStore
-from tests.builders import ALICE, BOB, CAROL, run
+from tests.builders import ALICE, BOB, CAROL, WORKSPACE, run
 from tests.clock import FakeClock
 from tests.handlers.test_digest import NOW, scenario
 
@@ -27,7 +27,7 @@ def figures_of(digest: Digest) -> Digest:
 
 async def all_figures(desk: Desk, store: SqliteStore) -> tuple[object, ...]:
     digest = await posting.build(store, DigestSettings(), NOW)
-    gathered = await metrics.gather(store, DigestSettings(), digest.period, NOW)
+    gathered = await metrics.gather(store, DigestSettings(), digest.period, NOW, WORKSPACE)
     why = []
     for ticket_id in range(1, 13):
         reply = await run(desk, BOB, f"why {ticket_id}")
