@@ -355,11 +355,13 @@ def redact_closed_before(
     """
     messages = [] if messages_before is None else _old_messages(sql, messages_before)
     bodies = [] if messages_before is None else _old_bodies(sql, messages_before)
+    notices = [] if messages_before is None else _old_notices(sql, messages_before)
     events = [] if audit_before is None else _old_events(sql, audit_before)
     counts = {
         "events.data": len(events),
         "inbound_keys": pruned,
         "messages.text": len(messages),
+        "outbox.payload": len(notices),
         "tickets.body": len(bodies),
     }
     if not any(counts.values()):
@@ -372,6 +374,9 @@ def redact_closed_before(
     redaction = int(row["id"])
     sql.run("INSERT INTO redacting (redaction) VALUES (?)", [redaction])
     touched = _redact(sql, messages, bodies, events)
+    for notice_id in notices:
+        redacted = sql.json(REDACTED_NOTICE)
+        sql.run("UPDATE outbox SET payload = ? WHERE id = ?", [redacted, notice_id])
     sql.run("DELETE FROM redacting WHERE redaction = ?", [redaction])
     return Redacted(len(messages), len(events), pruned, redaction), touched
 
@@ -399,7 +404,9 @@ def _redact(
         )
         touched.add(ticket_id)
     for ticket_id in bodies:  # the customer's first message, as the ticket holds it
-        sql.run("UPDATE tickets SET body = ? WHERE id = ?", [REDACTED, ticket_id])
+        sql.run(
+            "UPDATE tickets SET subject = ?, body = ? WHERE id = ?", [REDACTED, REDACTED, ticket_id]
+        )
     for event_id, ticket_id, kept in events:
         sql.run("UPDATE events SET data = ? WHERE id = ?", [sql.json(kept), event_id])
         touched.add(ticket_id)
@@ -416,7 +423,28 @@ def _old_messages(sql: Sql, before: datetime) -> list[tuple[int, int]]:
 
 
 def _old_bodies(sql: Sql, before: datetime) -> list[int]:
-    found = sql.rows(f"{_OLD_TICKETS} AND body != ?", [before, REDACTED])
+    """Old tickets whose subject or copy of the first message still reads."""
+    found = sql.rows(
+        f"{_OLD_TICKETS} AND (subject != ? OR body != ?)", [before, REDACTED, REDACTED]
+    )
+    return [int(row["id"]) for row in found]
+
+
+# A notice's payload once its text is redacted (ASCII: both stores write it as this text).
+REDACTED_NOTICE = {"text": REDACTED}
+
+
+def _old_notices(sql: Sql, before: datetime) -> list[int]:
+    """Notices of old tickets that were sent (or given up on) and still quote their text.
+
+    A notice still to send is left alone: the outbox may yet deliver it.
+    """
+    payload = sql.as_text("payload")
+    found = sql.rows(
+        f"SELECT id FROM outbox WHERE status NOT IN ('pending', 'failed') AND {payload} != ?"  # noqa: S608 (fixed SQL)
+        f" AND ticket_id IN ({_OLD_TICKETS})",
+        [json.dumps(REDACTED_NOTICE), before],
+    )
     return [int(row["id"]) for row in found]
 
 

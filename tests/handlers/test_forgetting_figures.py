@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from handlers.digest import posting
 from handlers.digest.figures import Digest, Learnt
 from handlers.settings import DigestSettings
 from storage.store import SqliteStore
-from tests.builders import ALICE, BOB, CAROL, WORKSPACE, run
+from tests.builders import ALICE, BOB, CAROL, WORKSPACE, rows, run
 from tests.clock import FakeClock
 from tests.handlers.test_digest import NOW, scenario
 
@@ -45,6 +46,19 @@ async def test_forgetting_the_customer_keeps_every_figure(
     before = await all_figures(desk, store)
     done = await privacy.forget(store, ALICE.key, CAROL.key, NOW)
     assert done.tickets == 12
+    assert await all_figures(desk, store) == before
+
+
+async def test_retention_keeps_every_figure(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """The same tickets with every closed one's text redacted: the same figures."""
+    await scenario(desk, store, clock)
+    clock.set(NOW)
+    before = await all_figures(desk, store)
+    await rows(store, "UPDATE outbox SET status = 'sent' RETURNING id")  # as the outbox would have
+    done = await privacy.redact_old(store, timedelta(0), timedelta(0), NOW + timedelta(days=1))
+    assert done.messages and done.events
     assert await all_figures(desk, store) == before
 
 

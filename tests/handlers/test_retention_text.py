@@ -61,9 +61,17 @@ async def test_text_of_tickets_closed_before_the_retention_is_redacted(
         " (SELECT max(closed_at) FROM tickets), (SELECT sum(id) FROM events)"
     )
     before = await rows(store, counted)
+    await rows(store, "UPDATE outbox SET status = 'sent' RETURNING id")  # as the outbox would have
     done = await privacy.redact_old(store, YEAR, YEAR * 2, clock.now())
     assert set(await texts_of(store, old)) == {"[redacted]"}
     assert "[redacted]" not in await texts_of(store, recent)
+    subjects = await rows(store, "SELECT id, subject FROM tickets ORDER BY id")
+    assert subjects[:2] == [(old, "[redacted]"), (recent, "recent printer")]
+    notices = "SELECT payload FROM outbox WHERE ticket_id = ?"
+    assert "old printer" not in str(await rows(store, notices, old))
+    assert "recent printer" in str(await rows(store, notices, recent))
+    idle = await privacy.redact_old(store, YEAR, YEAR * 2, clock.now())
+    assert idle.redaction is None  # nothing left to redact: the run is not even recorded
     assert "[redacted]" not in await texts_of(store, still_open)
     assert (done.messages, done.events) == (len(await texts_of(store, old)), 0)
     assert await rows(store, counted) == before
