@@ -42,7 +42,7 @@ import psycopg
 from psycopg import sql
 
 from bot.clock import SystemClock
-from handlers import knowledge
+from handlers import knowledge, likeness
 from handlers.desk import Desk
 from handlers.models import Inbound, InboundKind, Person, Place, Status, TicketQuery
 from handlers.settings import DeskSettings, PlatformPlaces
@@ -90,16 +90,19 @@ class DatabaseThreadTime:
 
 @contextmanager
 def no_index() -> Iterator[None]:
-    """Intake as before the index: no index writes, no similar-tickets query for the card."""
+    """Intake as before the index: no index writes, no similar tickets for the card."""
     reindex, told, postgres_reindex = search.reindex, knowledge.told, postgres_search.reindex
+    unmatched = likeness.unmatched
     search.reindex = lambda raw, ticket_id: None  # type: ignore[assignment]
     postgres_search.reindex = lambda connection, ticket_ids: None  # type: ignore[assignment]
-    knowledge.told = lambda tx, ticket, ack, card, settings: (ack, card)  # type: ignore[assignment]
+    knowledge.told = lambda tx, ticket, card, settings: card  # type: ignore[assignment]
+    likeness.unmatched = lambda tx: []  # type: ignore[assignment]
     try:
         yield
     finally:
         search.reindex, knowledge.told = reindex, told  # type: ignore[assignment]
         postgres_search.reindex = postgres_reindex  # type: ignore[assignment]
+        likeness.unmatched = unmatched  # type: ignore[assignment]
 
 
 async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, list[float], float]:
@@ -123,6 +126,7 @@ async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, li
         with DatabaseThreadTime() as database_thread:
             started = time.perf_counter()
             await asyncio.gather(*(deliver() for _ in range(in_flight)))
+            await desk.settled()  # the similar tickets found beside the writer count too
             elapsed = time.perf_counter() - started
         (tickets,) = await store.database.run(
             lambda raw: raw.execute("SELECT count(*) FROM tickets").fetchone()
@@ -168,6 +172,7 @@ async def postgres_intake(
 
         started = time.perf_counter()
         await asyncio.gather(*(deliver(desks[n % instances]) for n in range(in_flight)))
+        await asyncio.gather(*(desk.settled() for desk in desks))
         elapsed = time.perf_counter() - started
         _, tickets = await stores[0].read(lambda tx: tx.tickets(every_ticket()))
         assert tickets == count, f"expected {count} tickets, found {tickets}"

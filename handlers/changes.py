@@ -88,9 +88,8 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
     survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
-    ack, card = knowledge.told(
-        tx, after, ack, _card_update(tx, change.before, after, now, settings), settings
-    )
+    card = _card_update(tx, change.before, after, now, settings)
+    card = knowledge.told(tx, after, card, settings)
     notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
@@ -160,3 +159,8 @@ def _card_update(
     if before is not None and card == notices.card(before, settings, history):
         return None
     return card
+
+
+def card_now(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> Notice | None:
+    """The ticket's triage card as it stands, with its similar tickets (None: no triage)."""
+    return knowledge.told(tx, ticket, _card_update(tx, None, ticket, now, settings), settings)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from handlers import commands, home, intake
+from handlers import commands, home, intake, likeness
 from handlers.commands import Resolved
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
@@ -27,6 +29,8 @@ from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
 
 R = TypeVar("R", Reply, Reply | None)
+log = logging.getLogger(__name__)
+FINDING_SIMILAR = "similar tickets"  # the name of the task that finds them after a unit
 
 
 class Desk:
@@ -45,18 +49,42 @@ class Desk:
         self.settings = settings
         self.on_notices = on_notices
         self.on_scheduled = on_scheduled
+        self._behind: set[asyncio.Task[None]] = set()
 
     async def _transact(self, work: Callable[[Tx, datetime], T]) -> T:
         now = self.clock.now()
 
-        def unit(tx: Tx) -> tuple[T, datetime | None]:
-            return work(tx, now), tx.earliest_scheduled
+        def unit(tx: Tx) -> tuple[T, datetime | None, list[likeness.Unmatched]]:
+            return work(tx, now), tx.earliest_scheduled, likeness.unmatched(tx)
 
-        result, earliest = await self.store.transact(unit)
+        result, earliest, unmatched = await self.store.transact(unit)
         self.on_notices()
         if earliest is not None:
             self.on_scheduled(earliest)
+        if unmatched:
+            self._follow(unmatched)
         return result
+
+    def _follow(self, unmatched: Sequence[likeness.Unmatched]) -> None:
+        """Find similar tickets beside the writer, after the unit: nobody waits for it."""
+        task = asyncio.create_task(self._match(unmatched), name=FINDING_SIMILAR)
+        self._behind.add(task)
+        task.add_done_callback(self._behind.discard)
+
+    async def _match(self, unmatched: Sequence[likeness.Unmatched]) -> None:
+        try:
+            matched = await self.store.report(lambda reports: likeness.match(reports, unmatched))
+            if matched:
+                await self._transact(lambda tx, now: likeness.show(tx, matched, now, self.settings))
+        except Exception:
+            # The tickets are written and their cards posted; only the similar lines are lost.
+            ids = ", ".join(f"#{one.ticket.id}" for one in unmatched)
+            log.exception("Finding the tickets similar to %s failed; their cards show none.", ids)
+
+    async def settled(self) -> None:
+        """Wait until the similar tickets of every unit so far are found and shown."""
+        while self._behind:
+            await asyncio.wait(set(self._behind))
 
     async def receive(self, inbound: Inbound) -> IntakeResult:
         """Record a message event; returns only once it is durable."""

@@ -371,6 +371,8 @@ class Notice:
         """Notices sharing this key edit one platform message instead of posting anew."""
         if self.survey is not None:
             return f"survey:{self.survey.ticket_id}:{self.survey.round}"
+        if self.kind is NoticeKind.ACK:  # edited when similar tickets are found after it
+            return f"ack:{self.ticket_id}"
         return f"card:{self.ticket_id}" if self.kind is NoticeKind.CARD else None
 
 

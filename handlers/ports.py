@@ -117,6 +117,20 @@ class TicketsTx(Protocol):
         """
         ...
 
+    def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
+        """Keep `similar_ids`, best first, as the tickets most like `ticket_id` (replacing)."""
+        ...
+
+    def remembered_similar(self, ticket_id: int) -> list[Found]:
+        """The tickets kept as most like `ticket_id`, best first, with their resolution notes."""
+        ...
+
+    @property
+    def unmatched(self) -> set[int]:
+        """Tickets this transaction opened or re-worded: their similar tickets are to be found
+        after it commits, beside the writer (`handlers.likeness`)."""
+        ...
+
 
 class OutboxTx(Protocol):
     """One transaction's view of the outbox: notices queued, delivered, retried or given up."""
@@ -373,6 +387,11 @@ class Reports(Protocol):
 
     def surveys_asked(self, window: rows.Window) -> rows.SurveyCount:
         """Count the surveys asked in the window, and how many of them are answered."""
+        ...
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        """Return the tickets matching `query`, best first, as `TicketsTx.search` finds them
+        as of the last commit: a search that keeps no writer waiting."""
         ...
 
 

@@ -44,6 +44,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("digests", "id"),
     ("surveys", "ticket_id, round"),
     ("snippets", "workspace, name"),
+    ("similar_tickets", "ticket_id, rank"),
 )
 # What each PostgreSQL column type holds, in the one form both sides are compared in.
 _KINDS = {

@@ -32,8 +32,8 @@ from handlers.digest.rows import (
     SurveyCount,
     Window,
 )
-from handlers.models import EventKind, Priority, Status
-from storage import rows
+from handlers.models import EventKind, Found, Priority, SearchQuery, Status
+from storage import rows, search
 
 # The tickets opened in a window, by the `opened` events: one index range of events(kind, at).
 OPENED_SUBJECTS = """
@@ -200,6 +200,9 @@ class SqliteReports:
 
     def _rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         return self._raw.execute(sql, params).fetchall()
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        return search.search(self._raw, query)
 
     def last_digest(self) -> DigestRecord | None:
         found = self._rows(LAST_DIGEST)

@@ -73,8 +73,10 @@ def search(raw: sqlite3.Connection, query: SearchQuery) -> list[Found]:
     sql, params = statement(query)
     if not sql:
         return []
-    found = raw.execute(sql, params).fetchall()
-    return [Found(rows.ticket(row), _resolution(raw, row["id"])) for row in found]
+    cursor = raw.cursor()
+    cursor.row_factory = sqlite3.Row  # the reports' connection reads plain tuples otherwise
+    found = cursor.execute(sql, params).fetchall()
+    return [Found(rows.ticket(row), resolution(raw, row["id"])) for row in found]
 
 
 def statement(query: SearchQuery) -> tuple[str, tuple[Any, ...]]:
@@ -158,7 +160,8 @@ def _filters(query: SearchQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
-def _resolution(raw: sqlite3.Connection, ticket_id: int) -> str:
+def resolution(raw: sqlite3.Connection, ticket_id: int) -> str:
+    """The ticket's latest resolution note ("" when it has none)."""
     row = raw.execute(
         "SELECT json_extract(data, '$.summary') FROM events"
         " WHERE ticket_id = ? AND kind = 'resolved' ORDER BY id DESC LIMIT 1",

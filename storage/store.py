@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -57,6 +57,7 @@ class SqliteTx:
         self.earliest_scheduled: datetime | None = None
         # Tickets whose search document changed: written once, before the unit ends.
         self._stale: set[int] = set()
+        self.unmatched: set[int] = set()
 
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
@@ -139,6 +140,7 @@ class SqliteTx:
             return None
         assert cursor.lastrowid is not None
         self._stale.add(cursor.lastrowid)
+        self.unmatched.add(cursor.lastrowid)
         return Ticket(
             id=cursor.lastrowid,
             place=new.place,
@@ -154,7 +156,7 @@ class SqliteTx:
         )
 
     def update_ticket(self, ticket: Ticket) -> None:
-        stored = self._one("SELECT subject, status FROM tickets WHERE id = ?", ticket.id)
+        stored = self._one("SELECT subject, body, status FROM tickets WHERE id = ?", ticket.id)
         assignee = ticket.assignee
         self._raw.execute(
             "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
@@ -179,6 +181,11 @@ class SqliteTx:
         )
         if stored is not None and _indexed_change(stored, ticket):
             self._stale.add(ticket.id)
+        if stored is not None and (stored["subject"], stored["body"]) != (
+            ticket.subject,
+            ticket.body,
+        ):
+            self.unmatched.add(ticket.id)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
@@ -279,6 +286,21 @@ class SqliteTx:
     def search(self, query: SearchQuery) -> list[Found]:
         self.reindex_stale()
         return search.search(self._raw, query)
+
+    def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
+        self._raw.execute("DELETE FROM similar_tickets WHERE ticket_id = ?", (ticket_id,))
+        self._raw.executemany(
+            "INSERT INTO similar_tickets (ticket_id, rank, similar_id) VALUES (?, ?, ?)",
+            [(ticket_id, rank, similar) for rank, similar in enumerate(similar_ids)],
+        )
+
+    def remembered_similar(self, ticket_id: int) -> list[Found]:
+        found = self._all(
+            "SELECT t.* FROM similar_tickets s JOIN tickets t ON t.id = s.similar_id"
+            " WHERE s.ticket_id = ? ORDER BY s.rank",
+            ticket_id,
+        )
+        return [Found(rows.ticket(row), search.resolution(self._raw, row["id"])) for row in found]
 
     def reindex_stale(self) -> None:
         """Write the search document of each ticket changed so far, once however often."""

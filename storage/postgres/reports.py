@@ -29,7 +29,8 @@ from handlers.digest.rows import (
     SurveyCount,
     Window,
 )
-from handlers.models import EventKind, Priority, Status
+from handlers.models import EventKind, Found, Priority, SearchQuery, Status
+from storage.postgres import search
 
 LAST_DIGEST = b"""
 SELECT period_start, period_end, created_at, figures FROM digests
@@ -183,6 +184,9 @@ class PostgresReports:
 
     def _rows(self, query: bytes, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         return self._connection.execute(query, params).fetchall()
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        return search.search(self._connection, query)
 
     def last_digest(self) -> DigestRecord | None:
         found = self._rows(LAST_DIGEST)

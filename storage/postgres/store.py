@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -77,6 +77,7 @@ class PostgresTx:
         self.earliest_scheduled: datetime | None = None
         # Tickets whose search document changed: written once, before the unit ends.
         self._stale: set[int] = set()
+        self.unmatched: set[int] = set()
 
     def _run(self, query: Query, *params: Any) -> psycopg.Cursor[Any]:
         return self._connection.execute(query, params)
@@ -168,6 +169,7 @@ class PostgresTx:
             self._run(b"UPDATE ticket_numbers SET last = last - 1")
             return None
         self._stale.add(int(row["id"]))
+        self.unmatched.add(int(row["id"]))
         return Ticket(
             id=int(row["id"]),
             place=new.place,
@@ -190,7 +192,7 @@ class PostgresTx:
             b" assignee_key = %s, assignee_name = %s, updated_at = %s, first_response_at = %s,"
             b" resolved_at = %s, closed_at = %s, status_since = %s, last_agent_activity_at = %s"
             b" FROM tickets stored WHERE t.id = %s AND stored.id = t.id"
-            b" RETURNING stored.subject, stored.status",
+            b" RETURNING stored.subject, stored.body, stored.status",
             ticket.subject,
             ticket.body,
             str(ticket.status),
@@ -210,6 +212,11 @@ class PostgresTx:
             or search.solved_changed(before["status"], ticket.status)
         ):
             self._stale.add(ticket.id)
+        if before is not None and (before["subject"], before["body"]) != (
+            ticket.subject,
+            ticket.body,
+        ):
+            self.unmatched.add(ticket.id)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
@@ -321,6 +328,24 @@ class PostgresTx:
     def search(self, query: SearchQuery) -> list[Found]:
         self.reindex_stale()
         return search.search(self._connection, query)
+
+    def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
+        self._run(b"DELETE FROM similar_tickets WHERE ticket_id = %s", ticket_id)
+        with self._connection.cursor() as cursor:
+            cursor.executemany(
+                b"INSERT INTO similar_tickets (ticket_id, rank, similar_id) VALUES (%s, %s, %s)",
+                [(ticket_id, rank, similar) for rank, similar in enumerate(similar_ids)],
+            )
+
+    def remembered_similar(self, ticket_id: int) -> list[Found]:
+        found = self._all(
+            b"SELECT t.*, (SELECT e.data ->> 'summary' FROM events e WHERE e.ticket_id = t.id"
+            b" AND e.kind = 'resolved' ORDER BY e.id DESC LIMIT 1) AS resolution"
+            b" FROM similar_tickets s JOIN tickets t ON t.id = s.similar_id"
+            b" WHERE s.ticket_id = %s ORDER BY s.rank",
+            ticket_id,
+        )
+        return [Found(rows.ticket(row), row["resolution"] or "") for row in found]
 
     def reindex_stale(self) -> None:
         """Write the search document of each ticket changed so far, once however often."""

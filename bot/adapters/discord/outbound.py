@@ -149,6 +149,8 @@ class DiscordSender:
             view = views.card_view(notice.card, self.texts)
         elif notice.survey is not None:
             view = views.survey_view(notice.survey)
+        else:  # an ack edited to offer answers carries its "This solved it" button
+            view = views.notice_view(notice, self.texts) or discord.utils.MISSING
         mentions = allowed_mentions(notice.mentions)
         await channel.get_partial_message(message_id).edit(
             content=text, view=view, allowed_mentions=mentions
