@@ -92,8 +92,9 @@ class DatabaseThreadTime:
 def no_index() -> Iterator[None]:
     """Intake as before the index: no index writes, no similar tickets for the card."""
     reindex, told, postgres_reindex = search.reindex, knowledge.told, postgres_search.reindex
-    unmatched = likeness.unmatched
-    search.reindex = lambda raw, ticket_id: None  # type: ignore[assignment]
+    unmatched, queue = likeness.unmatched, search.queue
+    search.reindex = lambda raw, ticket_ids: None  # type: ignore[assignment]
+    search.queue = lambda raw, ticket_ids: None  # type: ignore[assignment]
     postgres_search.reindex = lambda connection, ticket_ids: None  # type: ignore[assignment]
     knowledge.told = lambda tx, ticket, card, settings: card  # type: ignore[assignment]
     likeness.unmatched = lambda tx: []  # type: ignore[assignment]
@@ -102,7 +103,7 @@ def no_index() -> Iterator[None]:
     finally:
         search.reindex, knowledge.told = reindex, told  # type: ignore[assignment]
         postgres_search.reindex = postgres_reindex  # type: ignore[assignment]
-        likeness.unmatched = unmatched  # type: ignore[assignment]
+        likeness.unmatched, search.queue = unmatched, queue  # type: ignore[assignment]
 
 
 async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, list[float], float]:
@@ -127,6 +128,7 @@ async def desk_intake(path: Path, count: int, in_flight: int) -> tuple[float, li
             started = time.perf_counter()
             await asyncio.gather(*(deliver() for _ in range(in_flight)))
             await desk.settled()  # the similar tickets found beside the writer count too
+            await store.index_queued()  # and so does the index's last batch
             elapsed = time.perf_counter() - started
         (tickets,) = await store.database.run(
             lambda raw: raw.execute("SELECT count(*) FROM tickets").fetchone()

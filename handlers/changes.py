@@ -89,7 +89,8 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     ack = notices.ack(after, settings) if change.before is None else None
     survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
     card = _card_update(tx, change.before, after, now, settings)
-    card = knowledge.told(tx, after, card, settings)
+    if change.before is not None:  # a new ticket's likes are looked for once it is written
+        card = knowledge.told(tx, after, card, settings)
     notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])

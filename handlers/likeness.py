@@ -15,17 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers import changes, knowledge, notices
-from handlers.models import Found, Notice, Status, Ticket
+from handlers.models import Found, Notice, Status, Ticket, Unmatched
 from handlers.ports import Reports, TicketsTx, Tx
 from handlers.settings import DeskSettings
-
-
-@dataclass(frozen=True)
-class Unmatched:
-    """A ticket opened or re-worded by a unit, and the similar tickets it showed before."""
-
-    ticket: Ticket
-    shown: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -37,22 +29,19 @@ class Matched:
 
 
 def unmatched(tx: TicketsTx) -> list[Unmatched]:
-    """The tickets this unit opened or re-worded, as it leaves them."""
-    found = []
-    for ticket_id in sorted(tx.unmatched):
-        ticket = tx.ticket(ticket_id)
-        if ticket is not None:
-            shown = tuple(hit.ticket.id for hit in tx.remembered_similar(ticket_id))
-            found.append(Unmatched(ticket, shown))
-    return found
+    """The tickets this unit opened or re-worded, as it wrote them (nothing is read)."""
+    return [tx.unmatched[ticket_id] for ticket_id in sorted(tx.unmatched)]
 
 
 def match(reports: Reports, tickets: Sequence[Unmatched]) -> list[Matched]:
-    """Run the similar-tickets query for each ticket; keep those whose card would change."""
+    """Run the similar-tickets query for each ticket; keep those whose card may change.
+
+    A new ticket like none before shows nothing, as it did: no unit needed to say so.
+    """
     matched = []
     for unmatched in tickets:
         found = tuple(reports.search(knowledge.similar_query(unmatched.ticket)))
-        if tuple(hit.ticket.id for hit in found) != unmatched.shown:
+        if found or not unmatched.opened:
             matched.append(Matched(unmatched.ticket, found))
     return matched
 

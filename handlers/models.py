@@ -638,6 +638,14 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Unmatched:
+    """A ticket a unit opened or re-worded, as it wrote it: its likes are yet to be found."""
+
+    ticket: Ticket
+    opened: bool  # opened by the unit, so like nothing yet (else re-worded)
+
+
+@dataclass(frozen=True)
 class Similar:
     """A resolved ticket like another, as a card lists it: its link and how it was resolved."""
 

@@ -33,6 +33,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
     Timer,
+    Unmatched,
 )
 
 T = TypeVar("T")
@@ -126,9 +127,10 @@ class TicketsTx(Protocol):
         ...
 
     @property
-    def unmatched(self) -> set[int]:
-        """Tickets this transaction opened or re-worded: their similar tickets are to be found
-        after it commits, beside the writer (`handlers.likeness`)."""
+    def unmatched(self) -> dict[int, Unmatched]:
+        """Tickets this transaction opened or re-worded, by id, as it last wrote them: their
+        similar tickets are to be found after it commits, beside the writer
+        (`handlers.likeness`)."""
         ...
 
 

@@ -359,6 +359,7 @@ class SqliteSide:
         """Index the tickets moved (SQLite numbers from the rows themselves)."""
         search.register(self._raw)
         self._raw.execute("DELETE FROM ticket_search")
+        self._raw.execute("DELETE FROM search_queue")
         self._raw.execute(
             "INSERT INTO ticket_search (rowid, subject, public, internal, state, customer)"
             + search.DOCUMENT

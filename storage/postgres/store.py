@@ -47,6 +47,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
     Timer,
+    Unmatched,
 )
 from handlers.ports import Lease
 from storage import rows
@@ -77,7 +78,7 @@ class PostgresTx:
         self.earliest_scheduled: datetime | None = None
         # Tickets whose search document changed: written once, before the unit ends.
         self._stale: set[int] = set()
-        self.unmatched: set[int] = set()
+        self.unmatched: dict[int, Unmatched] = {}
 
     def _run(self, query: Query, *params: Any) -> psycopg.Cursor[Any]:
         return self._connection.execute(query, params)
@@ -169,8 +170,7 @@ class PostgresTx:
             self._run(b"UPDATE ticket_numbers SET last = last - 1")
             return None
         self._stale.add(int(row["id"]))
-        self.unmatched.add(int(row["id"]))
-        return Ticket(
+        ticket = Ticket(
             id=int(row["id"]),
             place=new.place,
             customer=new.customer,
@@ -183,6 +183,8 @@ class PostgresTx:
             permalink=new.permalink,
             status_since=new.created_at,
         )
+        self.unmatched[ticket.id] = Unmatched(ticket, opened=True)
+        return ticket
 
     def update_ticket(self, ticket: Ticket) -> None:
         assignee = ticket.assignee
@@ -212,11 +214,14 @@ class PostgresTx:
             or search.solved_changed(before["status"], ticket.status)
         ):
             self._stale.add(ticket.id)
-        if before is not None and (before["subject"], before["body"]) != (
+        reworded = before is not None and (before["subject"], before["body"]) != (
             ticket.subject,
             ticket.body,
-        ):
-            self.unmatched.add(ticket.id)
+        )
+        earlier = self.unmatched.get(ticket.id)
+        if earlier is not None or reworded:  # its likes are to be found: keep it as written
+            opened = earlier is not None and earlier.opened
+            self.unmatched[ticket.id] = Unmatched(ticket, opened=opened)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)

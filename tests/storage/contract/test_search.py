@@ -281,20 +281,25 @@ async def test_similar_tickets_are_kept_best_first_and_replaced_whole(store: Sto
 async def test_a_transaction_names_the_tickets_it_opened_or_reworded(store: Store) -> None:
     """Opening or re-wording a ticket makes it unmatched; a status change does not."""
 
-    def opened(tx: Tx) -> tuple[int, set[int]]:
+    def opened(tx: Tx) -> tuple[int, list[tuple[int, str, bool]]]:
         ticket = _open(tx, "1.0", "printer on fire")
-        return ticket.id, set(tx.unmatched)
+        tx.update_ticket(replace(ticket, subject="printer on fire!"))
+        return ticket.id, _unmatched(tx)
 
     ticket_id, unmatched = await store.transact(opened)
-    assert unmatched == {ticket_id}
+    assert unmatched == [(ticket_id, "printer on fire!", True)]  # as last written
 
-    def changed(tx: Tx, **fields: object) -> set[int]:
+    def changed(tx: Tx, **fields: object) -> list[tuple[int, str, bool]]:
         ticket = tx.ticket(ticket_id)
         assert ticket is not None
         tx.update_ticket(replace(ticket, **fields))  # type: ignore[arg-type]
-        return set(tx.unmatched)
+        return _unmatched(tx)
 
-    assert await store.transact(lambda tx: changed(tx, status=Status.CLAIMED)) == set()
-    assert await store.transact(lambda tx: changed(tx, body="printer on fire, smoke")) == {
-        ticket_id
-    }
+    assert await store.transact(lambda tx: changed(tx, status=Status.CLAIMED)) == []
+    assert await store.transact(lambda tx: changed(tx, body="printer on fire, smoke")) == [
+        (ticket_id, "printer on fire!", False)
+    ]
+
+
+def _unmatched(tx: Tx) -> list[tuple[int, str, bool]]:
+    return [(i, u.ticket.subject, u.opened) for i, u in sorted(tx.unmatched.items())]

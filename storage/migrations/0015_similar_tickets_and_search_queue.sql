@@ -8,3 +8,10 @@ CREATE TABLE similar_tickets (
     similar_id INTEGER NOT NULL REFERENCES tickets (id),
     PRIMARY KEY (ticket_id, rank)
 ) WITHOUT ROWID;
+
+-- Tickets whose search document changed and is yet to be written: the indexer writes them a
+-- batch per transaction (storage/search.py), or the next search on the writer does first.
+-- FTS5 writes a new segment for every transaction that touches it; a batch shares one.
+CREATE TABLE search_queue (
+    ticket_id INTEGER PRIMARY KEY
+) WITHOUT ROWID;
