@@ -7,9 +7,19 @@ hundred problems in many wordings, customer messages, agent replies, resolution 
 internal notes; nine in ten resolved or closed), stored as the desk stores them and indexed
 as the desk indexes them. Then it times, through the store's port, staff searches of one to
 three words (English and Chinese) and the similar-tickets query of new tickets, each against
-the bare SQL the store runs for it on a plain `sqlite3` connection, in the same run. Target:
-p99 <= 50 ms. Last, the intake bench runs with and without the index (no index writes and
-no similar-tickets query for the card): target, intake within 15 % of no index.
+the bare SQL the store runs for it on a plain `sqlite3` connection, in the same run (each
+query once untimed first, so both are timed on a warm page cache; for the similar-tickets
+query the bare SQL is its window of candidates, without the looks that chose its words and
+the ranking in Python). Target: p99 <= 50 ms. `--db PATH` keeps the generated desk between
+runs. Last, the intake bench runs with and without the index (no index writes, no similar
+tickets looked for): target, intake within 15 % of no index.
+
+Measured over 1,000,000 tickets on a shared 2-core machine (load 1.5 to 3): the similar-
+tickets query p50 7.4 ms, p99 15 ms through the store (bare window 2.4 / 4.4 ms), down from
+p50 61-106 ms, p99 100-240 ms with bm25 in the same session (bm25 reads every document
+holding each word, and `solved` alone is in nine of ten: about 45 ms). `/ticket search`
+p50 24 ms, p99 99 ms under that load (bare SQL p99 66 ms; 28 ms on a quiet machine before);
+a customer's search p50 6.7 ms, p99 40 ms. Intake: see bench/intake.py.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -42,6 +43,7 @@ from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # A batch of the oldest keys, read from the index on seen_at (migration 0011) alone.
 PRUNE_INBOUND_KEYS = (
@@ -299,7 +301,8 @@ class SqliteTx:
 
     def search(self, query: SearchQuery) -> list[Found]:
         # Searched here, the index holds every ticket: the queued ones are written first.
-        self._at_once.update(self._stale, search.take_queued(self._raw, None))
+        queued = search.take_queued(self._raw, None) if search.queued(self._raw) else []
+        self._at_once.update(self._stale, queued)
         self.index_changes()
         return search.search(self._raw, query)
 
@@ -741,9 +744,14 @@ class SqliteStore:
         if indexer is not None:
             indexer.cancel()
             await asyncio.gather(indexer, return_exceptions=True)
-        await self.index_queued()  # leave the index whole; a crash leaves the queue instead
-        await self._close_reader()
-        await self.database.close()
+        try:
+            await self.index_queued()  # leave the index whole; else the queue waits on disk
+        except sqlite3.Error as error:
+            # A database refusing writes now (read-only, full) keeps the queue for next time.
+            log.warning("Closing with search documents still queued: %s", error)
+        finally:
+            await self._close_reader()
+            await self.database.close()
 
     async def __aenter__(self) -> Self:
         return self
