@@ -7,9 +7,19 @@ hundred problems in many wordings, customer messages, agent replies, resolution 
 internal notes; nine in ten resolved or closed), stored as the desk stores them and indexed
 as the desk indexes them. Then it times, through the store's port, staff searches of one to
 three words (English and Chinese) and the similar-tickets query of new tickets, each against
-the bare SQL the store runs for it on a plain `sqlite3` connection, in the same run. Target:
-p99 <= 50 ms. Last, the intake bench runs with and without the index (no index writes and
-no similar-tickets query for the card): target, intake within 15 % of no index.
+the bare SQL the store runs for it on a plain `sqlite3` connection, in the same run (each
+query once untimed first, so both are timed on a warm page cache; for the similar-tickets
+query the bare SQL is its window of candidates, without the looks that chose its words and
+the ranking in Python). Target: p99 <= 50 ms. `--db PATH` keeps the generated desk between
+runs. Last, the intake bench runs with and without the index (no index writes, no similar
+tickets looked for): target, intake within 15 % of no index.
+
+Measured over 1,000,000 tickets on a shared 2-core machine (load 1.5 to 3): the similar-
+tickets query p50 7.4 ms, p99 15 ms through the store (bare window 2.4 / 4.4 ms), down from
+p50 61-106 ms, p99 100-240 ms with bm25 in the same session (bm25 reads every document
+holding each word, and `solved` alone is in nine of ten: about 45 ms). `/ticket search`
+p50 24 ms, p99 99 ms under that load (bare SQL p99 66 ms; 28 ms on a quiet machine before);
+a customer's search p50 6.7 ms, p99 40 ms. Intake: see bench/intake.py.
 """
 
 from __future__ import annotations
@@ -263,9 +273,14 @@ def cuts(samples: list[float]) -> tuple[float, float]:
 
 
 async def timed_queries(path: Path, queries: list[SearchQuery]) -> tuple[list[float], list[float]]:
-    """Each query through the store, then its bare SQL on a plain connection: seconds each."""
+    """Each query through the store, then its bare SQL on a plain connection: seconds each.
+
+    Every query runs once untimed first, so that both are timed on a warm page cache.
+    """
     through: list[float] = []
     async with await SqliteStore.open(path) as store:
+        for query in queries:
+            await store.read(lambda tx, q=query: tx.search(q))
         for query in queries:
             begin = time.perf_counter()
             await store.read(lambda tx, q=query: tx.search(q))
@@ -273,13 +288,23 @@ async def timed_queries(path: Path, queries: list[SearchQuery]) -> tuple[list[fl
     raw = sqlite3.connect(path)
     bare: list[float] = []
     for query in queries:
-        sql, params = search.statement(query)
+        sql, params = bare_statement(raw, query)
         begin = time.perf_counter()
         if sql:
             raw.execute(sql, params).fetchall()
         bare.append(time.perf_counter() - begin)
     raw.close()
     return through, bare
+
+
+def bare_statement(raw: sqlite3.Connection, query: SearchQuery) -> tuple[str, tuple[object, ...]]:
+    """The one statement a query's answer rests on: a search's ranked window; for likeness,
+    the window of documents holding the telling terms (without the looks that chose them
+    and the ranking in Python, which the time through the store includes)."""
+    if not query.like:
+        return search.statement(query)
+    weights = search.telling_weights(raw, query)
+    return search.likeness_statement(query, list(weights)) if weights else ("", ())
 
 
 def report(label: str, through: list[float], bare: list[float]) -> None:
@@ -304,18 +329,20 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--messages", type=int, default=5_000, help="per intake run")
     parser.add_argument("--dir", type=Path, default=None, help="where the files go (a temp dir)")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="the generated desk, kept (generated when missing)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as name:
         folder = Path(name)
-        path = folder / "search.db"
-        asyncio.run(_create(path))
-        started = time.perf_counter()
-        generate(path, args.tickets)
-        size = path.stat().st_size / 1e6
-        print(
-            f"tickets: {args.tickets:,} in {time.perf_counter() - started:.0f} s;"
-            f" database {size:,.0f} MB"
-        )
+        path = args.db or folder / "search.db"
+        if not path.exists():
+            asyncio.run(_create(path))
+            started = time.perf_counter()
+            generate(path, args.tickets)
+            print(f"tickets: {args.tickets:,} generated in {time.perf_counter() - started:.0f} s")
+        asyncio.run(_create(path))  # brings a kept desk's schema up to date
+        print(f"database {path.stat().st_size / 1e6:,.0f} MB")
         texts = Texts(seed=11)
         searches = [
             SearchQuery(WORKSPACE, texts.words(), internal=True) for _ in range(args.queries)

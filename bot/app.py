@@ -77,6 +77,9 @@ async def run(
                 parts = (store, clock, settings, scheduler, meters)
                 await web.start(running, config, parts, platforms, serving)
                 running.push_async_callback(_drain, outbox)
+                # First on the way out: the similar tickets still being found, whose card
+                # edits the drain then sends.
+                running.push_async_callback(desk.settled)
                 await _until_stopped(serving, stop)
         _raise_first_failure(serving)
 

@@ -90,7 +90,8 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     ack = notices.ack(after, settings) if change.before is None else None
     survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
     card = _card_update(tx, change.before, after, now, settings, forced=change.relinked)
-    ack, card = knowledge.told(tx, after, ack, card, settings)
+    if change.before is not None:  # a new ticket's likes are looked for once it is written
+        card = knowledge.told(tx, after, card, settings)
     notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
     steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
@@ -170,3 +171,8 @@ def _card_update(
     if card == notices.card(before, settings, history, incident):
         return None
     return card
+
+
+def card_now(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> Notice | None:
+    """The ticket's triage card as it stands, with its similar tickets (None: no triage)."""
+    return knowledge.told(tx, ticket, _card_update(tx, None, ticket, now, settings), settings)

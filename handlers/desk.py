@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from handlers import commands, home, intake
+from handlers import commands, home, intake, likeness
 from handlers.commands import Resolved
 from handlers.errors import DeskError, Unchanged
 from handlers.home import Home
@@ -22,11 +25,17 @@ from handlers.models import (
     Role,
     Ticket,
     TicketQuery,
+    Unmatched,
 )
 from handlers.ports import Clock, Store, T, Tx
 from handlers.settings import DeskSettings
 
 R = TypeVar("R", Reply, Reply | None)
+log = logging.getLogger(__name__)
+FINDING_SIMILAR = "similar tickets"  # the name of the task that finds them after a unit
+# Seconds a ticket waits before its similar tickets are looked for, so that the tickets of a
+# burst are looked for together: one read and one card-editing unit for many.
+MATCH_DELAY = 0.05
 
 
 class Desk:
@@ -45,18 +54,60 @@ class Desk:
         self.settings = settings
         self.on_notices = on_notices
         self.on_scheduled = on_scheduled
+        self._unmatched: list[Unmatched] = []
+        self._matching: asyncio.Task[None] | None = None
+        self._hurry = asyncio.Event()  # `settled` is waiting: look without the delay
 
     async def _transact(self, work: Callable[[Tx, datetime], T]) -> T:
         now = self.clock.now()
 
-        def unit(tx: Tx) -> tuple[T, datetime | None]:
-            return work(tx, now), tx.earliest_scheduled
+        def unit(tx: Tx) -> tuple[T, datetime | None, list[Unmatched]]:
+            return work(tx, now), tx.earliest_scheduled, likeness.unmatched(tx)
 
-        result, earliest = await self.store.transact(unit)
+        result, earliest, unmatched = await self.store.transact(unit)
         self.on_notices()
         if earliest is not None:
             self.on_scheduled(earliest)
+        if unmatched:
+            self._follow(unmatched)
         return result
+
+    def _follow(self, unmatched: Sequence[Unmatched]) -> None:
+        """Find similar tickets beside the writer, after the unit: nobody waits for it.
+
+        Tickets opened within `MATCH_DELAY` of each other, or while a search is under way,
+        are looked for together, so a burst costs a few reads and card-editing units, not one
+        each; the card goes out at once and is edited a moment later.
+        """
+        self._unmatched.extend(unmatched)
+        if self._matching is None or self._matching.done():
+            self._matching = asyncio.create_task(self._match_waiting(), name=FINDING_SIMILAR)
+
+    async def _match_waiting(self) -> None:
+        while self._unmatched:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._hurry.wait(), MATCH_DELAY)
+            waiting, self._unmatched = self._unmatched, []
+            await self._match(waiting)
+
+    async def _match(self, unmatched: Sequence[Unmatched]) -> None:
+        try:
+            matched = await self.store.report(lambda reports: likeness.match(reports, unmatched))
+            if matched:
+                await self._transact(lambda tx, now: likeness.show(tx, matched, now, self.settings))
+        except Exception:
+            # The tickets are written and their cards posted; only the similar lines are lost.
+            ids = ", ".join(f"#{one.ticket.id}" for one in unmatched)
+            log.exception("Finding the tickets similar to %s failed; their cards show none.", ids)
+
+    async def settled(self) -> None:
+        """Wait until the similar tickets of every unit so far are found and shown."""
+        self._hurry.set()
+        try:
+            while self._matching is not None and not self._matching.done():
+                await asyncio.wait({self._matching})
+        finally:
+            self._hurry.clear()
 
     async def receive(self, inbound: Inbound) -> IntakeResult:
         """Record a message event; returns only once it is durable."""

@@ -148,7 +148,12 @@ def telling_terms(text: str) -> set[str]:
 
 def similar(tx: TicketsTx, ticket: Ticket, limit: int = ON_CARD) -> list[Found]:
     """Resolved tickets most like `ticket`, best first, by its subject and first message."""
-    query = SearchQuery(
+    return tx.search(similar_query(ticket, limit))
+
+
+def similar_query(ticket: Ticket, limit: int = ON_CARD) -> SearchQuery:
+    """The search for resolved tickets like `ticket`: its subject and first message."""
+    return SearchQuery(
         ticket.place.workspace,
         f"{ticket.subject}\n{ticket.body}",
         statuses=SOLVED,
@@ -156,7 +161,6 @@ def similar(tx: TicketsTx, ticket: Ticket, limit: int = ON_CARD) -> list[Found]:
         excluding=ticket.id,
         limit=limit,
     )
-    return tx.search(query)
 
 
 def similar_view(found: Sequence[Found]) -> tuple[Similar, ...]:
@@ -177,17 +181,17 @@ def with_similar(card: Notice, found: Sequence[Found], texts: Texts) -> Notice:
 
 
 def told(
-    tx: TicketsTx, ticket: Ticket, ack: Notice | None, card: Notice | None, settings: DeskSettings
-) -> tuple[Notice | None, Notice | None]:
-    """The ack and card of a change with what the desk knows added: one similar query."""
-    suggesting = ack is not None and settings.knowledge.suggest_to_customers
-    if card is None and not suggesting:
-        return ack, card
-    found = similar(tx, ticket)
+    tx: TicketsTx, ticket: Ticket, card: Notice | None, settings: DeskSettings
+) -> Notice | None:
+    """The card with the similar tickets found for `ticket` so far: read by key, no query.
+
+    They are found beside the writer after the ticket is opened or re-worded
+    (`handlers.likeness`), so no change to a ticket searches while it holds the writer.
+    """
+    if card is None:
+        return None
     texts = settings.texts_for(ticket.place.platform)
-    if ack is not None:
-        ack = suggest(ack, helpful(ticket, found, settings), texts)
-    return ack, None if card is None else with_similar(card, found, texts)
+    return with_similar(card, tx.remembered_similar(ticket.id), texts)
 
 
 def strongly_alike(ticket: Ticket, other: Ticket) -> bool:

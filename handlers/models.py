@@ -398,6 +398,8 @@ class Notice:
             return self.edits
         if self.survey is not None:
             return f"survey:{self.survey.ticket_id}:{self.survey.round}"
+        if self.kind is NoticeKind.ACK:  # edited when similar tickets are found after it
+            return f"ack:{self.ticket_id}"
         return f"card:{self.ticket_id}" if self.kind is NoticeKind.CARD else None
 
 
@@ -660,6 +662,14 @@ class Found:
 
     ticket: Ticket
     resolution: str = ""
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A ticket a unit opened or re-worded, as it wrote it: its likes are yet to be found."""
+
+    ticket: Ticket
+    opened: bool  # opened by the unit, so like nothing yet (else re-worded)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
     Timer,
+    Unmatched,
 )
 from handlers.personal import Forgetting, Forgotten, Redacted
 
@@ -122,6 +123,21 @@ class TicketsTx(Protocol):
         transaction; internal notes only with `query.internal`. The words are cut into
         terms as `handlers.knowledge.phrases` does and matched as terms, never as syntax.
         """
+        ...
+
+    def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
+        """Keep `similar_ids`, best first, as the tickets most like `ticket_id` (replacing)."""
+        ...
+
+    def remembered_similar(self, ticket_id: int) -> list[Found]:
+        """The tickets kept as most like `ticket_id`, best first, with their resolution notes."""
+        ...
+
+    @property
+    def unmatched(self) -> dict[int, Unmatched]:
+        """Tickets this transaction opened or re-worded, by id, as it last wrote them: their
+        similar tickets are to be found after it commits, beside the writer
+        (`handlers.likeness`)."""
         ...
 
 
@@ -542,6 +558,10 @@ class Reports(Protocol):
     def incidents(self, window: rows.Window) -> list[rows.IncidentRow]:
         """The incidents open at some time in the window (declared before its end, not
         resolved before its start), oldest first, each with the tickets it affected."""
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        """Return the tickets matching `query`, best first, as `TicketsTx.search` finds them
+        as of the last commit: a search that keeps no writer waiting."""
         ...
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,18 +17,11 @@ from handlers.incidents.values import (
     Spike,
 )
 from handlers.models import Person, SlaClock, Ticket
-from storage import incident_rows, rows, search
+from storage import incident_rows, rows
 
 _OUTBOX_ROW = (
     "INSERT INTO outbox (kind, workspace, channel, thread, ticket_id, edit_key, payload,"
     " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-# The search documents of the tickets a JSON list names, written again (fixed SQL).
-_REINDEX = (
-    "INSERT OR REPLACE INTO ticket_search (rowid, subject, public, internal, state, customer)"  # noqa: S608
-    + search.DOCUMENT
-    + " WHERE t.id IN (SELECT value FROM json_each(?))"
 )
 
 
@@ -200,15 +192,11 @@ class SqliteIncidents:
             [(at, i) for i in ids],
         )
         raw.executemany(
-            "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
-            " started_at, used_seconds, running_since, due_at, stopped_at, breached_at,"
-            " promise_days, promise_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [rows.clock_values(clock) for clock in broadcast.clocks],
+            rows.SAVE_CLOCK,
+            [(*rows.clock_values(clock), clock.ticket_id) for clock in broadcast.clocks],
         )
         self._queue(broadcast)
-        # One statement re-indexes them all: thousands of single-ticket writes cost more.
-        raw.execute(_REINDEX, (json.dumps(ids),))
-        self._stale.difference_update(ids)
+        self._stale.update(i for i in ids if i is not None)  # queued, written in batches
 
     def _queue(self, broadcast: Broadcast) -> None:
         """Queue the notices and note which update each carries (ids above the last one's)."""

@@ -52,6 +52,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("incident_deliveries", "outbox_id"),
     ("incident_spikes", "id"),
     ("incident_spike_tickets", "spike_id, ticket_id"),
+    ("similar_tickets", "ticket_id, rank"),
 )
 # What each PostgreSQL column type holds, in the one form both sides are compared in.
 _KINDS = {
@@ -366,6 +367,7 @@ class SqliteSide:
         """Index the tickets moved (SQLite numbers from the rows themselves)."""
         search.register(self._raw)
         self._raw.execute("DELETE FROM ticket_search")
+        self._raw.execute("DELETE FROM search_queue")
         self._raw.execute(
             "INSERT INTO ticket_search (rowid, subject, public, internal, state, customer)"
             + search.DOCUMENT

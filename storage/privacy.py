@@ -76,9 +76,8 @@ def _zeroing(raw: sqlite3.Connection, work: Callable[[], tuple[T, set[int]]]) ->
     raw.execute("PRAGMA secure_delete = ON")
     try:
         done, touched = work()
-        for ticket_id in sorted(touched):
-            search.reindex(raw, ticket_id)
         if touched:
+            search.reindex(raw, sorted(touched))
             search.merge_all(raw)
     finally:
         raw.execute("PRAGMA secure_delete = OFF")

@@ -46,8 +46,8 @@ from handlers.digest.rows import (
     SurveyCount,
     Window,
 )
-from handlers.models import EventKind, Priority, Status
-from storage import quarters, rows
+from handlers.models import EventKind, Found, Priority, SearchQuery, Status
+from storage import quarters, rows, search
 from storage.forgetting import retained
 
 # What the redactions recorded in a window did (see storage.forgetting). Retention and
@@ -302,6 +302,9 @@ class SqliteReports:
 
     def _fetch(self, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
         return self._raw.execute(sql, params).fetchall()
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        return search.search(self._raw, query)
 
     def last_digest(self) -> DigestRecord | None:
         found = self._rows(LAST_DIGEST)

@@ -124,6 +124,16 @@ def clock(row: Row) -> SlaClock:
     )
 
 
+# Write a clock whole, with its ticket's workspace (for the reports of one workspace);
+# parameters: `clock_values(clock)`, then the ticket's id again.
+SAVE_CLOCK = (
+    "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
+    " started_at, used_seconds, running_since, due_at, stopped_at, breached_at,"
+    " promise_days, promise_seconds, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, (SELECT workspace FROM tickets WHERE id = ?))"
+)
+
+
 def clock_values(clock: SlaClock) -> tuple[object, ...]:
     # The exact business time: a promise that ends at an opening gives fractions of a second.
     target = None if clock.target is None else clock.target.total_seconds()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +35,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
     Timer,
+    Unmatched,
 )
 from handlers.personal import Forgetting, Forgotten, Redacted
 from handlers.ports import Lease, Sink
@@ -43,6 +45,7 @@ from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 from storage.incidents import SqliteIncidents, SqliteSpikes
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # A batch of the oldest keys, read from the index on seen_at (migration 0011) alone.
 PRUNE_INBOUND_KEYS = (
@@ -57,8 +60,12 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
         self.earliest_scheduled: datetime | None = None
-        # Tickets whose search document changed: written once, before the unit ends.
+        # Tickets whose search document changed: queued for the indexer when the unit ends
+        # (`search.INDEX_DELAY`), or written before it ends when their solved-ness or
+        # resolution note changed (`_at_once`), which the similar-tickets query reads.
         self._stale: set[int] = set()
+        self._at_once: set[int] = set()
+        self.unmatched: dict[int, Unmatched] = {}
 
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
@@ -151,7 +158,7 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
             return None
         assert cursor.lastrowid is not None
         self._stale.add(cursor.lastrowid)
-        return Ticket(
+        ticket = Ticket(
             id=cursor.lastrowid,
             place=new.place,
             customer=new.customer,
@@ -165,9 +172,11 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
             status_since=new.created_at,
             private=new.private,
         )
+        self.unmatched[ticket.id] = Unmatched(ticket, opened=True)
+        return ticket
 
     def update_ticket(self, ticket: Ticket) -> None:
-        stored = self._one("SELECT subject, status FROM tickets WHERE id = ?", ticket.id)
+        stored = self._one("SELECT subject, body, status FROM tickets WHERE id = ?", ticket.id)
         assignee = ticket.assignee
         self._raw.execute(
             "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?,"
@@ -190,8 +199,22 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
                 ticket.id,
             ),
         )
-        if stored is not None and _indexed_change(stored, ticket):
+        if stored is not None and _solved_changed(stored, ticket):
+            self._at_once.add(ticket.id)
+        elif stored is not None and stored["subject"] != ticket.subject:
             self._stale.add(ticket.id)
+        reworded = stored is not None and (stored["subject"], stored["body"]) != (
+            ticket.subject,
+            ticket.body,
+        )
+        self._unmatched(ticket, reworded)
+
+    def _unmatched(self, ticket: Ticket, reworded: bool) -> None:
+        """Keep the ticket as written when its likes are to be found (opened, or re-worded)."""
+        earlier = self.unmatched.get(ticket.id)
+        if earlier is not None or reworded:
+            opened = earlier is not None and earlier.opened
+            self.unmatched[ticket.id] = Unmatched(ticket, opened=opened)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
@@ -287,17 +310,51 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
             ),
         )
         if event.kind is EventKind.RESOLVED and event.ticket_id is not None:
-            self._stale.add(event.ticket_id)  # its summary is the resolution note
+            self._at_once.add(event.ticket_id)  # its summary is the resolution note
 
     def search(self, query: SearchQuery) -> list[Found]:
-        self.reindex_stale()
+        # Searched here, the index holds every ticket: the queued ones are written first.
+        queued = search.take_queued(self._raw, None) if search.queued(self._raw) else []
+        self._at_once.update(self._stale, queued)
+        self.index_changes()
         return search.search(self._raw, query)
 
-    def reindex_stale(self) -> None:
-        """Write the search document of each ticket changed so far, once however often."""
-        for ticket_id in sorted(self._stale):
-            search.reindex(self._raw, ticket_id)
+    def index_changes(self) -> bool:
+        """Write the documents that must be current at once; queue the rest for the indexer.
+
+        Returns whether anything was queued. A ticket's document is written once per unit
+        however often it changed; a queued one is written by the indexer's next batch, or by
+        the next search on this connection, whichever comes first.
+        """
+        if self._at_once:
+            search.reindex(self._raw, sorted(self._at_once))
+        queued = sorted(self._stale - self._at_once)
+        search.queue(self._raw, queued)
         self._stale.clear()
+        self._at_once.clear()
+        return bool(queued)
+
+    def index_queued(self, limit: int) -> int:
+        """Write up to `limit` queued search documents; return how many were written."""
+        taken = search.take_queued(self._raw, limit)
+        if taken:
+            search.reindex(self._raw, taken)
+        return len(taken)
+
+    def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
+        self._raw.execute("DELETE FROM similar_tickets WHERE ticket_id = ?", (ticket_id,))
+        self._raw.executemany(
+            "INSERT INTO similar_tickets (ticket_id, rank, similar_id) VALUES (?, ?, ?)",
+            [(ticket_id, rank, similar) for rank, similar in enumerate(similar_ids)],
+        )
+
+    def remembered_similar(self, ticket_id: int) -> list[Found]:
+        found = self._all(
+            "SELECT t.* FROM similar_tickets s JOIN tickets t ON t.id = s.similar_id"
+            " WHERE s.ticket_id = ? ORDER BY s.rank",
+            ticket_id,
+        )
+        return [Found(rows.ticket(row), search.resolution(self._raw, row["id"])) for row in found]
 
     # -- personal data ---------------------------------------------------------------------
 
@@ -449,14 +506,7 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
         return {clock.kind: clock for clock in map(rows.clock, found)}
 
     def save_clock(self, clock: SlaClock) -> None:
-        # The clock names its ticket's workspace, for the reports of one workspace.
-        self._raw.execute(
-            "INSERT OR REPLACE INTO sla_clocks (ticket_id, kind, calendar, target_seconds,"
-            " started_at, used_seconds, running_since, due_at, stopped_at, breached_at,"
-            " promise_days, promise_seconds, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, (SELECT workspace FROM tickets WHERE id = ?))",
-            (*rows.clock_values(clock), clock.ticket_id),
-        )
+        self._raw.execute(rows.SAVE_CLOCK, (*rows.clock_values(clock), clock.ticket_id))
 
     # -- timers ----------------------------------------------------------------------------
 
@@ -607,10 +657,9 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
 _SOLVED = (str(Status.RESOLVED), str(Status.CLOSED))
 
 
-def _indexed_change(stored: sqlite3.Row, ticket: Ticket) -> bool:
-    """Whether the ticket's search document changes: its subject, or whether it is solved."""
-    solved = (stored["status"] in _SOLVED) != (str(ticket.status) in _SOLVED)
-    return solved or stored["subject"] != ticket.subject
+def _solved_changed(stored: sqlite3.Row, ticket: Ticket) -> bool:
+    """Whether the ticket became solved, or stopped being (its document's `state`)."""
+    return (stored["status"] in _SOLVED) != (str(ticket.status) in _SOLVED)
 
 
 def _platform_filter(platforms: frozenset[str] | None, table: str = "o") -> tuple[str, list[str]]:
@@ -641,11 +690,17 @@ def _ticket_filter(query: TicketQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
-def _indexed(work: Callable[[SqliteTx], T], tx: SqliteTx) -> T:
-    """Run a unit of work, then bring the search index up to date in the same transaction."""
+def _indexed(work: Callable[[SqliteTx], T], tx: SqliteTx) -> tuple[T, bool]:
+    """Run a unit of work, then index (or queue for the indexer) what it changed."""
     result = work(tx)
-    tx.reindex_stale()
-    return result
+    return result, tx.index_changes()
+
+
+class StoreClosed(RuntimeError):
+    """A read was asked of a store already closed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"The desk at {path} is closed; nothing more can be read from it.")
 
 
 class SqliteStore:
@@ -657,7 +712,12 @@ class SqliteStore:
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
-        return cls(await Database.open(path))
+        store = cls(await Database.open(path))
+        if await store.database.run(
+            search.queued
+        ):  # queued before a crash: written by the indexer as usual
+            store._index_later()
+        return store
 
     async def transact(self, work: Callable[[SqliteTx], T]) -> T:
         """Run `work` atomically and durably; return only once it is committed.
@@ -666,8 +726,42 @@ class SqliteStore:
         commits or rolls back as a whole, and writers in other processes queue behind
         BEGIN IMMEDIATE rather than clash.
         """
-        result: T = await self._commits.run(lambda raw: _indexed(work, SqliteTx(raw)))
+        result: T
+        result, queued = await self._commits.run(lambda raw: _indexed(work, SqliteTx(raw)))
+        if queued:
+            self._index_later()
         return result
+
+    # -- the indexer -----------------------------------------------------------------------
+
+    # Set by the first unit that queues a document (class defaults, like the reader's).
+    _indexer: asyncio.Task[None] | None = None
+    _queued_since: int = 0  # units that queued documents since the indexer last looked
+    index_delay: float = search.INDEX_DELAY
+
+    def _index_later(self) -> None:
+        """Have the queued documents written in a batch `index_delay` seconds from now.
+
+        FTS5 writes a new segment for every transaction that touches it, most of what
+        indexing a ticket costs; written a batch at a time, a ticket costs a fifth as much,
+        and intake (one transaction per message) does not pay for it.
+        """
+        self._queued_since += 1
+        if self._indexer is None or self._indexer.done():
+            self._indexer = asyncio.create_task(self._index(), name="search indexer")
+
+    async def _index(self) -> None:
+        while self._queued_since:
+            await asyncio.sleep(self.index_delay)
+            self._queued_since = 0
+            await self.index_queued()
+
+    async def index_queued(self) -> None:
+        """Write every queued search document now, a batch per transaction."""
+        while await self.transact(lambda tx: tx.index_queued(search.INDEX_BATCH)) == (
+            search.INDEX_BATCH
+        ):
+            pass  # a full batch: more may be waiting
 
     async def read(self, work: Callable[[SqliteTx], T]) -> T:
         """Run `work` in a read transaction: one consistent snapshot."""
@@ -690,8 +784,19 @@ class SqliteStore:
         return await self.database.run(privacy.erase_freed)
 
     async def close(self) -> None:
-        await self._close_reader()
-        await self.database.close()
+        self._closed = True
+        indexer, self._indexer = self._indexer, None
+        if indexer is not None:
+            indexer.cancel()
+            await asyncio.gather(indexer, return_exceptions=True)
+        try:
+            await self.index_queued()  # leave the index whole; else the queue waits on disk
+        except sqlite3.Error as error:
+            # A database refusing writes now (read-only, full) keeps the queue for next time.
+            log.warning("Closing with search documents still queued: %s", error)
+        finally:
+            await self._close_reader()
+            await self.database.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -709,6 +814,7 @@ class SqliteStore:
     # Set by the first report (class defaults, so the writer's set-up stays untouched).
     _reader: Database | None = None
     _reader_opening: asyncio.Lock | None = None
+    _closed = False
 
     async def report(
         self, work: Callable[[reports.SqliteReports], T], workspace: str | None = None
@@ -735,6 +841,8 @@ class SqliteStore:
         )
 
     async def _open_reader(self) -> Database:
+        if self._closed:  # a late report (a desk's follow-up) must not open a connection again
+            raise StoreClosed(self.database.path)
         if str(self.database.path) == ":memory:":
             # A second connection to ":memory:" would be another, empty database.
             return self.database

@@ -79,7 +79,10 @@ def message(
 
 
 async def post(desk: Desk, author: Person, text: str, **options: object) -> IntakeResult:
-    return await desk.receive(message(author, text, **options))  # type: ignore[arg-type]
+    """Receive a message, then wait for what follows it beside the writer (similar tickets)."""
+    result = await desk.receive(message(author, text, **options))  # type: ignore[arg-type]
+    await desk.settled()
+    return result
 
 
 async def open_ticket(desk: Desk, author: Person = ALICE, text: str = "printer on fire") -> int:

@@ -37,9 +37,10 @@ from handlers.digest.rows import (
     SurveyCount,
     Window,
 )
-from handlers.models import EventKind, Priority, Status
+from handlers.models import EventKind, Found, Priority, SearchQuery, Status
 from storage import quarters
 from storage.forgetting import retained
+from storage.postgres import search
 
 # What the redactions recorded in a window did (see storage.forgetting). Retention and
 # forgetting act on the whole desk, so a workspace's report says what they did desk-wide.
@@ -271,6 +272,9 @@ class PostgresReports:
 
     def _fetch(self, query: bytes, params: dict[str, Any] | None) -> list[Any]:
         return self._connection.execute(query, params).fetchall()
+
+    def search(self, query: SearchQuery) -> list[Found]:
+        return search.search(self._connection, query)
 
     def last_digest(self) -> DigestRecord | None:
         found = self._rows(LAST_DIGEST)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -47,6 +47,7 @@ from handlers.models import (
     Ticket,
     TicketQuery,
     Timer,
+    Unmatched,
 )
 from handlers.personal import Forgetting, Forgotten, Redacted
 from handlers.ports import Lease, Sink
@@ -79,6 +80,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         self.earliest_scheduled: datetime | None = None
         # Tickets whose search document changed: written once, before the unit ends.
         self._stale: set[int] = set()
+        self.unmatched: dict[int, Unmatched] = {}
 
     def _run(self, query: Query, *params: Any) -> psycopg.Cursor[Any]:
         return self._connection.execute(query, params)
@@ -180,7 +182,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             self._run(b"UPDATE ticket_numbers SET last = last - 1")
             return None
         self._stale.add(int(row["id"]))
-        return Ticket(
+        ticket = Ticket(
             id=int(row["id"]),
             place=new.place,
             customer=new.customer,
@@ -194,6 +196,8 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             status_since=new.created_at,
             private=new.private,
         )
+        self.unmatched[ticket.id] = Unmatched(ticket, opened=True)
+        return ticket
 
     def update_ticket(self, ticket: Ticket) -> None:
         assignee = ticket.assignee
@@ -203,7 +207,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             b" assignee_key = %s, assignee_name = %s, updated_at = %s, first_response_at = %s,"
             b" resolved_at = %s, closed_at = %s, status_since = %s, last_agent_activity_at = %s"
             b" FROM tickets stored WHERE t.id = %s AND stored.id = t.id"
-            b" RETURNING stored.subject, stored.status",
+            b" RETURNING stored.subject, stored.body, stored.status",
             ticket.subject,
             ticket.body,
             str(ticket.status),
@@ -223,6 +227,14 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             or search.solved_changed(before["status"], ticket.status)
         ):
             self._stale.add(ticket.id)
+        reworded = before is not None and (before["subject"], before["body"]) != (
+            ticket.subject,
+            ticket.body,
+        )
+        earlier = self.unmatched.get(ticket.id)
+        if earlier is not None or reworded:  # its likes are to be found: keep it as written
+            opened = earlier is not None and earlier.opened
+            self.unmatched[ticket.id] = Unmatched(ticket, opened=opened)
 
     def customer_history(self, ticket: Ticket, since: datetime, cap: int) -> CustomerHistory:
         # Each count stops at `cap`: a customer with thousands of tickets (a monitoring bot)
@@ -334,6 +346,24 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
     def search(self, query: SearchQuery) -> list[Found]:
         self.reindex_stale()
         return search.search(self._connection, query)
+
+    def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
+        self._run(b"DELETE FROM similar_tickets WHERE ticket_id = %s", ticket_id)
+        with self._connection.cursor() as cursor:
+            cursor.executemany(
+                b"INSERT INTO similar_tickets (ticket_id, rank, similar_id) VALUES (%s, %s, %s)",
+                [(ticket_id, rank, similar) for rank, similar in enumerate(similar_ids)],
+            )
+
+    def remembered_similar(self, ticket_id: int) -> list[Found]:
+        found = self._all(
+            b"SELECT t.*, (SELECT e.data ->> 'summary' FROM events e WHERE e.ticket_id = t.id"
+            b" AND e.kind = 'resolved' ORDER BY e.id DESC LIMIT 1) AS resolution"
+            b" FROM similar_tickets s JOIN tickets t ON t.id = s.similar_id"
+            b" WHERE s.ticket_id = %s ORDER BY s.rank",
+            ticket_id,
+        )
+        return [Found(rows.ticket(row), row["resolution"] or "") for row in found]
 
     def reindex_stale(self) -> None:
         """Write the search document of each ticket changed so far, once however often."""

@@ -222,6 +222,19 @@ async def test_an_update_reaches_every_linked_thread_as_the_authors_answer(
     assert sorted(firsts) == [(ids[0],), (ids[1],)]
 
 
+async def test_an_update_keeps_each_clock_in_its_tickets_workspace(
+    desk: Desk, store: SqliteStore
+) -> None:
+    """The clocks an update stops still count in their workspace's metrics."""
+    ids = await tickets(desk, 2)
+    await declared(desk, *ids)
+    assert (await run(desk, BOB, "incident update INC-1 Rolling back")).ok
+    assert await rows(store, "SELECT count(*) FROM sla_clocks WHERE workspace IS NULL") == [(0,)]
+    assert await rows(store, "SELECT count(*) FROM sla_clocks WHERE stopped_at IS NOT NULL") != [
+        (0,)
+    ]
+
+
 async def test_an_update_edits_each_banner_and_show_says_how_far_it_got(
     desk: Desk, store: SqliteStore, clock: FakeClock
 ) -> None:

@@ -153,8 +153,8 @@ class DiscordSender:
             view = views.card_view(notice.card, self.texts)
         elif notice.survey is not None:
             view = views.survey_view(notice.survey)
-        elif notice.edits is not None:
-            # An alert edited in place keeps its buttons only while it still offers them.
+        else:
+            # An edited alert or ack shows the buttons it offers now, and none once it offers none.
             view = views.notice_view(notice, self.texts) or discord.ui.View(timeout=None)
         mentions = allowed_mentions(notice.mentions)
         await channel.get_partial_message(message_id).edit(

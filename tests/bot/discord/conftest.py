@@ -178,6 +178,13 @@ class Deskbot:
                     return
                 await asyncio.sleep(0.01)  # discord.py's handlers are tasks with no end signal
 
+    async def matched(self, world: World) -> None:
+        """Wait until similar tickets are found beside the writer and their edits delivered."""
+        await self.settle(world)
+        async with asyncio.timeout(TIMEOUT):
+            await self.desk.settled()
+            await self.outbox.drain()
+
     async def until(
         self, sql: str, wanted: Callable[[list[tuple[object, ...]]], bool], *params: object
     ) -> list[tuple[object, ...]]:

@@ -27,6 +27,7 @@ async def test_the_card_lists_similar_resolved_tickets(world: World, deskbot: De
     await _solved_before(world, deskbot)
     await world.open_ticket(f"the {PASSWORD.lower()}")
     await world.wait_for_message(world.triage["id"], 2)
+    await deskbot.matched(world)  # the card is edited with what was found beside the writer
     card = world.fake.sent_messages(world.triage["id"])[-1].content
     assert "Solved before:" in card
     assert "#1 Password reset email never arrives — resolved: whitelisted our domain" in card
@@ -43,6 +44,7 @@ async def test_this_solved_it_resolves_the_ticket_as_deflected(
     async with running(world, store, clock, knowing) as deskbot:
         await _solved_before(world, deskbot)
         root = await world.open_ticket(f"{PASSWORD} again")
+        await deskbot.matched(world)  # the ack is edited with the answers that helped
         (ack,) = world.fake.sent_messages(root["id"])
         assert "these answers helped others" in ack.content
         stored = world.fake.state.message(root["id"], ack.message["id"])

@@ -260,8 +260,10 @@ class SlackDesk:
         return ack
 
     async def settle(self) -> None:
-        """Wait until the outbox has delivered every notice that is due."""
+        """Wait until the desk's follow-ups (similar tickets) are written and the outbox has
+        delivered every notice that is due."""
         async with asyncio.timeout(WAIT):
+            await self.desk.settled()
             await self.outbox.drain()
 
     # -- looking at the result ----------------------------------------------------------------

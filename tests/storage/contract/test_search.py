@@ -235,3 +235,71 @@ async def test_a_huge_ticket_is_stored_and_found_by_its_first_words(store: Store
     ticket_id = await store.transact(work)
     assert await _ids(store, "printer w000001") == [ticket_id]
     assert await _ids(store, giant) == [ticket_id]
+
+
+async def test_the_reports_search_beside_the_writer_as_a_transaction_does(store: Store) -> None:
+    """The reports' search finds what a transaction's search finds, once it is committed."""
+
+    def work(tx: Tx) -> int:
+        ticket = _open(tx, "1.0", "password reset email never arrives")
+        return _resolve(tx, ticket, "whitelisted our domain").id
+
+    solved = await store.transact(work)
+    query = SearchQuery(WS, "reset email", statuses=frozenset({Status.RESOLVED}), like=True)
+    beside = await store.report(lambda reports: reports.search(query))
+    inside = await store.read(lambda tx: tx.search(query))
+    assert [(hit.ticket.id, hit.resolution) for hit in beside] == [
+        (solved, "whitelisted our domain")
+    ]
+    assert beside == inside
+
+
+async def test_similar_tickets_are_kept_best_first_and_replaced_whole(store: Store) -> None:
+    """A ticket's kept similar tickets read back in order, with notes; keeping again replaces."""
+
+    def work(tx: Tx) -> tuple[int, int, int]:
+        first = _resolve(tx, _open(tx, "1.0", "email never arrives"), "whitelisted")
+        second = _open(tx, "2.0", "email bounced")
+        ticket = _open(tx, "3.0", "my email never arrives")
+        tx.remember_similar(ticket.id, [second.id, first.id])
+        return first.id, second.id, ticket.id
+
+    first, second, ticket_id = await store.transact(work)
+    kept = await store.read(lambda tx: tx.remembered_similar(ticket_id))
+    assert [(hit.ticket.id, hit.resolution) for hit in kept] == [
+        (second, ""),
+        (first, "whitelisted"),
+    ]
+    await store.transact(lambda tx: tx.remember_similar(ticket_id, [first]))
+    assert [
+        hit.ticket.id for hit in await store.read(lambda tx: tx.remembered_similar(ticket_id))
+    ] == [first]
+    await store.transact(lambda tx: tx.remember_similar(ticket_id, []))
+    assert await store.read(lambda tx: tx.remembered_similar(ticket_id)) == []
+
+
+async def test_a_transaction_names_the_tickets_it_opened_or_reworded(store: Store) -> None:
+    """Opening or re-wording a ticket makes it unmatched; a status change does not."""
+
+    def opened(tx: Tx) -> tuple[int, list[tuple[int, str, bool]]]:
+        ticket = _open(tx, "1.0", "printer on fire")
+        tx.update_ticket(replace(ticket, subject="printer on fire!"))
+        return ticket.id, _unmatched(tx)
+
+    ticket_id, unmatched = await store.transact(opened)
+    assert unmatched == [(ticket_id, "printer on fire!", True)]  # as last written
+
+    def changed(tx: Tx, **fields: object) -> list[tuple[int, str, bool]]:
+        ticket = tx.ticket(ticket_id)
+        assert ticket is not None
+        tx.update_ticket(replace(ticket, **fields))  # type: ignore[arg-type]
+        return _unmatched(tx)
+
+    assert await store.transact(lambda tx: changed(tx, status=Status.CLAIMED)) == []
+    assert await store.transact(lambda tx: changed(tx, body="printer on fire, smoke")) == [
+        (ticket_id, "printer on fire!", False)
+    ]
+
+
+def _unmatched(tx: Tx) -> list[tuple[int, str, bool]]:
+    return [(i, u.ticket.subject, u.opened) for i, u in sorted(tx.unmatched.items())]

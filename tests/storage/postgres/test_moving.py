@@ -50,6 +50,7 @@ async def desk_file(tmp_path: Path, clock: FakeClock, settings: DeskSettings) ->
         await store.transact(lambda tx: tx.schedule(1, Step(StepKind.NUDGE), 0, NOW))
         await store.transact(deliver_the_heads)
         await store.transact(lambda tx: tx.take_lease("leader", "old", NOW, NOW))
+        await store.transact(lambda tx: tx.remember_similar(2, [3, 1]))
         await replies_and_ratings(Desk(store, clock, settings), store)
         forgetting = Forgetting(DAVE.key, "customer-0a1b2c3d", CAROL.key, NOW)
         await store.transact(lambda tx: tx.forget(forgetting))  # a redaction's record
