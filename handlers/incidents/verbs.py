@@ -108,9 +108,10 @@ def _suggested(call: Call, ticket_id: int) -> str:
     ticket = call.tx.ticket(ticket_id)
     if ticket is None or ticket.place.workspace != call.command.place.workspace:
         raise UsageError(lambda texts: texts.no_ticket_here(str(ticket_id)))
+    free = call.tx.holding(ticket.id) is None
     answer = _linked(call, named, [ticket], [])
     held = call.tx.holding(ticket.id)
-    if held is not None and held.number == named.number:
+    if free and held is not None and held.number == named.number:  # this press linked it
         said = spotting.suggestion(ticket, named, call.settings, linked_by=call.actor.name)
         notices.send(call.tx, call.now, said)
     return answer

@@ -13,7 +13,7 @@ from handlers.incidents.spotting import alike, words_of
 from handlers.models import Person, Place
 from handlers.settings import DeskSettings
 from storage.store import SqliteStore
-from tests.builders import ALICE, BOB, SUPPORT, person, post, rows, run
+from tests.builders import ALICE, BOB, CAROL, SUPPORT, person, post, rows, run
 from tests.clock import FakeClock
 
 # These exercise the store: each runs on SQLite and on PostgreSQL.
@@ -213,6 +213,19 @@ async def test_the_link_button_links_the_ticket_and_takes_itself_away(
         "New ticket #1 was linked to INC-1 (Checkout returns 500) by bob."
     )
     assert "actions" not in json.loads(str(edited))
+
+
+async def test_a_second_press_of_the_link_button_changes_nothing(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """carol pressing after bob: nothing more is linked, and the notice still names bob."""
+    await run(desk, BOB, "incident declare Checkout returns 500")
+    await customers_write(desk, clock, ["Getting a 500 at checkout"], every_minutes=1)
+    await run(desk, BOB, "incident 1 INC-1")
+    answer = await run(desk, CAROL, "incident 1 INC-1")
+    assert answer.text == "Linked 0 tickets to INC-1 (1 linked in all)."
+    said = await rows(store, "SELECT count(*) FROM outbox WHERE edit_key = 'suggested:1:1'")
+    assert said == [(2,)]  # the suggestion, and bob's edit of it
 
 
 @pytest.mark.parametrize(
