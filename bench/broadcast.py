@@ -27,6 +27,7 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,12 +48,14 @@ TIMEOUT_FACTOR = 5  # give up when delivery takes five times the fastest schedul
 
 
 class Posts:
-    """Follow the fake's calls as they come: accepted posts per channel, and when the last was."""
+    """Follow the fake's calls as they come: accepted posts per channel (their texts and the
+    threads they went to, None for the channel itself), and when the last was."""
 
     def __init__(self, slack: FakeSlack) -> None:
         self.slack = slack
         self.seen = 0
         self.accepted: dict[str, list[str]] = {}
+        self.threads: dict[str, list[str | None]] = {}
         self.count = 0
         self.last_at = 0.0
 
@@ -60,7 +63,9 @@ class Posts:
         calls = self.slack.calls
         for call in calls[self.seen :]:
             if call.method == "chat.postMessage" and call.ok:
-                self.accepted.setdefault(call.args["channel"], []).append(call.args["text"])
+                channel = call.args["channel"]
+                self.accepted.setdefault(channel, []).append(call.args["text"])
+                self.threads.setdefault(channel, []).append(call.args.get("thread_ts"))
                 self.count += 1
                 self.last_at = time.monotonic()
         self.seen = len(calls)
@@ -105,9 +110,15 @@ def sender_for(slack: FakeSlack, interval: float) -> SlackSender:
 
 
 async def deliver(
-    store: SqliteStore, slack: FakeSlack, notices: int, interval: float, limit: float
+    store: SqliteStore,
+    slack: FakeSlack,
+    notices: int,
+    interval: float,
+    limit: float,
+    check: Callable[[Posts, int], None] | None = None,
 ) -> float:
-    """Run the outbox until every reply is posted; return the seconds that took."""
+    """Run the outbox until `notices` posts are made, then `check` them (this bench's replies
+    by default); return the seconds until the last post."""
     posts = Posts(slack)
     sender = sender_for(slack, interval)
     worker = OutboxWorker(store, SystemClock(), {"slack": sender})
@@ -122,11 +133,11 @@ async def deliver(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
         await close_connections(sender.client)
-    check(posts, notices)
+    (check or in_order)(posts, notices)
     return posts.last_at - started
 
 
-def check(posts: Posts, notices: int) -> None:
+def in_order(posts: Posts, notices: int) -> None:
     """Each channel got its replies once each, in the order they were queued."""
     for channel, texts in posts.accepted.items():
         numbers = [int(text.split("ticket ")[1].split(":")[0]) for text in texts]

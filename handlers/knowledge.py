@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from handlers.models import (
     ACTIVE_STATUSES,
+    Action,
     Found,
     Notice,
     Person,
@@ -223,7 +224,7 @@ def suggest(ack: Notice, helped: Sequence[Found], texts: Texts) -> Notice:
         return ack
     lines = [texts.similar_line(line) for line in similar_view(helped)]
     text = "\n".join([ack.text, texts.helped_others(), *lines, texts.press_solved()])
-    return replace(ack, text=text, actions=("solved",))
+    return replace(ack, text=text, actions=(Action("solved"),))
 
 
 # -- search -----------------------------------------------------------------------------------

@@ -370,6 +370,19 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A button under a notice: runs `/ticket <verb> <ticket_id>`, then `<choice>` if it has one.
+
+    `label` is said in the notice's language where the verb's own label would not do
+    ("Link to INC-3" runs `/ticket incident 42 3`).
+    """
+
+    verb: str
+    choice: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something the desk says to people, delivered by the outbox through a platform."""
 
@@ -386,8 +399,8 @@ class Notice:
     direct_to: str | None = None
     file: NoticeFile | None = None
     survey: SurveyView | None = None
-    # Buttons a notice other than a card offers, each running `/ticket <action> <ticket_id>`.
-    actions: tuple[str, ...] = ()
+    # Buttons a notice other than a card offers, each running `/ticket <verb> <ticket_id> …`.
+    actions: tuple[Action, ...] = ()
     # Notices naming the same message here edit it in place (an incident's banner).
     edits: str | None = None
 

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from handlers import views
 from handlers.digest import rows
-from handlers.incidents.values import Arrival, Broadcast, Delivery, Entry, Incident, Spike
+from handlers.incidents.values import Arrival, Broadcast, Delivery, Entry, Failure, Incident, Spike
 from handlers.models import (
     ClockKind,
     CustomerHistory,
@@ -384,6 +384,10 @@ class IncidentsTx(Protocol):
 
     def deliveries(self, number: int) -> dict[int, Delivery]:
         """How far each update's notices got, by timeline `seq`."""
+        ...
+
+    def failures(self, number: int, limit: int) -> list[Failure]:
+        """The first `limit` notices of the incident's updates given up on, by `seq`, ticket."""
         ...
 
     def due_incidents(self, now: datetime, limit: int) -> list[Incident]:

@@ -13,6 +13,7 @@ from handlers.incidents.values import (
     Broadcast,
     Delivery,
     Entry,
+    Failure,
     Incident,
     Spike,
 )
@@ -235,6 +236,15 @@ class SqliteIncidents:
             (number,),
         ).fetchall()
         return incident_rows.progress((int(seq), str(status), int(n)) for seq, status, n in found)
+
+    def failures(self, number: int, limit: int) -> list[Failure]:
+        found = self._raw.execute(
+            "SELECT d.seq, o.ticket_id, o.last_error FROM incident_deliveries d"
+            " JOIN outbox o ON o.id = d.outbox_id WHERE d.incident_id = ? AND o.status = 'failed'"
+            " ORDER BY d.seq, o.ticket_id, o.id LIMIT ?",
+            (number, limit),
+        ).fetchall()
+        return [Failure(int(seq), ticket, str(error or "")) for seq, ticket, error in found]
 
     def due_incidents(self, now: datetime, limit: int) -> list[Incident]:
         found = self._raw.execute(

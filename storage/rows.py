@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from handlers.models import (
+    Action,
     Attachment,
     Author,
     Card,
@@ -305,7 +306,7 @@ def notice_payload(notice: Notice) -> str:
         view = notice.survey
         payload["survey"] = [view.ticket_id, view.round, str(view.scale), view.closed]
     if notice.actions:
-        payload["actions"] = list(notice.actions)
+        payload["actions"] = [_action_payload(action) for action in notice.actions]
     if notice.edits is not None:
         payload["edits"] = notice.edits
     return json.dumps(payload, ensure_ascii=False)
@@ -326,9 +327,23 @@ def notice(row: Row) -> Notice:
         direct_to=payload.get("direct_to"),
         file=_file(payload.get("file")),
         survey=_survey_view(payload.get("survey")),
-        actions=tuple(payload.get("actions", ())),
+        actions=tuple(map(_action, payload.get("actions", ()))),
         edits=payload.get("edits"),
     )
+
+
+def _action_payload(action: Action) -> str | dict[str, str]:
+    """A button as the outbox keeps it: its verb alone when that is all it is."""
+    if action.choice is None and action.label is None:
+        return action.verb
+    kept = {"verb": action.verb, "choice": action.choice, "label": action.label}
+    return {key: value for key, value in kept.items() if value is not None}
+
+
+def _action(data: str | dict[str, str]) -> Action:
+    if isinstance(data, str):
+        return Action(data)
+    return Action(data["verb"], data.get("choice"), data.get("label"))
 
 
 def _survey_view(data: list[Any] | None) -> SurveyView | None:

@@ -1,4 +1,5 @@
-"""The web view's pages: sign-in, the queue, a ticket, the leads' metrics and exports.
+"""The web view's pages: sign-in, the queue, a ticket, an incident, the leads' metrics and
+exports.
 
 Every page of a workspace lives under `/w/<workspace>/`, where its session cookie is scoped.
 Who the viewer is comes from that cookie; what they may see from their role, asked of
@@ -24,12 +25,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from yarl import URL
 
-from bot.web import charts, export
+from bot.web import charts, export, incident_page
 from bot.web.parts import WebParts
 from bot.web.templates import Templates
 from handlers import access, metrics, signin
 from handlers.commands import VERBS
 from handlers.digest.figures import Period
+from handlers.incidents.values import Incident
 from handlers.models import (
     ACTIVE_STATUSES,
     ClockKind,
@@ -41,9 +43,10 @@ from handlers.models import (
     Status,
     Survey,
 )
+from handlers.ports import Tx
 from handlers.signin import Pass, PassRefused, Purpose
 from handlers.sla import promises
-from handlers.texts import score_text
+from handlers.texts import score_text, texts_in
 from handlers.views import After, QueueQuery, QueueRow, QueueSort
 
 log = logging.getLogger(__name__)
@@ -252,10 +255,11 @@ class Pages:
         more = len(found) > PAGE_SIZE
         shown = found[:PAGE_SIZE]
         following = _after_text(shown[-1].after(query.sort)) if more else None
+        held = await self._held([row.ticket.id for row in shown]) if viewer.staff else {}
         return await self.page(
             "queue.html",
             viewer=viewer,
-            rows=[self._queue_row(row, viewer.zone) for row in shown],
+            rows=[self._queue_row(row, viewer.zone, held.get(row.ticket.id)) for row in shown],
             chosen=chosen,
             following=following,
             statuses=list(_STATUSES),
@@ -294,7 +298,18 @@ class Pages:
         )
         return query, {**chosen, "status": status, "sort": sort}
 
-    def _queue_row(self, row: QueueRow, zone: ZoneInfo) -> dict[str, Any]:
+    async def _held(self, ticket_ids: list[int]) -> dict[int, Incident]:
+        """The open incident holding each of these tickets, for those one holds."""
+
+        def read(tx: Tx) -> dict[int, Incident]:
+            found = {ticket_id: tx.holding(ticket_id) for ticket_id in ticket_ids}
+            return {ticket_id: held for ticket_id, held in found.items() if held is not None}
+
+        return await self.parts.store.read(read)
+
+    def _queue_row(
+        self, row: QueueRow, zone: ZoneInfo, incident: Incident | None = None
+    ) -> dict[str, Any]:
         now, settings = self.now(), self.parts.settings
         due = row.due_at
         state = ""
@@ -307,6 +322,7 @@ class Pages:
             "age": _age(now - row.ticket.created_at),
             "due": _local(due, zone) if due else "",
             "due_state": state,
+            "incident": incident,
         }
 
     # -- a ticket ----------------------------------------------------------------------
@@ -331,10 +347,12 @@ class Pages:
             event for event in page.events if viewer.staff or event.kind not in _CUSTOMER_HIDDEN
         ]
         survey = await self.parts.store.read(lambda tx: tx.latest_survey(page.ticket.id))
+        held = await self.parts.store.read(lambda tx: tx.holding(page.ticket.id))
         return await self.page(
             "ticket.html",
             viewer=viewer,
             ticket=page.ticket,
+            incident=held,
             rating=_rating(survey, viewer.zone),
             messages=[self._message(message, viewer.zone) for message in page.messages],
             events=[{"at": _local(event.at, viewer.zone), "entry": event} for event in events],
@@ -371,6 +389,28 @@ class Pages:
                 }
             )
         return found
+
+    # -- an incident -------------------------------------------------------------------
+
+    async def incident(self, request: web.Request) -> web.Response:
+        """An incident's page, for staff; anyone else gets the 404 a missing one gets."""
+        try:
+            viewer = self.viewer(request)
+        except Refused as refusal:
+            return await self.refused(refusal)
+        wanted = request.match_info["incident"]
+        found = None
+        if viewer.staff and wanted.isdigit() and len(wanted) <= 9:
+            found = await self.parts.store.read(
+                lambda tx: incident_page.read(tx, int(wanted), viewer.workspace)
+            )
+        if found is None:
+            return await self.page("not_found.html", 404, viewer=viewer)
+        texts = texts_in(self.parts.settings.locale)
+        shown = incident_page.values(found, texts, viewer.zone, _local)
+        return await self.page(
+            "incident.html", viewer=viewer, zone=viewer.zone.key, back=request.path, **shown
+        )
 
     # -- the leads' metrics and exports ------------------------------------------------
 
@@ -537,6 +577,7 @@ def add_routes(app: web.Application, parts: WebParts, templates: Templates) -> N
     app.router.add_post(workspace + "timezone", pages.timezone)
     app.router.add_get(workspace + "signed-out", pages.signed_out)
     app.router.add_get(workspace + "tickets/{ticket}", pages.ticket)
+    app.router.add_get(workspace + "incidents/{incident}", pages.incident)
     app.router.add_get(workspace + "metrics", pages.metrics)
     app.router.add_get(workspace + "export/tickets.csv", pages.export_tickets)
     app.router.add_get(workspace + "export/agents.csv", pages.export_agents)

@@ -11,7 +11,8 @@ never posting another one. A busy
 hour of unrelated tickets shares no two words often enough to make one.
 
 A new ticket alike an open incident's title is linked to it at once with
-`incidents.auto_link`, and otherwise shown to the agents with the command that links it.
+`incidents.auto_link`, and otherwise shown to the agents with a **Link to INC-3** button
+(and the command that does the same).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from functools import lru_cache
 
 from handlers import notices
 from handlers.incidents import telling
-from handlers.incidents.values import SPIKE_SHOWN, Spike
+from handlers.incidents.values import SPIKE_SHOWN, Incident, Spike
 from handlers.knowledge import telling_terms
-from handlers.models import Notice, NoticeKind, Place, Ticket
+from handlers.models import Action, Notice, NoticeKind, Place, Ticket
 from handlers.ports import Tx
 from handlers.settings import DeskSettings
 
@@ -33,7 +34,7 @@ RECENT = 50  # the newest tickets of the window a new one is compared with
 COMMON_WORDS = 5  # the most words an alert names
 SHARED = 2  # alike tickets share at least this many telling words …
 SHARE = 0.5  # … and at least this share of the shorter one's
-ACTION = "incident"  # the alert's button runs `/ticket incident <id>`
+ACTION = "incident"  # the alert's button runs `/ticket incident <id>`, a suggestion's `… <id> <n>`
 
 
 @lru_cache(maxsize=4096)
@@ -99,17 +100,30 @@ def _matched(
             total = tx.linked_count(incident.number)
             telling.linked_moment(tx, incident, incident.owner, 1, total, now)
         else:
-            notices.send(tx, now, _suggestion(ticket, incident.ref, incident.title, settings))
+            notices.send(tx, now, suggestion(ticket, incident, settings))
         return True
     return False
 
 
-def _suggestion(ticket: Ticket, ref: str, title: str, settings: DeskSettings) -> Notice | None:
+def suggestion(
+    ticket: Ticket, incident: Incident, settings: DeskSettings, linked_by: str | None = None
+) -> Notice | None:
+    """The new ticket alike `incident`, shown in triage with a **Link to INC-3** button;
+    `linked_by` names who pressed it, and the button goes."""
     triage = settings.places_of(ticket.place.platform).triage_channel
     if triage is None:
         return None
-    text = settings.texts_for(ticket.place.platform).looks_like_incident(ticket.id, ref, title)
-    return Notice(NoticeKind.REMINDER, Place(ticket.place.workspace, triage), text, ticket.id)
+    texts = settings.texts_for(ticket.place.platform)
+    ref, title = incident.ref, incident.title
+    actions: tuple[Action, ...] = ()
+    if linked_by is not None:
+        text = texts.linked_from_suggestion(ticket.id, ref, title, linked_by)
+    else:
+        text = texts.looks_like_incident(ticket.id, ref, title)
+        actions = (Action(ACTION, str(incident.number), texts.link_to_incident(ref)),)
+    place = Place(ticket.place.workspace, triage)
+    edits = f"suggested:{ticket.id}:{incident.number}"
+    return Notice(NoticeKind.REMINDER, place, text, ticket.id, actions=actions, edits=edits)
 
 
 def _common(said: list[frozenset[str]]) -> tuple[str, ...]:
@@ -138,7 +152,7 @@ def alert(spike: Spike, settings: DeskSettings, declared: str | None = None) -> 
         Place(spike.workspace, channel),
         text,
         ticket_id=spike.first[0],
-        actions=() if declared is not None else (ACTION,),
+        actions=() if declared is not None else (Action(ACTION),),
         edits=f"spike:{spike.id}",
     )
 

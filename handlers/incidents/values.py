@@ -102,6 +102,15 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """One update's notice given up on: the ticket it was for, and what the platform said."""
+
+    seq: int
+    ticket_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class FirstAnswer:
     """A linked ticket the update is the first answer of, and how long it waited (seconds)."""
 

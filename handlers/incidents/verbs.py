@@ -21,10 +21,12 @@ _TICKET = re.compile(r"#?(\d{1,18})")
 
 
 def incident(call: Call) -> str:
-    """Run one incident action; `incident <id>` declares one from the ticket's spike."""
+    """Run one incident action; `incident <id>` declares one from the ticket's spike, and
+    `incident <id> <INC>` links the ticket to the incident suggested for it."""
     action = call.words.pop(0).lower() if call.words else "list"
     if _TICKET.fullmatch(action):
-        return _from_spike(call, int(action.lstrip("#")))
+        ticket_id = int(action.lstrip("#"))
+        return _suggested(call, ticket_id) if call.words else _from_spike(call, ticket_id)
     runner = _RUNNERS.get(action)
     if runner is None:
         raise call.usage(lambda texts: texts.incident_actions())
@@ -99,9 +101,30 @@ def _tickets(call: Call) -> tuple[list[Ticket], list[str]]:
     return found, problems
 
 
+def _suggested(call: Call, ticket_id: int) -> str:
+    """Link the ticket to the open incident its suggestion named (its **Link to** button)."""
+    named = _named(call)
+    call.done()
+    ticket = call.tx.ticket(ticket_id)
+    if ticket is None or ticket.place.workspace != call.command.place.workspace:
+        raise UsageError(lambda texts: texts.no_ticket_here(str(ticket_id)))
+    free = call.tx.holding(ticket.id) is None
+    answer = _linked(call, named, [ticket], [])
+    held = call.tx.holding(ticket.id)
+    if free and held is not None and held.number == named.number:  # this press linked it
+        said = spotting.suggestion(ticket, named, call.settings, linked_by=call.actor.name)
+        notices.send(call.tx, call.now, said)
+    return answer
+
+
 def _link(call: Call) -> str:
     named = _named(call)
     tickets, problems = _tickets(call)
+    return _linked(call, named, tickets, problems)
+
+
+def _linked(call: Call, named: Incident, tickets: list[Ticket], problems: list[str]) -> str:
+    """Link each ticket that is free to be; say how many, and why not the others."""
     linked = 0
     for ticket in tickets:
         other = call.tx.holding(ticket.id)

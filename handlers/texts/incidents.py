@@ -406,6 +406,20 @@ class IncidentTexts(Speaking):
             "Ticket #{id} is part of no spike to declare an incident from.", id=ticket_id
         )
 
+    def link_to_incident(self, ref: str) -> str:
+        """The button under a new ticket alike an open incident."""
+        return self.say("Link to {ref}", ref=ref)
+
+    def linked_from_suggestion(self, ticket_id: int, ref: str, title: str, name: str) -> str:
+        """The suggestion once someone pressed its button: the button goes."""
+        return self.say(
+            "New ticket #{id} was linked to {ref} ({title}) by {name}.",
+            id=ticket_id,
+            ref=ref,
+            title=quote(title),
+            name=quote(name),
+        )
+
     def spike_declared_already(self, number: int) -> str:
         return self.say("That spike was declared already, as INC-{n}.", n=number)
 

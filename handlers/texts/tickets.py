@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.models import (
+    Action,
     ClockKind,
     CustomerHistory,
     Scale,
@@ -447,6 +448,10 @@ class TicketTexts(Speaking):
         """The label of a triage card's button for one of `notices.card_actions`."""
         label = _ACTION_LABELS.get(action)
         return self.gettext(label) if label else action.capitalize()
+
+    def button_label(self, action: Action) -> str:
+        """The label of a notice's button: its own, or its verb's."""
+        return action.label or self.action_label(action.verb)
 
     def priority_placeholder(self) -> str:
         return self.say("Set priority…")

@@ -16,6 +16,7 @@ from handlers.incidents.values import (
     Broadcast,
     Delivery,
     Entry,
+    Failure,
     Incident,
     Spike,
 )
@@ -256,6 +257,20 @@ class PostgresIncidents:
         return incident_rows.progress(
             (int(row["seq"]), str(row["status"]), int(row["n"])) for row in found
         )
+
+    def failures(self, number: int, limit: int) -> list[Failure]:
+        found = self._rows(
+            b"SELECT d.seq, o.ticket_id, o.last_error FROM incident_deliveries d"
+            b" JOIN outbox o ON o.id = d.outbox_id"
+            b" WHERE d.incident_id = %s AND o.status = 'failed'"
+            b" ORDER BY d.seq, o.ticket_id, o.id LIMIT %s",
+            number,
+            limit,
+        )
+        return [
+            Failure(int(row["seq"]), row["ticket_id"], str(row["last_error"] or ""))
+            for row in found
+        ]
 
     def due_incidents(self, now: datetime, limit: int) -> list[Incident]:
         found = self._rows(

@@ -13,7 +13,7 @@ from handlers.incidents.spotting import alike, words_of
 from handlers.models import Person, Place
 from handlers.settings import DeskSettings
 from storage.store import SqliteStore
-from tests.builders import BOB, SUPPORT, person, post, rows, run
+from tests.builders import ALICE, BOB, CAROL, SUPPORT, person, post, rows, run
 from tests.clock import FakeClock
 
 # These exercise the store: each runs on SQLite and on PostgreSQL.
@@ -181,6 +181,80 @@ async def test_a_new_ticket_like_an_open_incident_is_shown_to_agents(
         "New ticket #1 looks like part of INC-1 (Checkout returns 500): /ticket incident link"
         " INC-1 1 links it."
     )
+    assert await rows(store, "SELECT count(*) FROM incident_links") == [(0,)]
+
+
+async def test_a_new_ticket_like_an_open_incident_offers_a_link_button(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """The triage notice carries a **Link to INC-1** button that runs `incident 1 1`."""
+    await run(desk, BOB, "incident declare Checkout returns 500")
+    await customers_write(desk, clock, ["Getting a 500 at checkout"], every_minutes=1)
+    [(payload,)] = await rows(store, "SELECT payload FROM outbox WHERE kind = 'reminder'")
+    assert json.loads(str(payload))["actions"] == [
+        {"verb": "incident", "choice": "1", "label": "Link to INC-1"}
+    ]
+
+
+async def test_the_link_button_links_the_ticket_and_takes_itself_away(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """bob's click links ticket #1 to INC-1; the suggestion is edited to say who, no button."""
+    await run(desk, BOB, "incident declare Checkout returns 500")
+    await customers_write(desk, clock, ["Getting a 500 at checkout"], every_minutes=1)
+    answer = await run(desk, BOB, "incident 1 INC-1")
+    assert answer.text == "Linked 1 ticket to INC-1 (1 linked in all)."
+    assert await rows(store, "SELECT ticket_id FROM incident_links WHERE held = true") == [(1,)]
+    said = await rows(
+        store, "SELECT payload FROM outbox WHERE edit_key = 'suggested:1:1' ORDER BY id"
+    )
+    *_, (edited,) = said
+    assert json.loads(str(edited))["text"] == (
+        "New ticket #1 was linked to INC-1 (Checkout returns 500) by bob."
+    )
+    assert "actions" not in json.loads(str(edited))
+
+
+async def test_a_second_press_of_the_link_button_changes_nothing(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """carol pressing after bob: nothing more is linked, and the notice still names bob."""
+    await run(desk, BOB, "incident declare Checkout returns 500")
+    await customers_write(desk, clock, ["Getting a 500 at checkout"], every_minutes=1)
+    await run(desk, BOB, "incident 1 INC-1")
+    answer = await run(desk, CAROL, "incident 1 INC-1")
+    assert answer.text == "Linked 0 tickets to INC-1 (1 linked in all)."
+    said = await rows(store, "SELECT count(*) FROM outbox WHERE edit_key = 'suggested:1:1'")
+    assert said == [(2,)]  # the suggestion, and bob's edit of it
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        (ALICE, "/ticket incident is for agents."),
+        (person("customer0"), "/ticket incident is for agents."),
+    ],
+)
+async def test_the_link_button_refuses_anyone_but_staff(
+    desk: Desk, store: SqliteStore, clock: FakeClock, who: Person, expected: str
+) -> None:
+    """A customer pressing it (its own ticket's customer too) is refused; nothing is linked."""
+    await run(desk, BOB, "incident declare Checkout returns 500")
+    await customers_write(desk, clock, ["Getting a 500 at checkout"], every_minutes=1)
+    answer = await run(desk, who, "incident 1 INC-1")
+    assert answer.text == expected
+    assert await rows(store, "SELECT count(*) FROM incident_links") == [(0,)]
+
+
+async def test_the_link_button_of_a_resolved_incident_links_nothing(
+    desk: Desk, store: SqliteStore, clock: FakeClock
+) -> None:
+    """Pressed after INC-1 is resolved, it says so and links nothing."""
+    await run(desk, BOB, "incident declare Checkout returns 500")
+    await customers_write(desk, clock, ["Getting a 500 at checkout"], every_minutes=1)
+    await run(desk, BOB, "incident resolve INC-1 Fixed")
+    answer = await run(desk, BOB, "incident 1 INC-1")
+    assert answer.text == "INC-1 is resolved already."
     assert await rows(store, "SELECT count(*) FROM incident_links") == [(0,)]
 
 

@@ -15,7 +15,7 @@ import discord
 
 from bot.adapters.discord import answering, comments
 from bot.adapters.discord.replies import desk_of
-from handlers.models import Card, Notice, Priority, Scale, SurveyView
+from handlers.models import Action, Card, Notice, Priority, Scale, SurveyView
 from handlers.texts import Texts
 
 _STYLES = {
@@ -27,22 +27,28 @@ Component = discord.ui.Button[Any] | discord.ui.Select[Any]
 
 class CardAction(
     discord.ui.DynamicItem[Component],
-    template=r"deskbot:(?P<verb>[a-z]+):(?P<ticket>[0-9]{1,18})$",
+    template=r"deskbot:(?P<verb>[a-z]+):(?P<ticket>[0-9]{1,18})(?: (?P<choice>[\w-]{1,40}))?$",
 ):
-    """A card component that runs `/ticket <verb> <id> [choice]` as whoever uses it."""
+    """A component that runs `/ticket <verb> <id> [choice]` as whoever uses it; a button's
+    own choice follows its ticket after a space, as in the command (`deskbot:incident:42 3`)."""
 
-    def __init__(self, item: Component, verb: str, ticket_id: int) -> None:
+    def __init__(
+        self, item: Component, verb: str, ticket_id: int, choice: str | None = None
+    ) -> None:
         super().__init__(item)
         self.verb = verb
         self.ticket_id = ticket_id
+        self.choice = choice
 
     @classmethod
-    def button(cls, verb: str, ticket_id: int, texts: Texts) -> CardAction:
+    def button(cls, action: Action, ticket_id: int, texts: Texts) -> CardAction:
+        verb, choice = action.verb, action.choice
+        custom_id = f"deskbot:{verb}:{ticket_id}" + ("" if choice is None else f" {choice}")
         style = _STYLES.get(verb, discord.ButtonStyle.secondary)
         button = discord.ui.Button[Any](
-            label=texts.action_label(verb), style=style, custom_id=f"deskbot:{verb}:{ticket_id}"
+            label=texts.button_label(action), style=style, custom_id=custom_id
         )
-        return cls(button, verb, ticket_id)
+        return cls(button, verb, ticket_id, choice)
 
     @classmethod
     def priority_menu(
@@ -76,13 +82,15 @@ class CardAction(
         texts = desk_of(interaction).texts
         if verb == "priority":
             return cls.priority_menu(ticket_id, texts)
-        return cls.button(verb, ticket_id, texts)
+        return cls.button(Action(verb, match["choice"]), ticket_id, texts)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.verb == answering.REPLY:  # the answer is written in a modal first
             await answering.ask(interaction, self.ticket_id)
             return
         words = [self.verb, str(self.ticket_id)]
+        if self.choice is not None:
+            words.append(self.choice)
         if isinstance(self.item, discord.ui.Select):
             words += self.item.values[:1]
         await desk_of(interaction).run(interaction, " ".join(words))
@@ -95,7 +103,7 @@ def card_view(card: Card, texts: Texts) -> discord.ui.View:
         if action == "priority":
             view.add_item(CardAction.priority_menu(card.ticket_id, texts, card.priority))
         else:
-            view.add_item(CardAction.button(action, card.ticket_id, texts))
+            view.add_item(CardAction.button(Action(action), card.ticket_id, texts))
     if card.permalink:
         view.add_item(discord.ui.Button[Any](label=texts.open_thread_label(), url=card.permalink))
     if card.web_url:

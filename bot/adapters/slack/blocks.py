@@ -26,7 +26,7 @@ from bot.adapters.slack.escaping import (
     VIEW_TITLE,
 )
 from handlers.home import Home, HomeItem, Shelf
-from handlers.models import Card, Notice, Priority, Scale, Similar, SurveyView
+from handlers.models import Action, Card, Notice, Priority, Scale, Similar, SurveyView
 from handlers.texts import Texts
 
 JsonDict = dict[str, Any]
@@ -109,19 +109,25 @@ def notice_blocks(body: str, notice: Notice, t: Texts) -> list[JsonDict] | None:
         return [{"type": "section", "text": _mrkdwn_raw(escaping.fit(body, SECTION_TEXT))}]
     if not notice.actions or notice.ticket_id is None:
         return None
-    buttons = [
-        {
-            "type": "button",
-            "action_id": action_id(action),
-            "text": _plain(t.action_label(action), BUTTON_TEXT),
-            "value": str(notice.ticket_id),
-        }
-        for action in notice.actions
-    ]
+    buttons = [_notice_button(notice.ticket_id, action, t) for action in notice.actions]
     return [
         {"type": "section", "text": _mrkdwn_raw(escaping.fit(body, SECTION_TEXT))},
         {"type": "actions", "block_id": f"deskbot-notice-{notice.ticket_id}", "elements": buttons},
     ]
+
+
+def _notice_button(ticket_id: int, action: Action, t: Texts) -> JsonDict:
+    """A notice's button; one with a choice says it after the ticket, as `priority 42 high`."""
+    value, suffix = str(ticket_id), ""
+    if action.choice is not None:
+        # Slack wants action ids unique in a block: the choice follows a colon.
+        value, suffix = f"{ticket_id} {action.choice}", f":{action.choice}"
+    return {
+        "type": "button",
+        "action_id": action_id(action.verb) + suffix,
+        "text": _plain(t.button_label(action), BUTTON_TEXT),
+        "value": value,
+    }
 
 
 def _card_fields(card: Card, t: Texts) -> list[JsonDict]:

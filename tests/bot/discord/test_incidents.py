@@ -98,3 +98,40 @@ async def test_a_spike_alert_declares_its_incident_with_one_click_on_discord(
         now = world.fake.state.message(world.leads["id"], posted.message["id"])
         assert now["content"].endswith("declared as INC-1.")
         assert not now.get("components")
+
+
+async def test_a_new_ticket_like_an_open_incident_is_linked_with_one_click_on_discord(
+    world: World, store: SqliteStore, clock: FakeClock
+) -> None:
+    """bob presses **Link to INC-1** in triage: linked, and the suggestion loses its button;
+    alice, a customer, pressing it first is refused privately."""
+    config = world.config(support_channels=[world.support["id"]])
+    async with running(world, store, clock, config) as deskbot:
+        await _incident(world, world.bob, "declare", text="Checkout returns 500")
+        await world.open_ticket("Getting a 500 at checkout")
+        await deskbot.outbox.drain()
+        [posted] = [
+            p
+            for p in world.fake.sent_messages(world.triage["id"])
+            if "looks like part of INC-1" in p.message["content"]
+        ]
+        [row] = posted.message["components"]
+        [button] = row["components"]
+        assert (button["custom_id"], button["label"]) == ("deskbot:incident:1 1", "Link to INC-1")
+        refused = await world.fake.click(
+            world.triage["id"], posted.message["id"], button["custom_id"], user_id=world.alice
+        )
+        [answer] = await world.fake.wait_until_seen(refused)
+        assert answer["content"] == "/ticket incident is for agents."
+        assert await deskbot.rows("SELECT count(*) FROM incident_links") == [(0,)]
+        record = await world.fake.click(
+            world.triage["id"], posted.message["id"], button["custom_id"], user_id=world.bob
+        )
+        await world.fake.wait_until_seen(record)
+        await deskbot.until(
+            "SELECT ticket_id FROM incident_links WHERE held = true", lambda rows: rows == [(1,)]
+        )
+        await deskbot.outbox.drain()
+        now = world.fake.state.message(world.triage["id"], posted.message["id"])
+        assert now["content"] == "New ticket #1 was linked to INC-1 (Checkout returns 500) by bob."
+        assert not now.get("components")

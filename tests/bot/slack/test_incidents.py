@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bot.slack.conftest import SlackDesk
+from tests.bot.slack.conftest import JsonDict, SlackDesk
 from tests.fakes.slack import payloads
 
 
@@ -96,3 +96,45 @@ async def test_a_spike_alert_declares_its_incident_with_one_click(desk_on_slack:
     [edited] = [m for m in d.slack.messages(d.scene.leads.id) if m["ts"] == alert["ts"]]
     assert edited["text"].endswith("declared as INC-1.")
     assert not [b for b in edited.get("blocks", []) if b["type"] == "actions"]
+
+
+async def _suggested(d: SlackDesk) -> tuple[JsonDict, JsonDict]:
+    """INC-1 open, a new checkout ticket: the triage suggestion and its one button."""
+    await d.command(d.scene.bob, "incident declare Checkout returns 500")
+    await d.open_ticket("Getting a 500 at checkout", user=d.scene.dave)
+    [said] = [m for m in d.slack.messages(d.scene.triage.id) if "looks like" in str(m["text"])]
+    (actions,) = [b for b in said["blocks"] if b["type"] == "actions"]
+    (button,) = actions["elements"]
+    return said, button
+
+
+async def test_a_new_ticket_like_an_open_incident_is_linked_with_one_click_on_slack(
+    desk_on_slack: SlackDesk,
+) -> None:
+    """carol presses **Link to INC-1**: the ticket is linked, its customer told, the button gone."""
+    d = desk_on_slack
+    said, button = await _suggested(d)
+    assert (button["action_id"], button["value"]) == ("deskbot:incident:1", "1 1")
+    assert button["text"]["text"] == "Link to INC-1"
+    click = payloads.button(button["action_id"], button["value"], text="Link to INC-1")
+    await d.click(d.scene.carol, said["ts"], click)
+    await d.settle()
+    assert await d.rows("SELECT ticket_id FROM incident_links WHERE held = 1") == [(1,)]
+    assert "Part of INC-1: Checkout returns 500" in str(d.card(1)["blocks"])
+    [edited] = [m for m in d.slack.messages(d.scene.triage.id) if m["ts"] == said["ts"]]
+    assert edited["text"] == "New ticket #1 was linked to INC-1 (Checkout returns 500) by carol."
+    assert not [b for b in edited.get("blocks", []) if b["type"] == "actions"]
+
+
+async def test_a_customer_pressing_link_to_an_incident_is_refused_on_slack(
+    desk_on_slack: SlackDesk,
+) -> None:
+    """dave, a customer, is told privately the button is for agents; nothing is linked."""
+    d = desk_on_slack
+    said, button = await _suggested(d)
+    d.scene.triage.members.add(d.scene.dave.id)
+    click = payloads.button(button["action_id"], button["value"], text="Link to INC-1")
+    await d.click(d.scene.dave, said["ts"], click)
+    await d.settle()
+    assert d.slack.response_url_posts[0].body["text"] == "/ticket incident is for agents."
+    assert await d.rows("SELECT count(*) FROM incident_links") == [(0,)]

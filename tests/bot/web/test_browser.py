@@ -184,3 +184,31 @@ async def test_the_queue_fits_a_phone(site: Site, browser: Browser) -> None:
         wide = await page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 390, name
         await watched.shot(name)
+
+
+async def test_a_lead_walks_from_the_queue_to_an_incident_and_its_tickets(
+    site: Site, browser: Browser
+) -> None:
+    """queue → the INC-1 marker → the incident's page → a linked ticket, which names INC-1."""
+    first = await open_ticket(site.desk, ALICE, "Checkout returns 500")
+    second = await open_ticket(site.desk, DAVE, "Checkout broken")
+    await run(site.desk, BOB, f"incident declare Checkout down {SCRIPT} {IMAGE}")
+    await run(site.desk, BOB, f"incident link INC-1 {first} {second}")
+    await run(site.desk, BOB, "incident update INC-1 Rolling back")
+    watched = await open_page(browser)
+    page = watched.page
+    await sign_in(page, await link_for(site.desk, CAROL))
+    await page.get_by_role("heading", name="Queue").wait_for()
+    await page.locator("a.incident-mark").first.click()
+    await page.get_by_role("heading", name="INC-1", exact=False).wait_for()
+    heading = await page.get_by_role("heading", level=1).inner_text()
+    assert heading == f"INC-1 Checkout down {SCRIPT} {IMAGE}"
+    assert await page.locator("img").count() == 0 and await page.locator("script").count() == 0
+    assert await page.get_by_text("0 delivered").is_visible()
+    assert await page.get_by_text("2 queued").is_visible()
+    await watched.shot("incident")
+
+    await page.get_by_role("link", name=f"{second}", exact=True).click()
+    await page.get_by_role("heading", name=f"#{second}", exact=False).wait_for()
+    assert await page.get_by_role("link", name="Part of INC-1", exact=False).is_visible()
+    assert watched.dialogs == [] and watched.errors == []

@@ -11,6 +11,7 @@ from handlers.incidents.values import (
     Broadcast,
     Delivery,
     Entry,
+    Failure,
     FirstAnswer,
     Incident,
     IncidentStatus,
@@ -151,6 +152,10 @@ async def test_a_broadcast_answers_every_ticket_and_counts_its_deliveries(store:
     assert await store.read(lambda tx: tx.deliveries(incident.number)) == {
         entry.seq: Delivery(entry.seq, queued=1, delivered=1, failed=1)
     }
+    assert await store.read(lambda tx: tx.failures(incident.number, 10)) == [
+        Failure(entry.seq, second.notice.ticket_id, "gone")
+    ]
+    assert await store.read(lambda tx: tx.failures(incident.number, 0)) == []
 
 
 async def test_due_incidents_are_the_open_ones_past_their_due_time(store: Store) -> None:
