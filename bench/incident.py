@@ -224,8 +224,11 @@ async def run(arguments: argparse.Namespace, scene: Scene, slack: FakeSlack | No
     print(
         f"{arguments.tickets} tickets linked across {arguments.channels} channels ({built:.1f} s)"
     )
-    print(f"update queued for every ticket: {update * 1000:.0f} ms (median of {len(updates)};")
-    print(f"  target <= 1000 ms: {'met' if update <= 1.0 else 'MISSED'})")
+    first, worst = updates[0], max(updates)
+    print(f"update queued for every ticket: {update * 1000:.0f} ms (median of {len(updates)})")
+    # The first update is every ticket's first answer too: it stops their response clocks.
+    print(f"  the first (every ticket's first answer): {first * 1000:.0f} ms")
+    print(f"  target <= 1000 ms for every update: {'met' if worst <= 1.0 else 'MISSED'}")
     print(f"bare batched INSERT of the same rows: {baseline * 1000:.1f} ms")
     print(f"ratio: {update / baseline:.1f}x the bare INSERT")
     if slack is not None:
