@@ -64,15 +64,18 @@ async def run(
         daily = _daily_digest(store, clock, settings, leadership, outbox, platforms)
         # Each step registers its own undoing, so shutdown runs in reverse: drain the
         # outbox while the platforms are connected and the lease renewed, stop the
-        # scheduler, then the platforms, the outbox, and last the lease.
+        # scheduler, then the outbox, the platforms, and last the lease.
         stop = asyncio.Event()
         # Signals are caught before the lease is taken: a SIGTERM at any later moment stops
         # gracefully and releases the lease, rather than killing the process holding it.
         with _stop_on_signals(stop):
             async with contextlib.AsyncExitStack() as running:
                 await _hold_lease(running, leadership)
-                _start_outbox(running, outbox)
+                delivering = _start_outbox(running, outbox)
                 serving = _start_platforms(running, platforms)
+                # Stop delivering before the platforms close their connections: a send cut
+                # off by a closed connection would count as a failure and wait out a backoff.
+                running.push_async_callback(_cancel, [delivering])
                 _start_scheduler(running, scheduler, daily, config)
                 parts = (store, clock, settings, scheduler, meters)
                 await web.start(running, config, parts, platforms, serving)
@@ -116,9 +119,10 @@ async def _hold_lease(running: contextlib.AsyncExitStack, leadership: Leadership
     running.push_async_callback(leadership.release)
 
 
-def _start_outbox(running: contextlib.AsyncExitStack, outbox: OutboxWorker) -> None:
+def _start_outbox(running: contextlib.AsyncExitStack, outbox: OutboxWorker) -> asyncio.Task[None]:
     task = asyncio.create_task(outbox.run(), name="outbox")
     running.push_async_callback(_cancel, [task])
+    return task
 
 
 def _start_platforms(

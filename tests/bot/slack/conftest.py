@@ -171,8 +171,9 @@ class SlackDesk:
         await self.settle()
 
     async def stop(self) -> None:
-        """Stop Slack first (letting events in flight finish), then the outbox."""
-        for task in reversed(self._tasks):
+        """Stop the outbox, then Slack (letting events in flight finish), as the app does: a
+        send cut off by Slack's connections closing would wait out a backoff."""
+        for task in self._tasks:
             if task.done():
                 continue  # a failed start was raised by start() already
             task.cancel()
