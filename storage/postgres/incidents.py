@@ -22,6 +22,7 @@ from handlers.incidents.values import (
 )
 from handlers.models import Person, SlaClock, Ticket
 from storage import incident_rows, rows
+from storage.postgres.clocks import SAVE_CLOCK
 
 
 class PostgresIncidents:
@@ -201,16 +202,8 @@ class PostgresIncidents:
             [{"at": at, "id": i} for i in ids],
         )
         cursor.executemany(
-            b"INSERT INTO sla_clocks (ticket_id, kind, calendar, target_seconds, started_at,"
-            b" used_seconds, running_since, due_at, stopped_at, breached_at, promise_days,"
-            b" promise_seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            b" ON CONFLICT (ticket_id, kind) DO UPDATE SET calendar = excluded.calendar,"
-            b" target_seconds = excluded.target_seconds, started_at = excluded.started_at,"
-            b" used_seconds = excluded.used_seconds, running_since = excluded.running_since,"
-            b" due_at = excluded.due_at, stopped_at = excluded.stopped_at,"
-            b" breached_at = excluded.breached_at, promise_days = excluded.promise_days,"
-            b" promise_seconds = excluded.promise_seconds",
-            [rows.clock_values(clock) for clock in broadcast.clocks],
+            SAVE_CLOCK,
+            [(*rows.clock_values(clock), clock.ticket_id) for clock in broadcast.clocks],
         )
         self._queue(cursor, broadcast)
         self._stale.update(i for i in ids if i is not None)

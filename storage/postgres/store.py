@@ -53,6 +53,7 @@ from handlers.personal import Forgetting, Forgotten, Redacted
 from handlers.ports import Lease, Sink
 from storage import forgetting, rows
 from storage.postgres import privacy, reports, search, views
+from storage.postgres.clocks import SAVE_CLOCK
 from storage.postgres.database import READ, REPORT, WRITE, Database
 from storage.postgres.incidents import PostgresIncidents, PostgresSpikes
 
@@ -537,20 +538,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         return {clock.kind: clock for clock in map(rows.clock, found)}
 
     def save_clock(self, clock: SlaClock) -> None:
-        self._run(
-            b"INSERT INTO sla_clocks (ticket_id, kind, calendar, target_seconds, started_at,"
-            b" used_seconds, running_since, due_at, stopped_at, breached_at, promise_days,"
-            b" promise_seconds, workspace) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            b" %s, (SELECT workspace FROM tickets WHERE id = %s))"
-            b" ON CONFLICT (ticket_id, kind) DO UPDATE SET calendar = excluded.calendar,"
-            b" target_seconds = excluded.target_seconds, started_at = excluded.started_at,"
-            b" used_seconds = excluded.used_seconds, running_since = excluded.running_since,"
-            b" due_at = excluded.due_at, stopped_at = excluded.stopped_at,"
-            b" breached_at = excluded.breached_at, promise_days = excluded.promise_days,"
-            b" promise_seconds = excluded.promise_seconds",
-            *rows.clock_values(clock),
-            clock.ticket_id,
-        )
+        self._run(SAVE_CLOCK, *rows.clock_values(clock), clock.ticket_id)
 
     # -- timers ----------------------------------------------------------------------------
 
