@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from handlers.digest.rows import Retained
 from handlers.personal import Forgetting, Forgotten, Redacted
+from handlers.ports import Sink
 from storage.personal import AUDIT_FREE_TEXT, REDACTED, Column, Kind, Table, forgettable
 
 # Names shorter than this are not looked for in other people's text: "Al" is in too much.
@@ -314,6 +315,15 @@ def export(sql: Sql, person_key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         query = f"SELECT * FROM {table.name} WHERE {where} ORDER BY {order}"  # noqa: S608
         for row in sql.each(query, params):
             yield table.name, {name: _plain(value) for name, value in row.items()}
+
+
+def streamed(found: Iterable[tuple[str, dict[str, Any]]], sink: Sink) -> int:
+    """Hand each exported row to `sink` as it is read; return how many there were."""
+    count = 0
+    for table, row in found:
+        sink(table, row)
+        count += 1
+    return count
 
 
 def _plain(value: Any) -> Any:

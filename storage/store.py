@@ -362,11 +362,7 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
         return privacy.forget(self._raw, request)
 
     def export_person(self, person_key: str, sink: Sink) -> int:
-        count = 0
-        for table, row in privacy.export(self._raw, person_key):
-            sink(table, row)
-            count += 1
-        return count
+        return forgetting.streamed(privacy.export(self._raw, person_key), sink)
 
     def redact_closed(
         self,

@@ -380,11 +380,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         return done
 
     def export_person(self, person_key: str, sink: Sink) -> int:
-        count = 0
-        for table, row in privacy.export(self._connection, person_key):
-            sink(table, row)
-            count += 1
-        return count
+        return forgetting.streamed(privacy.export(self._connection, person_key), sink)
 
     def redact_closed(
         self,
