@@ -439,6 +439,19 @@ async def test_members_and_user_conversations_agree(
     assert [c["id"] for c in mine["channels"]] == [scene.support.id]
 
 
+async def test_conversations_list_of_ims_names_the_bots_dms_with_their_people(
+    slack: FakeSlack, scene: Scene, client: AsyncWebClient
+) -> None:
+    """conversations.list with types=im lists the bot's DMs only, each with its person."""
+    dm = slack.dm_channel(scene.customer.id)
+    ims = await client.conversations_list(types="im")
+    channels = await client.conversations_list()
+    assert [(c["id"], c["is_im"], c["user"]) for c in ims["channels"]] == [
+        (dm.id, True, scene.customer.id)
+    ]
+    assert {c["id"] for c in channels["channels"]} == {scene.support.id, scene.elsewhere.id}
+
+
 async def test_unknown_user_is_user_not_found(client: AsyncWebClient) -> None:
     """users.info of an unknown id fails with user_not_found."""
     failure = await api_error(client.users_info(user="U0NOBODY"))

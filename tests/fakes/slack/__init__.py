@@ -44,7 +44,8 @@ text, thread_ts=None)` records a person's message and returns the `message` even
 it, so the bot can reply in its thread, react to it, link to it. A message recorded and never
 delivered is one posted while the app was away: `conversations.history` (newest first, at
 most 999 a page, thread replies left out) and `conversations.replies` (the parent first,
-then the replies) show it, within `oldest`/`latest` (`inclusive` takes the ends in).
+then the replies) show it, within `oldest`/`latest` (`inclusive` takes the ends in);
+`conversations.list` with `types=im` lists the bot's DMs, so what was written there is found.
 
 Deliver events
 --------------

@@ -11,6 +11,7 @@ from .state import Channel, JsonDict, StoredMessage
 _TYPE_OF = {"channel": "public_channel", "group": "private_channel", "im": "im"}
 HISTORY_MAX_LIMIT = 999  # "specify a limit value under 1000"
 REPLIES_MAX_LIMIT = 1000
+LIST_MAX_LIMIT = 1000
 
 
 def info(ctx: ApiContext) -> JsonDict:
@@ -137,12 +138,39 @@ def user_conversations(ctx: ApiContext) -> JsonDict:
     return {"ok": True, "channels": [c.to_api(user) for c in page], **page_metadata(cursor)}
 
 
+def conversations_list(ctx: ApiContext) -> JsonDict:
+    """conversations.list: the conversations of `types` the bot can see; its own DMs for `im`.
+
+    Public and private channels are listed whether or not the bot is in them (private ones
+    only when it is); a DM only when it is one of the bot's. A page holds at most 1,000.
+    """
+    types = _types(ctx.args.text("types"))
+    found = [c for c in ctx.workspace.channels.values() if _visible(c, ctx.bot_user_id, types)]
+    page, cursor = paginate(found, ctx.args, default_limit=100, max_limit=LIST_MAX_LIMIT)
+    rendered = [c.to_api(ctx.bot_user_id) for c in page]
+    return {"ok": True, "channels": rendered, **page_metadata(cursor)}
+
+
+def _types(given: str | None) -> set[str]:
+    types = {t.strip() for t in (given or "public_channel").split(",") if t.strip()}
+    if not types <= {*_TYPE_OF.values(), "mpim"}:
+        raise ApiError("invalid_types")
+    return types
+
+
+def _visible(channel: Channel, bot: str, types: set[str]) -> bool:
+    if _TYPE_OF[channel.channel_type] not in types:
+        return False
+    return channel.channel_type == "channel" or bot in channel.members
+
+
 def _listed(channel: Channel, user: str, types: set[str]) -> bool:
     return user in channel.members and _TYPE_OF[channel.channel_type] in types
 
 
 METHODS = {
     "conversations.info": info,
+    "conversations.list": conversations_list,
     "conversations.members": members,
     "conversations.history": history,
     "conversations.replies": replies,
