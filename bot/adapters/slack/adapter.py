@@ -128,7 +128,14 @@ class SlackAdapter:
         self.directory = SlackDirectory(self.client, groups, clock)
         self.sender = SlackSender(self.client, self.config, self.texts)
         self.catch_up = SlackCatchUp(
-            self.client, desk, cursors, clock, self._take, self.config.support_channels, sleep=pause
+            self.client,
+            desk,
+            cursors,
+            clock,
+            self._take,
+            self.config.support_channels,
+            direct_messages=self.config.direct_messages,
+            sleep=pause,
         )
         self._signing_secret = _signing_secret(self.config)
         self.app = self._bolt_app()

@@ -4,13 +4,15 @@ Slack retries an event only a few times, and over Socket Mode nobody is there to
 while deskbot is down: a customer who writes during a deploy would never be answered. So
 each time deskbot connects (at start, and whenever Socket Mode connects again) it reads in
 the background what came after each channel's cursor, the newest message ts it has taken
-there: the support channels' history, and the replies in the threads of its active
-tickets. They go to the desk oldest first, through the same intake as live events. A posted
-message is keyed by its channel and ts however it arrives, so a message read here and also
-delivered live is one ticket.
+there: the support channels' history, the replies in the threads of its active tickets
+and, with direct messages on, the bot's DMs (private tickets). They go to the desk oldest
+first, through the same intake as live events. A posted message is keyed by its channel and
+ts however it arrives, so a message read here and also delivered live is one ticket.
 
 A support channel read for the first time starts at its newest message: turning deskbot on
-in a busy channel does not turn its past into tickets.
+in a busy channel does not turn its past into tickets. So do the DMs there are the first
+time deskbot reads DMs at all; a DM it meets later is new (a customer's first DM may have
+been written while deskbot was down), and is read from its beginning.
 
 While a channel is caught up, live messages still reach the desk at once, but its cursor
 moves past them only when everything read before them is recorded, so stopping half-way
@@ -47,9 +49,13 @@ JsonDict = dict[str, Any]
 Take = Callable[[SlackMessage], Awaitable[IntakeResult]]
 Sleep = Callable[[float], Awaitable[None]]
 
-PAGE = 200  # messages a call: Slack advises no more than 200
+PAGE = 200  # messages (or conversations) a call: Slack advises no more than 200
 HISTORY_PAGES = 10  # a channel's newest 2,000 messages at most, per catch-up
 THREAD_PAGES = 5
+DM_PAGES = 50  # the bot's DMs listed per catch-up: 10,000 at most
+# A cursor that is no channel's: present once DMs have been read, so a DM without a cursor
+# is a new one. Slack's channel ids are capitals and digits, so it names none of theirs.
+DMS_READ = "direct-messages"
 THREADS = 200  # active tickets whose threads are read per catch-up, last updated first
 TICKETS_SCANNED = 10_000
 RATE_LIMIT_WAITS = 10  # Retry-After waits for one call before leaving it for the next try
@@ -92,6 +98,7 @@ class SlackCatchUp:
         take: Take,
         support_channels: Iterable[str],
         *,
+        direct_messages: bool = False,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.client = client
@@ -100,6 +107,7 @@ class SlackCatchUp:
         self.clock = clock
         self.take = take  # the live intake: the desk, then an answer to the author if due
         self.support_channels = frozenset(support_channels)
+        self.direct_messages = direct_messages  # read the bot's DMs too
         self.sleep = sleep
         self.runs = 0  # catch-ups finished since start
         self._identity: SlackIdentity | None = None
@@ -150,11 +158,14 @@ class SlackCatchUp:
         workspace = identity.workspace
         positions = await self.cursors.positions(workspace)
         threads = await self._threads(workspace)
-        channels = sorted(self.support_channels | {c for c in threads if c in positions})
-        caught, retrying = 0, set[str]()
+        dms, retrying = await self._dms(workspace, positions)
+        listed = self.support_channels | {c for c in threads if c in positions} | dms.keys()
+        channels = sorted(listed)
+        caught = 0
         for channel in channels:
+            cursor = positions.get(channel, dms.get(channel))
             try:
-                caught += await self._channel(identity, channel, positions.get(channel), threads)
+                caught += await self._channel(identity, channel, cursor, threads, channel in dms)
             except SlackApiError as error:
                 if is_transient(error):
                     retrying.add(channel)
@@ -177,8 +188,8 @@ class SlackCatchUp:
 
     def _later(self, channel: str, why: str) -> None:
         log.warning(
-            "Cannot catch up on Slack channel %s yet (%s); trying again in %.0f s",
-            channel,
+            "Cannot catch up on Slack %s yet (%s); trying again in %.0f s",
+            channel if channel == "DMs" else f"channel {channel}",
             why,
             RETRY_DELAY,
         )
@@ -193,7 +204,11 @@ class SlackCatchUp:
         `at` is when the desk took it, if not when it was posted: a 🎫 on an older message
         makes a ticket whose thread counts from the reaction on, not from the message.
         """
-        watched = message.channel in self.support_channels or result.ticket_id is not None
+        watched = (
+            message.channel in self.support_channels
+            or message.direct
+            or result.ticket_id is not None
+        )
         if message.kind is not InboundKind.POSTED or not watched:
             return
         ts, held = ts_number(at or message.ts), self._held.get(message.channel)
@@ -213,6 +228,7 @@ class SlackCatchUp:
         channel: str,
         cursor: int | None,
         threads: dict[str, list[str]],
+        direct: bool = False,
     ) -> int:
         """Catch up on one channel; its cursor passes live messages only once this is done."""
         # Live replies ignored until now are read from Slack below, in order.
@@ -221,7 +237,7 @@ class SlackCatchUp:
         if cursor is None:
             await self._start(identity.workspace, channel)
         else:
-            found = await self._read(identity, channel, cursor, threads.get(channel, []))
+            found = await self._read(identity, channel, cursor, threads.get(channel, []), direct)
             caught = await self._feed(identity.workspace, channel, found)
         await self._release(identity.workspace, channel)
         return caught
@@ -256,11 +272,16 @@ class SlackCatchUp:
     # -- reading Slack ------------------------------------------------------------------------
 
     async def _read(
-        self, identity: SlackIdentity, channel: str, cursor: int, threads: list[str]
+        self,
+        identity: SlackIdentity,
+        channel: str,
+        cursor: int,
+        threads: list[str],
+        direct: bool = False,
     ) -> list[SlackMessage]:
         """What was posted in the channel and the tickets' threads after `cursor`, oldest first."""
         found: dict[int, JsonDict] = {}
-        if channel in self.support_channels:
+        if channel in self.support_channels or direct:
             for message in await self._history(channel, cursor):
                 found[ts_number(str(message["ts"]))] = message
                 if _replied_after(message, cursor):
@@ -270,7 +291,8 @@ class SlackCatchUp:
                 found.setdefault(ts_number(str(message["ts"])), message)
         # deskbot's own messages (its acks in ticket threads) go to the desk too, which
         # ignores bots' messages as it does live.
-        read = (inbound.read_history(found[ts], channel, identity.team_id) for ts in sorted(found))
+        team = identity.team_id
+        read = (inbound.read_history(found[ts], channel, team, direct) for ts in sorted(found))
         return [message for message in read if message is not None]
 
     async def _history(self, channel: str, cursor: int) -> list[JsonDict]:
@@ -307,16 +329,22 @@ class SlackCatchUp:
         return [m for m in messages if m.get("ts") and ts_number(str(m["ts"])) > cursor]
 
     async def _pages(
-        self, pages: int, method: Callable[..., Awaitable[AsyncSlackResponse]], **arguments: Any
+        self,
+        pages: int,
+        method: Callable[..., Awaitable[AsyncSlackResponse]],
+        key: str = "messages",
+        **arguments: Any,
     ) -> tuple[list[JsonDict], str | None]:
         """Up to `pages` pages of a paginated read, and the cursor of the next one if any."""
         messages: list[JsonDict] = []
         page: str | None = None
         for _ in range(pages):
             answer = await self._call(method, limit=PAGE, cursor=page, **arguments)
-            messages += [m for m in answer.get("messages") or [] if isinstance(m, dict)]
+            messages += [m for m in answer.get(key) or [] if isinstance(m, dict)]
             metadata = answer.get("response_metadata") or {}
-            page = metadata.get("next_cursor") if answer.get("has_more") else None
+            # History says has_more; conversations.list says only the next cursor.
+            more = answer.get("has_more", key != "messages")
+            page = metadata.get("next_cursor") if more else None
             if not page:
                 return messages, None
         return messages, page
@@ -336,6 +364,37 @@ class SlackCatchUp:
                 wait = rate_limit_wait(error)
                 log.info("Slack rate-limits the catch-up; waiting %.0f s", wait)
                 await self.sleep(wait)
+
+    async def _dms(
+        self, workspace: str, positions: dict[str, int]
+    ) -> tuple[dict[str, int | None], set[str]]:
+        """The bot's DMs to read, each with where to start, and a mark when Slack said later.
+
+        None starts a DM at its newest message: the first time DMs are read, their past is
+        left alone. After that, a DM without a cursor is read from its beginning.
+        """
+        if not self.direct_messages:
+            return {}, set()
+        try:
+            listed, _ = await self._pages(
+                DM_PAGES, self.client.conversations_list, key="channels", types="im"
+            )
+        except SlackApiError as error:
+            if is_transient(error):
+                self._later("DMs", error_code(error))
+                return {}, {DMS_READ}
+            # Listing again will not help until the app is set up anew.
+            code = error_code(error)
+            hint = ": the app lacks the im:read scope" if code == "missing_scope" else ""
+            log.warning("Cannot list the Slack DMs to catch up on (%s)%s", code, hint)
+            return {}, set()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            self._later("DMs", str(error) or type(error).__name__)
+            return {}, {DMS_READ}
+        start = 0 if DMS_READ in positions else None
+        dms = {str(dm["id"]): start for dm in listed if dm.get("id") and dm.get("is_im")}
+        await self.cursors.advance(workspace, DMS_READ, 0, self.clock.now())
+        return dms, set()
 
     async def _threads(self, workspace: str) -> dict[str, list[str]]:
         """The threads of the active tickets to read, by channel, last updated first."""

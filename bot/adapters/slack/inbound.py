@@ -122,11 +122,17 @@ def _read_event(
     return None
 
 
-def read_history(message: JsonDict, channel: str, team_id: str) -> SlackMessage | None:
-    """Read a message from `conversations.history`/`.replies` as its live event is read."""
+def read_history(
+    message: JsonDict, channel: str, team_id: str, direct: bool = False
+) -> SlackMessage | None:
+    """Read a message from `conversations.history`/`.replies` as its live event is read.
+
+    `direct`: the channel is a DM with the app, which history does not say of each message.
+    """
     if message.get("subtype") not in _POSTED_SUBTYPES or not message.get("ts"):
         return None  # channel_join and the like: not conversation, as live
-    return read_posted(message, channel, message_key(team_id, channel, str(message["ts"])))
+    found = read_posted(message, channel, message_key(team_id, channel, str(message["ts"])))
+    return replace(found, direct=True) if direct else found
 
 
 def read_posted(message: JsonDict, channel: str, dedupe_key: str) -> SlackMessage:

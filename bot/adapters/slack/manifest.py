@@ -38,7 +38,10 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.completeUploadExternal": ("files:write",),
     # Reminders to a ticket's holder go to their direct messages with the app.
     "conversations.open": ("im:write",),
+    # Catching up lists the bot's DMs (types=im), with direct messages on only.
+    "conversations.list": ("im:read",),
 }
+DIRECT_MESSAGE_METHODS = frozenset({"conversations.list"})
 # Scopes that come with what the app receives rather than with a call it makes.
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "message.channels": ("channels:history",),
@@ -59,7 +62,9 @@ def bot_events(config: SlackConfig) -> list[str]:
 
 def bot_scopes(config: SlackConfig) -> list[str]:
     """The bot token scopes deskbot needs, sorted."""
-    scopes = {scope for needed in METHOD_SCOPES.values() for scope in needed}
+    skipped = frozenset() if config.direct_messages else DIRECT_MESSAGE_METHODS
+    methods = [needed for method, needed in METHOD_SCOPES.items() if method not in skipped]
+    scopes = {scope for needed in methods for scope in needed}
     scopes |= {scope for event in bot_events(config) for scope in EVENT_SCOPES[event]}
     return sorted(scopes | set(COMMAND_SCOPES))
 

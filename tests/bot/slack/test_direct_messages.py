@@ -151,8 +151,9 @@ async def test_with_dms_off_a_dm_is_told_to_use_the_support_channel(
 
 @pytest.mark.parametrize("on", [True, False])
 def test_the_manifest_follows_direct_messages(on: bool) -> None:
-    """On: the Messages tab, the message.im event and its im:history scope; off: none."""
+    """On: the Messages tab, message.im, im:history and (to catch up) im:read; off: none."""
     made = manifest(SlackConfig(direct_messages=on))
     assert made["features"]["app_home"]["messages_tab_enabled"] is on
     assert ("message.im" in made["settings"]["event_subscriptions"]["bot_events"]) is on
     assert ("im:history" in made["oauth_config"]["scopes"]["bot"]) is on
+    assert ("im:read" in made["oauth_config"]["scopes"]["bot"]) is on
