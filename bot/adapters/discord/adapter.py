@@ -143,7 +143,14 @@ class DiscordAdapter:
         )
         triage = int(config.triage_channel) if config.triage_channel else None
         self.reactions = ReactionIntake(self.client, desk, self.intake, triage)
-        self.catch_up = CatchUp(self.client, self.intake, desk, cursors, clock)
+        self.catch_up = CatchUp(
+            self.client,
+            self.intake,
+            desk,
+            cursors,
+            clock,
+            direct_messages=config.direct_messages,
+        )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(commands.ticket_group(self.interaction_desk))
         self._readying = asyncio.Lock()

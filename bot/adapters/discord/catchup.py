@@ -9,6 +9,11 @@ was recorded.
 
 A channel seen for the first time has no cursor: its cursor starts at its newest message,
 so turning deskbot on in a busy channel does not turn its past into tickets.
+
+With direct messages on, the DM channels of the private tickets it knows (open or resolved)
+are read after their cursors too, so a customer's further DMs are not lost. A first DM from
+a new customer while the bot was down cannot be found: Discord gives bots no list of their
+DM channels.
 """
 
 from __future__ import annotations
@@ -41,12 +46,15 @@ class CatchUp:
         desk: Desk,
         cursors: Cursors,
         clock: Clock,
+        *,
+        direct_messages: bool = False,
     ) -> None:
         self.client = client
         self.intake = intake
         self.desk = desk
         self.cursors = cursors
         self.clock = clock
+        self.direct_messages = direct_messages  # read the private tickets' DM channels too
         self.members = Members()
         self.revisions = Revisions(client, intake)
 
@@ -66,6 +74,8 @@ class CatchUp:
         for guild in sorted(self.client.guilds, key=lambda guild: guild.id):
             conversations = await self.desk.conversations(workspace(guild.id), MAX_TICKETS)
             read += await self._elsewhere(guild, conversations, frozenset(support))
+            if self.direct_messages:
+                read += await self._direct(guild, conversations)
             await self.revisions.check(guild, conversations)
         return read
 
@@ -88,6 +98,28 @@ class CatchUp:
             except discord.HTTPException as error:
                 log.error("Cannot catch up on Discord thread %s: %s", thread.id, error)
         return read
+
+    async def _direct(self, guild: discord.Guild, conversations: list[Conversation]) -> int:
+        """Read the DM channels of the private tickets filed under `guild`, after their cursors."""
+        positions = await self.cursors.positions(workspace(guild.id))
+        read = 0
+        for conversation in conversations:
+            place = conversation.ticket.place
+            after = positions.get(place.channel)
+            if not conversation.ticket.private or after is None:
+                continue  # every DM taken moves its cursor: none means none was
+            try:
+                channel = await self._dm_channel(int(place.channel))
+                if channel is not None:
+                    read += await self._history(channel, after)
+            except discord.HTTPException as error:
+                log.error("Cannot catch up on Discord DM channel %s: %s", place.channel, error)
+        return read
+
+    async def _dm_channel(self, channel_id: int) -> discord.DMChannel | None:
+        """The DM channel by id: discord.py knows it after a restart only once it is fetched."""
+        channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+        return channel if isinstance(channel, discord.DMChannel) else None
 
     async def _channel(self, channel: discord.TextChannel | discord.ForumChannel) -> int:
         positions = await self.cursors.positions(workspace(channel.guild.id))
@@ -123,7 +155,9 @@ class CatchUp:
             return thread.id - 1  # from the start (a forum post's starter has the thread's id)
         return None
 
-    async def _history(self, channel: discord.TextChannel | discord.Thread, after: int) -> int:
+    async def _history(
+        self, channel: discord.TextChannel | discord.Thread | discord.DMChannel, after: int
+    ) -> int:
         read = 0
         async for message in channel.history(limit=None, after=discord.Object(after)):
             author = await self.members.author(message)
