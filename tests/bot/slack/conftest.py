@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,3 +305,28 @@ async def desk_on_slack(
         yield running
     finally:
         await running.stop()
+
+
+Deskbot = Callable[..., SlackDesk]
+
+
+@pytest.fixture
+def deskbot(
+    slack: FakeSlack, scene: Scene, config: Config, store: SqliteStore, clock: FakeClock
+) -> Deskbot:
+    """deskbot on the shared database, not started (`pause` stands in for rate-limit waits)."""
+
+    def make(pause: Sleep = asyncio.sleep) -> SlackDesk:
+        return SlackDesk(slack, scene, config, store, clock, pause)
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def running(d: SlackDesk) -> AsyncIterator[SlackDesk]:
+    """Run deskbot (caught up once started) until the block ends."""
+    await d.start()
+    try:
+        yield d
+    finally:
+        await d.stop()

@@ -6,45 +6,17 @@ Slack, never delivered), and starts deskbot again on the same database.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from bot.config import Config
-from storage.store import SqliteStore
-from tests.bot.slack.conftest import Scene, SlackDesk
-from tests.clock import FakeClock
+from tests.bot.slack.conftest import Deskbot, Scene, running
 from tests.fakes.slack import FakeSlack
 
 BOTH_MODES = pytest.mark.parametrize("mode", ["socket", "http"])
 Pause = Callable[[float], Awaitable[None]]
-Deskbot = Callable[..., SlackDesk]
-
-
-@pytest.fixture
-def deskbot(
-    slack: FakeSlack, scene: Scene, config: Config, store: SqliteStore, clock: FakeClock
-) -> Deskbot:
-    """deskbot on the shared database, not started (`pause` stands in for rate-limit waits)."""
-
-    def make(pause: Pause = asyncio.sleep) -> SlackDesk:
-        return SlackDesk(slack, scene, config, store, clock, pause)
-
-    return make
-
-
-@contextlib.asynccontextmanager
-async def running(d: SlackDesk) -> AsyncIterator[SlackDesk]:
-    """Run deskbot (caught up once started) until the block ends."""
-    await d.start()
-    try:
-        yield d
-    finally:
-        await d.stop()
 
 
 def write(slack: FakeSlack, scene: Scene, text: str) -> dict[str, Any]:
