@@ -42,6 +42,7 @@ CLUSTER_SMALLEST = 3
 
 _IDEOGRAPHIC = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _TOKEN = re.compile(rf"([{_IDEOGRAPHIC}]+)|((?:(?![{_IDEOGRAPHIC}])[^\W_])+)")
+_IDEOGRAPH = re.compile(rf"[{_IDEOGRAPHIC}]")
 # Words too common to say what a ticket is about: left out of likeness, never of search.
 _COMMON = frozenset(
     [
@@ -132,6 +133,14 @@ def phrases(text: str) -> list[tuple[str, ...]]:
         else:
             found.append(tuple(run[i : i + 2] for i in range(len(run) - 1)))
     return found
+
+
+def lone_ideograph(phrase: tuple[str, ...]) -> bool:
+    """Whether the phrase is one ideograph alone, which a text holds only inside pairs.
+
+    A search reads it as the start of a pair. A lone letter or digit is a word of its own.
+    """
+    return len(phrase) == 1 and _IDEOGRAPH.fullmatch(phrase[0]) is not None
 
 
 def terms(text: str) -> list[str]:

@@ -9,8 +9,9 @@ similar-tickets query skips unsolved tickets inside the index, and `customer` on
 the ticket's customer, so a customer's search reads only their own documents.
 
 Queries are built from terms only, each a quoted FTS5 string: nothing a person types reaches
-FTS5 as syntax. Ranking is bm25 over the most recent `WINDOW` matches, which bounds the cost
-of a common word on a large desk.
+FTS5 as syntax. A search ranks the most recent `WINDOW` matches, which bounds the cost of a
+common word on a large desk, by the phrases their subjects hold (`statement`); the similar-
+tickets query ranks its own window by the rarity of the terms shared (`alike`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from handlers.knowledge import phrases, telling_terms, terms
+from handlers.knowledge import lone_ideograph, phrases, telling_terms, terms
 from handlers.models import Found, SearchQuery, Status
 from storage import rows
 
-WINDOW = 2000  # matches ranked by bm25, newest first; older ones are not ranked
+WINDOW = 2000  # a search's matches ranked, newest first; older ones are not ranked
 LIKE_WINDOW = 500  # documents holding any telling term, newest first, ranked for likeness
 PROBE = 32  # a term's newest documents read to tell how common it is
 COMMON = 1 / 8  # a term in more of the newest documents than this is left out of likeness
@@ -37,7 +38,7 @@ INDEX_BATCH = 500  # documents the indexer writes in one transaction
 # large desk (16 took 213 ms at p99 over 1M tickets, 8 about half), and the first-written
 # terms (the subject's) say most of what a ticket is about.
 LIKE_TERMS = 8
-_WEIGHTS = "4.0, 1.0, 1.0, 0.0, 0.0"  # subject, public, internal, state, customer
+RANKED_PHRASES = 8  # a search's first phrases a match is ranked by; the rest only narrow
 _PUBLIC = "{subject public}"
 _STAFF = "{subject public internal}"
 
@@ -141,23 +142,39 @@ def _tickets(raw: sqlite3.Connection, ids: Sequence[int]) -> list[Found]:
 def statement(query: SearchQuery) -> tuple[str, tuple[Any, ...]]:
     """The SQL a search runs ("" when it can find nothing): the newest matches, ranked.
 
+    Every match holds every phrase searched for, so what tells them apart is where: a match
+    ranks by how many of the phrases its subject holds (a subject's words count
+    `SUBJECT_WEIGHT` times the text's, so that order is the weighted sum's), then newest
+    first. Each phrase's subject matches are read only among the window's documents, as an
+    intersection with the search itself, so a common word costs little. bm25 ranked this
+    before, and read the whole list of every phrase to weigh it: 20 ms and more for three
+    common words over a million tickets, where the window takes one.
+
     A customer's search (or staff's, filtered by customer) asks the index for that
     customer's documents only, so its window holds their newest matches, not everyone's.
-    A status filter is the tickets' side of the query, not the index's: bm25 reads the whole
-    list of every term in the query, and `solved` is in most documents.
+    A status filter is the tickets' side of the query, not the index's.
     """
     found = phrases(query.text)
     if not found or not query.statuses or query.limit <= 0:
         return "", ()
     match = _scoped(query, " ".join(_quoted(phrase) for phrase in found))
+    ranked = found[:RANKED_PHRASES]
+    in_subject = [f"subject : {_quoted(phrase)} AND {match}" for phrase in ranked]
+    hits = " + ".join(
+        "(w.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?"
+        " AND rowid >= (SELECT min(id) FROM w)))"
+        for _ in ranked
+    )
     where, params = _filters(query)
     sql = (
-        "SELECT t.*, w.score FROM (SELECT rowid AS id,"  # noqa: S608
-        f" bm25(ticket_search, {_WEIGHTS}) AS score FROM ticket_search"
-        " WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?) w"
-        f" JOIN tickets t ON t.id = w.id WHERE {where} ORDER BY w.score LIMIT ?"
+        "WITH w AS MATERIALIZED (SELECT t.id FROM (SELECT rowid AS id FROM ticket_search"  # noqa: S608
+        " WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?) m"
+        f" JOIN tickets t ON t.id = m.id WHERE {where}),"
+        f" ranked AS (SELECT w.id, {hits} AS score FROM w ORDER BY score DESC, w.id DESC LIMIT ?)"
+        " SELECT t.*, ranked.score FROM ranked JOIN tickets t ON t.id = ranked.id"
+        " ORDER BY ranked.score DESC, ranked.id DESC"
     )
-    return sql, (match, WINDOW, *params, query.limit)
+    return sql, (match, WINDOW, *params, *in_subject, query.limit)
 
 
 def customer_term(customer_key: str) -> str:
@@ -202,7 +219,7 @@ def likeness_statement(query: SearchQuery, wanted: Sequence[str]) -> tuple[str, 
     """The SQL reading the newest documents holding any of `wanted`, with their terms."""
     match = _scoped(query, " OR ".join(_quoted((term,)) for term in wanted))
     if query.statuses <= SOLVED:
-        match = f"state : solved AND {match}"  # read from the index: no bm25 here to pay for it
+        match = f"state : solved AND {match}"  # in the index: nothing ranks by its long list
     where, params = _filters(query)
     internal = "w.internal" if query.internal else "''"
     sql = (
@@ -290,7 +307,7 @@ def likeness_terms(text: str) -> list[str]:
 def _quoted(phrase: tuple[str, ...]) -> str:
     # Terms hold letters and digits only; doubling quotes keeps that true whatever changes.
     text = " ".join(phrase).replace('"', '""')
-    return f'"{text}" *' if len(phrase) == 1 and len(phrase[0]) == 1 else f'"{text}"'
+    return f'"{text}" *' if lone_ideograph(phrase) else f'"{text}"'
 
 
 def _filters(query: SearchQuery) -> tuple[str, list[Any]]:

@@ -12,8 +12,8 @@ The vector and the query are written here as PostgreSQL's own literals rather th
 `to_tsvector`/`to_tsquery`: those run text through PostgreSQL's parser again, which reads
 `e5`, `1e5` or a long word its own way, and the terms would no longer be the ones SQLite
 holds. Written as literals, every term is a quoted lexeme and nothing a person types
-reaches PostgreSQL as syntax. Ranking is `ts_rank` (subject 4 to body 1, as SQLite's bm25
-weights) over the most recent `storage.search.WINDOW` matches, as in SQLite.
+reaches PostgreSQL as syntax. A search ranks the most recent `storage.search.WINDOW` matches
+as SQLite's does, by the phrases their subjects hold; likeness by `ts_rank`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from handlers.knowledge import phrases, terms
+from handlers.knowledge import lone_ideograph, phrases, terms
 from handlers.models import Found, SearchQuery, Status
 from storage import rows
 from storage import search as sqlite_search
@@ -159,23 +159,39 @@ def _statement(query: SearchQuery) -> tuple[sql.Composed | None, dict[str, Any]]
     if query.statuses <= frozenset({Status.RESOLVED, Status.CLOSED}):
         window.append(sql.SQL("s.solved"))
     where, params = _filters(query)
+    rank, ranking = _rank(query)
     statement = sql.SQL(
         "SELECT t.*, (SELECT e.data ->> 'summary' FROM events e WHERE e.ticket_id = t.id"
         " AND e.kind = 'resolved' ORDER BY e.id DESC LIMIT 1) AS resolution"
         " FROM (SELECT s.ticket_id, s.terms FROM ticket_search s WHERE {window}"
         " ORDER BY s.ticket_id DESC LIMIT %(window_size)s) w"
         " JOIN tickets t ON t.id = w.ticket_id WHERE {where}"
-        " ORDER BY ts_rank(%(weights)s, w.terms, %(match)s::tsquery, 1) DESC, t.id DESC"
-        " LIMIT %(limit)s"
-    ).format(window=sql.SQL(" AND ").join(window), where=where)
-    params |= {
+        " ORDER BY {rank} DESC, t.id DESC LIMIT %(limit)s"
+    ).format(window=sql.SQL(" AND ").join(window), where=where, rank=rank)
+    params |= ranking | {
         "match": matching,
         "customer": query.customer_key,
         "window_size": sqlite_search.WINDOW,
-        "weights": _RANK_WEIGHTS,
         "limit": query.limit,
     }
     return statement, params
+
+
+def _rank(query: SearchQuery) -> tuple[sql.Composable, dict[str, Any]]:
+    """What orders the matches, best first, and its parameters.
+
+    A search, as SQLite's: how many of its first phrases the subject holds (every match
+    holds them all somewhere). Likeness: `ts_rank`, the subject weighing four times the text.
+    """
+    if query.like:
+        rank = sql.SQL("ts_rank(%(weights)s, w.terms, %(match)s::tsquery, 1)")
+        return rank, {"weights": _RANK_WEIGHTS}
+    ranked = phrases(query.text)[: sqlite_search.RANKED_PHRASES]
+    names = [f"subject_{number}" for number in range(len(ranked))]
+    hits = [sql.SQL("(w.terms @@ {}::tsquery)::int").format(sql.Placeholder(n)) for n in names]
+    return sql.SQL("({})").format(sql.SQL(" + ").join(hits)), {
+        name: _operand(phrase, "A") for name, phrase in zip(names, ranked, strict=True)
+    }
 
 
 def tsquery(query: SearchQuery) -> str | None:
@@ -189,8 +205,8 @@ def tsquery(query: SearchQuery) -> str | None:
 
 
 def _operand(phrase: tuple[str, ...], weights: str) -> str:
-    """One phrase: a term, a lone character as a prefix (as SQLite's), or pairs in order."""
-    if len(phrase) == 1 and len(phrase[0]) == 1:
+    """One phrase: a term, a lone ideograph as a prefix (as SQLite's), or pairs in order."""
+    if lone_ideograph(phrase):
         return f"{_lexeme(phrase[0])}:*{weights}"
     said = " <-> ".join(f"{_lexeme(term)}:{weights}" for term in phrase)
     return f"({said})" if len(phrase) > 1 else said

@@ -73,6 +73,39 @@ async def test_every_word_must_be_found(store: Store) -> None:
     assert await _ids(store, "printer fire") == [first]
 
 
+async def test_matches_rank_by_the_words_their_subject_holds_then_newest(store: Store) -> None:
+    """Both words in the subject first (newest first among them), then one, then none."""
+
+    def work(tx: Tx) -> list[int]:
+        texts = [
+            "printer on fire\nsmoke everywhere",
+            "office smells of smoke\nthe printer caught fire",
+            "printer making a noise\nit smells like fire",
+            "printer on fire again\nsame as last week",
+        ]
+        return [_open(tx, f"{n}.0", text).id for n, text in enumerate(texts, start=1)]
+
+    both, neither, one, both_newer = await store.transact(work)
+    assert await _ids(store, "printer fire") == [both_newer, both, one, neither]
+    assert await _ids(store, "fire printer") == [both_newer, both, one, neither]
+
+
+async def test_a_lone_letter_or_digit_is_a_word_and_a_lone_ideograph_starts_one(
+    store: Store,
+) -> None:
+    """`1` finds error 1, not error 100; 退 finds 退款, which the text holds only as a pair."""
+
+    def work(tx: Tx) -> tuple[int, int]:
+        one = _open(tx, "1.0", "error 1 at login")
+        _open(tx, "2.0", "error 100 at login")
+        refund = _open(tx, "3.0", "我的退款还没有到账")
+        return one.id, refund.id
+
+    one, refund = await store.transact(work)
+    assert await _ids(store, "error 1") == [one]
+    assert await _ids(store, "退") == [refund]
+
+
 async def test_internal_notes_are_found_only_by_staff_searches(store: Store) -> None:
     """A word only an internal note holds finds the ticket with `internal`, never without."""
 
