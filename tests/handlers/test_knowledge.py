@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from handlers import knowledge
 from handlers.desk import Desk
@@ -85,6 +87,17 @@ def test_chinese_is_cut_into_pairs_and_words_stay_whole() -> None:
         ("err",),
         ("42",),
     ]
+
+
+# Letters, digits, `_`, a superscript, punctuation and kana marks inside the ideographs'
+# range, and ideographs: where a plain pattern and the full one could disagree.
+_CUT = "aZé9_-' .\n\u00b2\u3001\u30fb\u309b退款パス"
+
+
+@given(text=st.text(alphabet=st.sampled_from(_CUT), max_size=40))
+def test_text_without_ideographs_is_cut_as_text_with_them_would_be(text: str) -> None:
+    """The plain pattern for text without ideographs cuts it as the full one does."""
+    assert knowledge.phrases(text) == knowledge._mixed_phrases(text.lower())
 
 
 async def test_the_card_lists_similar_resolved_tickets_with_their_resolution(
