@@ -15,7 +15,7 @@ import io
 import sys
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -89,7 +89,7 @@ class Language:
 
     def number(self, value: float) -> str:
         """A number with this language's grouping: `12,345`."""
-        return format_decimal(value, locale=self.locale)
+        return _grouped(value, self.name)
 
     def weekdays(self) -> tuple[str, ...]:
         """The short names of the days of the week, Monday first: `Mon`, `周一`."""
@@ -99,6 +99,12 @@ class Language:
     def moment(self, local: datetime, pattern: str) -> str:
         """A local time in a CLDR pattern such as `EEE dd MMM HH:mm`, in this language."""
         return format_datetime(local, pattern, locale=self.locale)
+
+
+@lru_cache(maxsize=4096)
+def _grouped(value: float, locale: str) -> str:
+    # Every card writes a few small counts, and Babel takes tens of microseconds for each.
+    return format_decimal(value, locale=locale)
 
 
 @cache
