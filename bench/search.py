@@ -300,7 +300,7 @@ async def timed_queries(path: Path, queries: list[SearchQuery]) -> tuple[list[fl
 def bare_statement(raw: sqlite3.Connection, query: SearchQuery) -> tuple[str, tuple[object, ...]]:
     """The one statement a query's answer rests on: a search's ranked window; for likeness,
     the window of documents holding the telling terms (without the looks that chose them
-    and the ranking in Python, which the time through the store includes)."""
+    and the ones that rank them, which the time through the store includes)."""
     if not query.like:
         return search.statement(query)
     weights = search.telling_weights(raw, query)

@@ -200,7 +200,7 @@ def alike(raw: sqlite3.Connection, query: SearchQuery) -> list[int]:
     ticket (and `solved`) are each in a large share of the documents: 100 ms and more over a
     million tickets. Instead each telling term's weight is read from how densely it sits in
     the newest documents (`weights`), the newest `LIKE_WINDOW` documents holding any of them
-    are read with their terms, and each is scored by the weights of the terms it holds, its
+    are found, and each is scored by the weights of the terms it holds (`_likeness`), its
     subject's counting `SUBJECT_WEIGHT` times. The cost is bounded by the window, whatever
     the size of the desk.
     """
@@ -210,25 +210,61 @@ def alike(raw: sqlite3.Connection, query: SearchQuery) -> list[int]:
     if not weights:
         return []
     sql, params = likeness_statement(query, list(weights))
-    found = _rows(raw, sql, params)
-    found.sort(key=lambda row: (-_likeness(row, weights), -row["id"]))
-    return [row["id"] for row in found[: query.limit]]
+    found = [ticket_id for (ticket_id,) in raw.execute(sql, params)]
+    if not found:
+        return []
+    scores = _likeness(raw, query, found, weights)
+    found.sort(key=lambda ticket_id: (-scores[ticket_id], -ticket_id))
+    return found[: query.limit]
 
 
 def likeness_statement(query: SearchQuery, wanted: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
-    """The SQL reading the newest documents holding any of `wanted`, with their terms."""
+    """The SQL reading the ids of the newest documents in scope holding any of `wanted`."""
     match = _scoped(query, " OR ".join(_quoted((term,)) for term in wanted))
     if query.statuses <= SOLVED:
         match = f"state : solved AND {match}"  # in the index: nothing ranks by its long list
     where, params = _filters(query)
-    internal = "w.internal" if query.internal else "''"
     sql = (
-        f"SELECT w.id, w.subject, w.public, {internal} AS internal FROM"  # noqa: S608
-        " (SELECT rowid AS id, subject, public, internal FROM ticket_search"
+        "SELECT w.id FROM (SELECT rowid AS id FROM ticket_search"  # noqa: S608
         " WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?) w"
         f" JOIN tickets t ON t.id = w.id WHERE {where}"
     )
     return sql, (match, LIKE_WINDOW, *params)
+
+
+def _likeness(
+    raw: sqlite3.Connection, query: SearchQuery, found: Sequence[int], weights: dict[str, float]
+) -> dict[int, float]:
+    """Each found document's likeness: the weights of the terms it holds, its subject's
+    counted `SUBJECT_WEIGHT` times.
+
+    Which document holds a term is the index's answer, as it matched them (`arrive` holds
+    `arrives`), read for each term from the oldest document found on: a few short lists.
+    """
+    since = min(found)
+    anywhere = _STAFF if query.internal else _PUBLIC
+    scores = dict.fromkeys(found, 0.0)
+    for term, weight in weights.items():
+        quoted = _quoted((term,))
+        in_subject = _holding(raw, f"subject : {quoted}", since)
+        held = _holding(raw, f"{anywhere} : {quoted}", since)
+        for ticket_id in found:
+            if ticket_id in in_subject:
+                scores[ticket_id] += weight * SUBJECT_WEIGHT
+            elif ticket_id in held:
+                scores[ticket_id] += weight
+    return scores
+
+
+def _holding(raw: sqlite3.Connection, match: str, since: int) -> set[int]:
+    """The documents from `since` on that match."""
+    return {
+        ticket_id
+        for (ticket_id,) in raw.execute(
+            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? AND rowid >= ?",
+            (match, since),
+        )
+    }
 
 
 def telling_weights(raw: sqlite3.Connection, query: SearchQuery) -> dict[str, float]:
@@ -278,16 +314,6 @@ def _newest(
         "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ? ORDER BY rowid DESC LIMIT ?",
         (match, limit),
     ).fetchall()
-
-
-def _likeness(row: sqlite3.Row, weights: dict[str, float]) -> float:
-    """The weights of the terms the document holds, its subject's counted more."""
-    subject = set(row["subject"].split())
-    rest = set(row["public"].split()) | set(row["internal"].split())
-    return sum(
-        weight * (SUBJECT_WEIGHT if term in subject else 1.0 if term in rest else 0.0)
-        for term, weight in weights.items()
-    )
 
 
 def likeness_terms(text: str) -> list[str]:
