@@ -14,12 +14,14 @@ the ranking in Python). Target: p99 <= 50 ms. `--db PATH` keeps the generated de
 runs. Last, the intake bench runs with and without the index (no index writes, no similar
 tickets looked for): target, intake within 15 % of no index.
 
-Measured over 1,000,000 tickets on a shared 2-core machine (load 1.5 to 3): the similar-
-tickets query p50 7.4 ms, p99 15 ms through the store (bare window 2.4 / 4.4 ms), down from
-p50 61-106 ms, p99 100-240 ms with bm25 in the same session (bm25 reads every document
-holding each word, and `solved` alone is in nine of ten: about 45 ms). `/ticket search`
-p50 24 ms, p99 99 ms under that load (bare SQL p99 66 ms; 28 ms on a quiet machine before);
-a customer's search p50 6.7 ms, p99 40 ms. Intake: see bench/intake.py.
+Measured over 1,000,000 tickets on a shared 2-core machine, quiet: `/ticket search` p50
+5.6 ms, p99 9.0 ms (bare SQL alike), down from p99 27 ms ranked by bm25 (bm25 reads the
+whole list of every searched word to weigh it; 99 ms under load); with two busy processes
+on both cores, p99 25 ms. The similar-tickets query p50 2.6 ms, p99 6.5 ms through the
+store (its window alone 0.5 / 1.6 ms), down from 6.1 / 10.9 ms when it read the window's
+documents whole, and from p50 61-106 ms, p99 100-240 ms with bm25. A customer's search
+p50 2.9 ms, p99 12.8 ms. Intake with the index: 0.92 of the rate without it one at a time,
+0.90 with 32 in flight (see bench/intake.py).
 """
 
 from __future__ import annotations
