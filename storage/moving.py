@@ -307,6 +307,7 @@ class PostgresSide:
         )
         # The index is not copied: each store writes its own from the rows just moved.
         postgres_search.rebuild(self._connection)
+        self._connection.execute("DELETE FROM search_queue")
         # Statistics for the planner now, rather than whenever autovacuum comes by: the
         # digest's queries pick their indexes by them.
         self._connection.execute("ANALYZE")

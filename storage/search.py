@@ -90,7 +90,7 @@ def merge_all(raw: sqlite3.Connection) -> None:
 
 
 def queue(raw: sqlite3.Connection, ticket_ids: Sequence[int]) -> None:
-    """Queue the tickets' documents for the indexer (`SqliteStore.index_queued`)."""
+    """Queue the tickets' documents for the indexer (`storage.indexer`)."""
     raw.executemany(
         "INSERT OR IGNORE INTO search_queue (ticket_id) VALUES (?)", [(i,) for i in ticket_ids]
     )

@@ -43,6 +43,7 @@ from storage import forgetting, privacy, reports, rows, search, views
 from storage.commits import GroupCommitter
 from storage.database import BUSY_TIMEOUT_MS, Database, in_transaction
 from storage.incidents import SqliteIncidents, SqliteSpikes
+from storage.indexer import Indexer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -705,14 +706,18 @@ class SqliteStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._commits = GroupCommitter(database)
+        # Writes the search documents units queue (`storage.indexer`).
+        self.indexer = Indexer(
+            lambda: self.transact(lambda tx: tx.index_queued(search.INDEX_BATCH)),
+            search.INDEX_BATCH,
+            search.INDEX_DELAY,
+        )
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
         store = cls(await Database.open(path))
-        if await store.database.run(
-            search.queued
-        ):  # queued before a crash: written by the indexer as usual
-            store._index_later()
+        if await store.database.run(search.queued):
+            store.indexer.soon()  # queued before a crash: written as usual
         return store
 
     async def transact(self, work: Callable[[SqliteTx], T]) -> T:
@@ -725,39 +730,8 @@ class SqliteStore:
         result: T
         result, queued = await self._commits.run(lambda raw: _indexed(work, SqliteTx(raw)))
         if queued:
-            self._index_later()
+            self.indexer.soon()
         return result
-
-    # -- the indexer -----------------------------------------------------------------------
-
-    # Set by the first unit that queues a document (class defaults, like the reader's).
-    _indexer: asyncio.Task[None] | None = None
-    _queued_since: int = 0  # units that queued documents since the indexer last looked
-    index_delay: float = search.INDEX_DELAY
-
-    def _index_later(self) -> None:
-        """Have the queued documents written in a batch `index_delay` seconds from now.
-
-        FTS5 writes a new segment for every transaction that touches it, most of what
-        indexing a ticket costs; written a batch at a time, a ticket costs a fifth as much,
-        and intake (one transaction per message) does not pay for it.
-        """
-        self._queued_since += 1
-        if self._indexer is None or self._indexer.done():
-            self._indexer = asyncio.create_task(self._index(), name="search indexer")
-
-    async def _index(self) -> None:
-        while self._queued_since:
-            await asyncio.sleep(self.index_delay)
-            self._queued_since = 0
-            await self.index_queued()
-
-    async def index_queued(self) -> None:
-        """Write every queued search document now, a batch per transaction."""
-        while await self.transact(lambda tx: tx.index_queued(search.INDEX_BATCH)) == (
-            search.INDEX_BATCH
-        ):
-            pass  # a full batch: more may be waiting
 
     async def read(self, work: Callable[[SqliteTx], T]) -> T:
         """Run `work` in a read transaction: one consistent snapshot."""
@@ -781,12 +755,9 @@ class SqliteStore:
 
     async def close(self) -> None:
         self._closed = True
-        indexer, self._indexer = self._indexer, None
-        if indexer is not None:
-            indexer.cancel()
-            await asyncio.gather(indexer, return_exceptions=True)
+        await self.indexer.stop()
         try:
-            await self.index_queued()  # leave the index whole; else the queue waits on disk
+            await self.indexer.write_all()  # leave the index whole; else the queue waits on disk
         except sqlite3.Error as error:
             # A database refusing writes now (read-only, full) keeps the queue for next time.
             log.warning("Closing with search documents still queued: %s", error)

@@ -18,7 +18,7 @@ as SQLite's does, by the phrases their subjects hold; likeness by `ts_rank`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -75,6 +75,32 @@ def reindex(connection: psycopg.Connection[Any], ticket_ids: Iterable[int]) -> N
         b"SELECT id FROM tickets WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (wanted,)
     )
     _write(connection, _read(connection, b" WHERE t.id = ANY(%s)", wanted))
+
+
+def queue(connection: psycopg.Connection[Any], ticket_ids: Sequence[int]) -> None:
+    """Queue the tickets' documents for the indexer (`storage.indexer`)."""
+    if ticket_ids:
+        connection.execute(
+            b"INSERT INTO search_queue (ticket_id) SELECT unnest(%s::bigint[])", (list(ticket_ids),)
+        )
+
+
+def queued(connection: psycopg.Connection[Any]) -> bool:
+    """Whether any ticket's document waits in the queue."""
+    return connection.execute(b"SELECT 1 FROM search_queue LIMIT 1").fetchone() is not None
+
+
+def take_queued(connection: psycopg.Connection[Any], limit: int | None) -> list[int]:
+    """Take up to `limit` (None: all) queued rows, oldest first; the tickets to index.
+
+    Rows another instance's indexer holds are skipped: that one writes them.
+    """
+    taken = connection.execute(
+        b"DELETE FROM search_queue WHERE id IN (SELECT id FROM search_queue ORDER BY id"
+        b" LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING ticket_id",
+        (limit,),
+    ).fetchall()
+    return sorted({ticket_id for (ticket_id,) in taken})
 
 
 def rebuild(connection: psycopg.Connection[Any]) -> int:

@@ -52,6 +52,8 @@ from handlers.models import (
 from handlers.personal import Forgetting, Forgotten, Redacted
 from handlers.ports import Lease, Sink
 from storage import forgetting, rows
+from storage import search as sqlite_search
+from storage.indexer import Indexer
 from storage.postgres import privacy, reports, search, views
 from storage.postgres.clocks import SAVE_CLOCK
 from storage.postgres.database import READ, REPORT, WRITE, Database
@@ -79,8 +81,11 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         # In a write transaction a ticket is read to decide about it: hold it until commit.
         self._lock = b" FOR UPDATE" if writing else b""
         self.earliest_scheduled: datetime | None = None
-        # Tickets whose search document changed: written once, before the unit ends.
+        # Tickets whose search document changed: queued for the indexer when the unit ends,
+        # or written before it ends when a resolution note changed or words were forgotten
+        # (`_at_once`): the similar-tickets query reads the one, nobody may find the other.
         self._stale: set[int] = set()
+        self._at_once: set[int] = set()
         self.unmatched: dict[int, Unmatched] = {}
 
     def _run(self, query: Query, *params: Any) -> psycopg.Cursor[Any]:
@@ -223,10 +228,9 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             ticket.last_agent_activity_at,
             ticket.id,
         )
-        if before is not None and (
-            before["subject"] != ticket.subject
-            or search.solved_changed(before["status"], ticket.status)
-        ):
+        if before is not None and search.solved_changed(before["status"], ticket.status):
+            self._at_once.add(ticket.id)
+        elif before is not None and before["subject"] != ticket.subject:
             self._stale.add(ticket.id)
         reworded = before is not None and (before["subject"], before["body"]) != (
             ticket.subject,
@@ -342,10 +346,12 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             event.at,
         )
         if event.kind is EventKind.RESOLVED and event.ticket_id is not None:
-            self._stale.add(event.ticket_id)  # its summary is the resolution note
+            self._at_once.add(event.ticket_id)  # its summary is the resolution note
 
     def search(self, query: SearchQuery) -> list[Found]:
-        self.reindex_stale()
+        # Searched here, the index holds every ticket: the queued ones are written first.
+        self._at_once.update(self._stale, search.take_queued(self._connection, None))
+        self.index_changes()
         return search.search(self._connection, query)
 
     def remember_similar(self, ticket_id: int, similar_ids: Sequence[int]) -> None:
@@ -366,17 +372,31 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         )
         return [Found(rows.ticket(row), row["resolution"] or "") for row in found]
 
-    def reindex_stale(self) -> None:
-        """Write the search document of each ticket changed so far, once however often."""
-        search.reindex(self._connection, self._stale)
+    def index_changes(self) -> bool:
+        """Write the documents that must be current at once; queue the rest for the indexer.
+
+        Returns whether anything was queued. A ticket's document is written once per unit
+        however often it changed.
+        """
+        search.reindex(self._connection, self._at_once)
+        queued = sorted(self._stale - self._at_once)
+        search.queue(self._connection, queued)
         self._stale.clear()
+        self._at_once.clear()
+        return bool(queued)
+
+    def index_queued(self, limit: int) -> int:
+        """Write up to `limit` queued search documents; return how many rows were taken."""
+        taken = search.take_queued(self._connection, limit)
+        search.reindex(self._connection, taken)
+        return len(taken)
 
     # -- personal data ---------------------------------------------------------------------
 
     def forget(self, request: Forgetting) -> Forgotten:
         done, touched = forgetting.forget(privacy.PostgresSql(self._connection), request)
         if not request.dry_run:
-            self._stale.update(touched)
+            self._at_once.update(touched)  # a forgotten word leaves the index with the unit
         return done
 
     def export_person(self, person_key: str, sink: Sink) -> int:
@@ -392,7 +412,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         done, touched = forgetting.redact_closed_before(
             privacy.PostgresSql(self._connection), messages_before, audit_before, at, pruned
         )
-        self._stale.update(touched)
+        self._at_once.update(touched)
         return done
 
     def closed_to_redact(
@@ -725,11 +745,10 @@ def _ticket_filter(query: TicketQuery) -> tuple[sql.Composed, list[Any]]:
     return sql.SQL(" AND ").join(sql.SQL(clause) for clause in clauses), params
 
 
-def _indexed(work: Callable[[PostgresTx], T], tx: PostgresTx) -> T:
-    """Run a unit of work, then bring the search index up to date in the same transaction."""
+def _indexed(work: Callable[[PostgresTx], T], tx: PostgresTx) -> tuple[T, bool]:
+    """Run a unit of work, then index (or queue for the indexer) what it changed."""
     result = work(tx)
-    tx.reindex_stale()
-    return result
+    return result, tx.index_changes()
 
 
 class PostgresStore:
@@ -740,16 +759,29 @@ class PostgresStore:
         self._changes = 0
         self._listeners: list[Callable[[], None]] = []
         self._listening: asyncio.Task[None] | None = None
+        # Writes the search documents units queue (`storage.indexer`).
+        self.indexer = Indexer(
+            lambda: self.transact(lambda tx: tx.index_queued(sqlite_search.INDEX_BATCH)),
+            sqlite_search.INDEX_BATCH,
+            sqlite_search.INDEX_DELAY,
+        )
 
     @classmethod
     async def open(cls, url: str) -> Self:
-        return cls(await Database.open(url))
+        store = cls(await Database.open(url))
+        if await store.database.run(READ, search.queued):
+            store.indexer.soon()  # queued before a crash, or by an instance since stopped
+        return store
 
     async def transact(self, work: Callable[[PostgresTx], T]) -> T:
         """Run `work` in one transaction; run it again if PostgreSQL breaks a deadlock."""
-        return await self.database.run(
+        result: T
+        result, queued = await self.database.run(
             WRITE, lambda connection: _indexed(work, PostgresTx(connection))
         )
+        if queued:
+            self.indexer.soon()
+        return result
 
     async def read(self, work: Callable[[PostgresTx], T]) -> T:
         """Run `work` on one consistent snapshot."""
@@ -825,7 +857,13 @@ class PostgresStore:
             listening.cancel()
             with contextlib.suppress(asyncio.CancelledError, psycopg.Error):
                 await listening
-        await self.database.close()
+        await self.indexer.stop()
+        try:
+            await self.indexer.write_all()  # leave the index whole; else the queue waits
+        except psycopg.Error as error:
+            log.warning("Closing with search documents still queued: %s", error)
+        finally:
+            await self.database.close()
 
     async def __aenter__(self) -> Self:
         return self
