@@ -108,6 +108,9 @@ class DiscordSender:
                 return await self._direct(notice, notice.direct_to)
             except discord.Forbidden:
                 pass  # their DMs are closed to the bot: say it in `place`, mentioning them
+        forum = self._forum(notice.place)
+        if forum is not None and notice.place.thread is None:
+            return await self._open_post(forum, notice)
         target = await self._target(notice)
         pieces = limits.chunks(content(notice))
         mentions = allowed_mentions(notice.mentions)
@@ -145,8 +148,23 @@ class DiscordSender:
         ]
         return str(sent_ids[0])
 
+    async def _open_post(self, forum: discord.ForumChannel, notice: Notice) -> str:
+        """A forum takes no plain message: a notice for the forum itself (an incident's
+        banner) opens a post of its own, titled by its first line. The post's starter message
+        has the post's id, so edits find it by the message id alone."""
+        text = limits.chunks(content(notice))[0]
+        post = await forum.create_thread(
+            name=limits.thread_name(text.splitlines()[0]),
+            content=text,
+            allowed_mentions=allowed_mentions(notice.mentions),
+        )
+        return str(post.message.id)
+
     async def _edit(self, notice: Notice, message_id: int) -> str:
-        channel = self._messageable(notice.place, int(notice.place.thread or notice.place.channel))
+        where = int(notice.place.thread or notice.place.channel)
+        if notice.place.thread is None and self._forum(notice.place) is not None:
+            where = message_id  # a post's starter message, in the post's own thread
+        channel = self._messageable(notice.place, where)
         text = limits.chunks(content(notice))[0]
         view: discord.ui.View = discord.utils.MISSING
         if notice.card is not None:
@@ -176,7 +194,7 @@ class DiscordSender:
         guild = self.client.get_guild(guild_of(place.workspace))
         if guild is not None and guild.get_thread(int(place.thread)) is not None:
             return
-        if isinstance(self.client.get_channel(int(place.channel)), discord.ForumChannel):
+        if self._forum(place) is not None:
             return  # a forum post is its own thread
         starter = self._messageable(place, int(place.channel)).get_partial_message(
             int(place.thread)
@@ -187,6 +205,10 @@ class DiscordSender:
             # A crash after creating the thread but before recording the ack lands here.
             if error.code != THREAD_ALREADY_CREATED:
                 raise
+
+    def _forum(self, place: Place) -> discord.ForumChannel | None:
+        channel = self.client.get_channel(int(place.channel))
+        return channel if isinstance(channel, discord.ForumChannel) else None
 
     def _messageable(self, place: Place, channel_id: int) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(channel_id, guild_id=guild_of(place.workspace))

@@ -135,3 +135,26 @@ async def test_a_new_ticket_like_an_open_incident_is_linked_with_one_click_on_di
         now = world.fake.state.message(world.triage["id"], posted.message["id"])
         assert now["content"] == "New ticket #1 was linked to INC-1 (Checkout returns 500) by bob."
         assert not now.get("components")
+
+
+async def test_a_forum_support_channel_gets_the_banner_as_a_post_of_its_own(
+    world: World, store: SqliteStore, clock: FakeClock
+) -> None:
+    """A forum takes no plain message: the banner opens one post there, edited as the
+    incident moves on, and the bot's own post opens no ticket."""
+    async with running(world, store, clock, world.config()) as deskbot:
+        await world.open_ticket("checkout returns 500")
+        await _incident(world, world.bob, "declare", text="Checkout returns 500")
+        await _incident(world, world.bob, "resolve", "INC-1", "Fixed")
+        await deskbot.outbox.drain()
+        posts = [
+            channel
+            for channel in world.fake.state.channels.values()
+            if channel.get("parent_id") == world.forum["id"]
+        ]
+        [post] = posts
+        assert post["name"].startswith("⚠️ Known problem — INC-1: Checkout returns 500")
+        starter = world.fake.state.message(post["id"], post["id"])
+        assert starter["content"] == "✅ Resolved — INC-1: Checkout returns 500. Fixed"
+        assert await deskbot.rows("SELECT count(*) FROM outbox WHERE status = 'failed'") == [(0,)]
+        assert await deskbot.rows("SELECT count(*) FROM tickets") == [(1,)]
