@@ -46,8 +46,6 @@ from handlers.models import (
     TimerState,
 )
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 class Row(Protocol):
     """A stored row read by column name: SQLite's `sqlite3.Row`, PostgreSQL's dict row."""
@@ -59,7 +57,9 @@ def to_db(at: datetime) -> str:
     """UTC, fixed width, so that text order is time order."""
     if at.tzinfo is None:
         raise ValueError(f"refusing to store a naive datetime: {at!r}")
-    return at.astimezone(UTC).strftime(_TIME_FORMAT)
+    # `2026-11-24T10:00:00.000000Z`; isoformat writes it in two thirds of strftime's time (a
+    # new ticket stores sixteen times), and pads a year before 1000 as strftime does not.
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_db(stored: str | datetime) -> datetime:
