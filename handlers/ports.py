@@ -346,6 +346,12 @@ class IncidentsTx(Protocol):
         """The open incident the ticket is linked to, if any (it holds the ticket's reminders)."""
         ...
 
+    def part_of(self, ticket_ids: Sequence[int]) -> dict[int, Incident]:
+        """The incident each ticket is part of, for those that are: the open one holding it,
+        else the newest one it stayed linked to until that was resolved (an unlinked ticket
+        is part of none). One read for a page of tickets."""
+        ...
+
     def link(self, number: int, ticket_id: int, by: Person, at: datetime) -> bool:
         """Link a ticket to an open incident; False if an open incident holds it already."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
@@ -88,6 +89,18 @@ class SqliteIncidents:
             (ticket_id,),
         ).fetchone()
         return None if row is None else incident_rows.incident(row)
+
+    def part_of(self, ticket_ids: Sequence[int]) -> dict[int, Incident]:
+        found: dict[int, Incident] = {}
+        for row in self._raw.execute(
+            "SELECT l.ticket_id AS part, i.* FROM incident_links l"
+            " JOIN incidents i ON i.id = l.incident_id"
+            " WHERE l.ticket_id IN (SELECT value FROM json_each(?)) AND l.unlinked_at IS NULL"
+            " ORDER BY l.held DESC, i.id DESC",
+            (json.dumps(list(ticket_ids)),),
+        ):
+            found.setdefault(row["part"], incident_rows.incident(row))
+        return found
 
     def link(self, number: int, ticket_id: int, by: Person, at: datetime) -> bool:
         if self.holding(ticket_id) is not None:

@@ -43,7 +43,6 @@ from handlers.models import (
     Status,
     Survey,
 )
-from handlers.ports import Tx
 from handlers.signin import Pass, PassRefused, Purpose
 from handlers.sla import promises
 from handlers.texts import score_text, texts_in
@@ -255,7 +254,7 @@ class Pages:
         more = len(found) > PAGE_SIZE
         shown = found[:PAGE_SIZE]
         following = _after_text(shown[-1].after(query.sort)) if more else None
-        held = await self._held([row.ticket.id for row in shown]) if viewer.staff else {}
+        held = await self._part_of([row.ticket.id for row in shown]) if viewer.staff else {}
         return await self.page(
             "queue.html",
             viewer=viewer,
@@ -298,14 +297,9 @@ class Pages:
         )
         return query, {**chosen, "status": status, "sort": sort}
 
-    async def _held(self, ticket_ids: list[int]) -> dict[int, Incident]:
-        """The open incident holding each of these tickets, for those one holds."""
-
-        def read(tx: Tx) -> dict[int, Incident]:
-            found = {ticket_id: tx.holding(ticket_id) for ticket_id in ticket_ids}
-            return {ticket_id: held for ticket_id, held in found.items() if held is not None}
-
-        return await self.parts.store.read(read)
+    async def _part_of(self, ticket_ids: list[int]) -> dict[int, Incident]:
+        """The incident each of these tickets is part of, for those that are (one read)."""
+        return await self.parts.store.read(lambda tx: tx.part_of(ticket_ids))
 
     def _queue_row(
         self, row: QueueRow, zone: ZoneInfo, incident: Incident | None = None
@@ -347,12 +341,12 @@ class Pages:
             event for event in page.events if viewer.staff or event.kind not in _CUSTOMER_HIDDEN
         ]
         survey = await self.parts.store.read(lambda tx: tx.latest_survey(page.ticket.id))
-        held = await self.parts.store.read(lambda tx: tx.holding(page.ticket.id))
+        part_of = await self._part_of([page.ticket.id])
         return await self.page(
             "ticket.html",
             viewer=viewer,
             ticket=page.ticket,
-            incident=held,
+            incident=part_of.get(page.ticket.id),
             rating=_rating(survey, viewer.zone),
             messages=[self._message(message, viewer.zone) for message in page.messages],
             events=[{"at": _local(event.at, viewer.zone), "entry": event} for event in events],

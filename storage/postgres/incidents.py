@@ -91,6 +91,18 @@ class PostgresIncidents:
         )
         return incident_rows.incident(found[0]) if found else None
 
+    def part_of(self, ticket_ids: Sequence[int]) -> dict[int, Incident]:
+        found: dict[int, Incident] = {}
+        for row in self._rows(
+            b"SELECT l.ticket_id AS part, i.* FROM incident_links l"
+            b" JOIN incidents i ON i.id = l.incident_id"
+            b" WHERE l.ticket_id = ANY(%s) AND l.unlinked_at IS NULL"
+            b" ORDER BY l.held DESC, i.id DESC",
+            list(ticket_ids),
+        ):
+            found.setdefault(row["part"], incident_rows.incident(row))
+        return found
+
     def link(self, number: int, ticket_id: int, by: Person, at: datetime) -> bool:
         if self.holding(ticket_id) is not None:
             return False

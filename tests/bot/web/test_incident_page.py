@@ -81,6 +81,28 @@ async def test_a_linked_tickets_page_links_to_its_incident_for_staff(
     assert "incidents/1" not in unlinked
 
 
+async def test_a_ticket_still_names_its_incident_once_resolved(
+    site: Site, http: aiohttp.ClientSession
+) -> None:
+    """After INC-1 is resolved its tickets' pages say they were part of it (to a customer, a
+    known problem now resolved); a ticket unlinked before then names none."""
+    first, second, _ = await an_incident(site)
+    await run(site.desk, BOB, f"incident unlink INC-1 {second}")
+    await run(site.desk, BOB, "incident resolve INC-1 Rolled back")
+    await sign_in(http, site.desk, CAROL)
+    _, page = await get(http, site, f"tickets/{first}")
+    assert (
+        f'<a href="{BASE}incidents/1">Was part of INC-1: Checkout {escape(XSS)} (resolved)</a>'
+        in page
+    )
+    _, unlinked = await get(http, site, f"tickets/{second}")
+    assert "incidents/1" not in unlinked
+    await sign_in(http, site.desk, ALICE)
+    _, own = await get(http, site, f"tickets/{first}")
+    assert f"Part of a known problem, now resolved: Checkout {escape(XSS)}" in own
+    assert "INC-1" not in own
+
+
 async def test_the_queue_marks_the_tickets_an_incident_holds(
     site: Site, http: aiohttp.ClientSession
 ) -> None:

@@ -92,6 +92,25 @@ async def test_released_links_still_list_the_tickets_an_incident_affected(store:
     assert await store.read(lambda tx: tx.holding(kept.id)) is None
 
 
+async def test_a_ticket_is_part_of_its_holding_or_last_resolved_incident(store: Store) -> None:
+    """Held: that open incident. Released: the resolved one still, unless a newer one holds
+    it. Unlinked: none. Read for a page of tickets at once."""
+    held, kept, dropped, alone = [await opened(store, f"{n}.0") for n in range(1, 5)]
+    old, new = await declared(store, "Old"), await declared(store, "New")
+    for ticket in (held, kept, dropped):
+        await store.transact(lambda tx, t=ticket: tx.link(old.number, t.id, BOB, START))  # type: ignore[misc]
+    await store.transact(lambda tx: tx.unlink(old.number, dropped.id, START))
+    await store.transact(lambda tx: tx.release(old.number))
+    await store.transact(lambda tx: tx.link(new.number, held.id, BOB, START))
+    ids = [held.id, kept.id, dropped.id, alone.id]
+    part = await store.read(lambda tx: tx.part_of(ids))
+    assert {ticket: incident.number for ticket, incident in part.items()} == {
+        held.id: new.number,
+        kept.id: old.number,
+    }
+    assert await store.read(lambda tx: tx.part_of([])) == {}
+
+
 async def test_the_timeline_numbers_its_entries_in_order(store: Store) -> None:
     """Entries come back oldest first, numbered from 1, with their fields."""
     incident = await declared(store)
