@@ -10,9 +10,11 @@ accept it: logged loudly, kept for `deskbot outbox`). A lane that finishes wakes
 for its channel's next notice at once, whatever the other channels are waiting for: a
 rate-limited channel holds up nobody but itself.
 
-Only the lease holder delivers (see `bot.leadership`). It is woken when this process queues
-a notice and polls every second anyway, so a notice another process on the same database
-queued, or one whose retry time came, goes out within about a second.
+Only the lease holder delivers (see `bot.leadership`), and a notice that waited for its
+channel's turn is sent only if this process still held the lease at its last renewal, so a
+notice is not sent both here and by the process that took over. The holder is woken when
+this process queues a notice and polls every second anyway, so a notice another process on
+the same database queued, or one whose retry time came, goes out within about a second.
 
 Delivery is at least once: a crash between sending and recording resends that one notice
 (at most one per channel, the one in flight).
@@ -165,6 +167,8 @@ class OutboxWorker:
             return
         try:
             async with self._pacers[queued.notice.place.platform].turn(queued.notice.place):
+                if self.leadership is not None and not self.leadership.held:
+                    return  # the lease moved on while this waited its turn: the holder sends it
                 message_id = await sender.deliver(queued.notice, queued.edit_of)
         except EditTargetGone:
             await self._repost(queued)

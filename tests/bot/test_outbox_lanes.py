@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import timedelta
 
 from bot.clock import SystemClock
+from bot.leadership import Leadership
 from bot.outbox import OutboxWorker
 from bot.sending import ChannelPace, TransientDeliveryError
 from handlers.models import Notice, NoticeKind, Place
@@ -151,3 +153,25 @@ async def test_a_short_retry_after_is_tried_again_when_due_not_at_the_next_poll(
     finally:
         await stop(task)
     assert sender.texts("a") == ["a 0", "a 1"]
+
+
+async def test_a_notice_waiting_its_turn_when_the_lease_moves_on_is_left_to_the_holder(
+    store: SqliteStore, clock: FakeClock
+) -> None:
+    """The first notice goes; while the second waits out the channel's pace, another process
+    takes the lease: the second is not sent here, and stays queued for the new holder."""
+    sender = GatedSender(ChannelPace(posts=1, per=0.5))
+    here = Leadership(store, clock, holder="here")
+    assert await here.renew()
+    await queue(store, clock, "a", 2)
+    task = await running(OutboxWorker(store, clock, {"console": sender}, poll=60, leadership=here))
+    try:
+        await sender.until(1)
+        later = FakeClock(clock.now() + timedelta(minutes=5))  # here's lease has run out
+        assert await Leadership(store, later, holder="there").renew()
+        assert not await here.renew()  # the renewal here sees it
+        await asyncio.sleep(0.8)  # past the second notice's turn
+    finally:
+        await stop(task)
+    assert sender.texts("a") == ["a 0"]
+    assert await rows(store, "SELECT count(*) FROM outbox WHERE status = 'pending'") == [(1,)]
