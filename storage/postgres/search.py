@@ -91,7 +91,8 @@ def queued(connection: psycopg.Connection[Any]) -> bool:
 
 
 def take_queued(connection: psycopg.Connection[Any], limit: int | None) -> list[int]:
-    """Take up to `limit` (None: all) queued rows, oldest first; the tickets to index.
+    """Take up to `limit` (None: all) queued rows, oldest first: each row's ticket, so a
+    ticket several units queued comes once a row.
 
     Rows another instance's indexer holds are skipped: that one writes them.
     """
@@ -100,7 +101,7 @@ def take_queued(connection: psycopg.Connection[Any], limit: int | None) -> list[
         b" LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING ticket_id",
         (limit,),
     ).fetchall()
-    return sorted({ticket_id for (ticket_id,) in taken})
+    return [ticket_id for (ticket_id,) in taken]
 
 
 def rebuild(connection: psycopg.Connection[Any]) -> int:

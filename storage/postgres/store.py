@@ -386,7 +386,8 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
         return bool(queued)
 
     def index_queued(self, limit: int) -> int:
-        """Write up to `limit` queued search documents; return how many rows were taken."""
+        """Write the documents of up to `limit` queued rows; return how many rows were taken
+        (a ticket queued by several units is written once)."""
         taken = search.take_queued(self._connection, limit)
         search.reindex(self._connection, taken)
         return len(taken)

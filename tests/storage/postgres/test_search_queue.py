@@ -84,3 +84,20 @@ async def test_a_change_committed_while_an_indexer_waits_is_in_the_document(
         assert await rows(store, "SELECT ticket_id FROM search_queue") == [(ticket_id,)]
     finally:
         await store.close()
+
+
+async def test_a_batch_counts_rows_so_a_ticket_queued_often_stops_no_batch_early(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    """Three units queued one ticket: a batch of two takes two rows and says so (a full
+    batch, so the indexer looks again), writing the ticket once; the next takes the last."""
+    store = await PostgresStore.open(postgres_url)
+    store.indexer.delay = 60
+    try:
+        ticket_id = await open_ticket(Desk(store, clock, desk_settings()), ALICE, "printer")
+        await store.transact(lambda tx: search.queue(tx._connection, [ticket_id, ticket_id]))
+        assert await store.transact(lambda tx: tx.index_queued(2)) == 2
+        assert await store.transact(lambda tx: tx.index_queued(2)) == 1
+        assert await _found(store, "printer") == [ticket_id]
+    finally:
+        await store.close()
