@@ -12,7 +12,7 @@ from handlers import timers
 from handlers.desk import Desk
 from handlers.digest import posting
 from handlers.incidents import postmortem
-from handlers.models import Notice, Place, Priority, Status
+from handlers.models import Place, Priority, Status
 from handlers.settings import (
     DeskSettings,
     DigestSettings,
@@ -31,6 +31,7 @@ from tests import builders
 from tests.builders import ALICE, BOB, CAROL, DAVE, SUPPORT, post, rows, run
 from tests.clock import FakeClock
 from tests.conftest import OpenStore
+from tests.sending import RecordingSender
 
 # These exercise the store: each runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_stores
@@ -183,16 +184,9 @@ async def test_a_reminder_queued_before_linking_is_dropped_before_it_is_sent(
     clock.advance(minutes=30)
     await sweep(store, clock, settings)
     await declared(desk, one)
-    sent: list[str] = []
-
-    class Console:
-        platform = "console"
-
-        async def deliver(self, notice: Notice, edit_of: str | None) -> str:
-            sent.append(notice.text)
-            return f"m{len(sent)}"
-
-    await OutboxWorker(store, clock, {"console": Console()}).drain()
+    console = RecordingSender()
+    await OutboxWorker(store, clock, {"console": console}).drain()
+    sent = console.texts()
     assert not [text for text in sent if "nobody on it" in text]
 
 
@@ -246,16 +240,8 @@ async def test_an_update_edits_each_banner_and_show_says_how_far_it_got(
     assert len(banners) == 4 and len(set(banners)) == 2
     shown = (await run(desk, CAROL, "incident show INC-1")).text
     assert "update by bob to 2 tickets: Rolling back (delivered to 0 of 2 tickets)" in shown
-    sent: list[str] = []
-
-    class Console:
-        platform = "console"
-
-        async def deliver(self, notice: Notice, edit_of: str | None) -> str:
-            sent.append(notice.text)
-            return f"m{len(sent)}"
-
-    await OutboxWorker(store, clock, {"console": Console()}).drain()
+    console = RecordingSender()
+    await OutboxWorker(store, clock, {"console": console}).drain()
     shown = (await run(desk, CAROL, "incident show INC-1")).text
     assert "(delivered to 2 of 2 tickets)" in shown
     assert shown.splitlines()[0].startswith("INC-1: Checkout returns 500 — investigating")
@@ -398,22 +384,18 @@ async def test_a_broadcast_resumes_after_a_restart_in_each_threads_order(
     await declared(desk, *ids)
     await run(desk, BOB, "incident update INC-1 first")
     await run(desk, BOB, "incident update INC-1 second")
-    sent: list[tuple[str | None, str]] = []
+    console = RecordingSender()
 
-    class Console:
-        platform = "console"
+    def sent() -> list[tuple[str | None, str]]:
+        return [(notice.place.thread, notice.text) for notice, _ in console.delivered]
 
-        async def deliver(self, notice: Notice, edit_of: str | None) -> str:
-            sent.append((notice.place.thread, notice.text))
-            return f"m{len(sent)}"
-
-    before = OutboxWorker(store, clock, {"console": Console()})
-    while not any(text.startswith("Update on") for _, text in sent):
+    before = OutboxWorker(store, clock, {"console": console})
+    while not any(text.startswith("Update on") for _, text in sent()):
         await before.deliver_due()  # until the broadcast has begun; then the process stops
-    told = len([text for _, text in sent if text.startswith("Update on")])
+    told = len([text for _, text in sent() if text.startswith("Update on")])
     assert 0 < told < 6
     async with await open_store() as restarted:
-        await OutboxWorker(restarted, clock, {"console": Console()}).drain()
+        await OutboxWorker(restarted, clock, {"console": console}).drain()
         incident = await restarted.read(lambda tx: tx.incident(1))
         shown = await restarted.read(
             lambda tx: postmortem.show(tx, incident, clock.now(), desk.settings)
@@ -422,7 +404,7 @@ async def test_a_broadcast_resumes_after_a_restart_in_each_threads_order(
         thread = (await desk.ticket(ticket)).place.thread  # type: ignore[union-attr]
         updates = [
             text.rsplit(": ", 1)[1]
-            for where, text in sent
+            for where, text in sent()
             if where == thread and text.startswith("Update on INC-1")
         ]
         assert updates == ["first", "second"]

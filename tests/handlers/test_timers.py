@@ -10,7 +10,7 @@ import pytest
 from bot.outbox import OutboxWorker
 from handlers import timers
 from handlers.desk import Desk
-from handlers.models import Notice, Priority, Status
+from handlers.models import Priority, Status
 from handlers.settings import (
     DeskSettings,
     EscalationSettings,
@@ -26,6 +26,7 @@ from tests import builders
 from tests.builders import ALICE, BOB, SUPPORT, post, rows, run
 from tests.clock import FakeClock
 from tests.conftest import OpenStore
+from tests.sending import RecordingSender
 
 # These exercise the store: each runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_stores
@@ -285,16 +286,9 @@ async def test_reminder_is_rechecked_right_before_sending(
     clock.advance(minutes=30)
     await sweep(store, clock, settings)
     await run(desk, BOB, "claim 1")
-    sent: list[str] = []
-
-    class Console:
-        platform = "console"
-
-        async def deliver(self, notice: Notice, edit_of: str | None) -> str:
-            sent.append(notice.text)
-            return f"m{len(sent)}"
-
-    await OutboxWorker(store, clock, {"console": Console()}).drain()
+    console = RecordingSender()
+    await OutboxWorker(store, clock, {"console": console}).drain()
+    sent = console.texts()
     assert not [text for text in sent if "nobody on it" in text]
     assert await rows(store, "SELECT status, last_error FROM outbox WHERE kind = 'reminder'") == [
         ("superseded", "no longer relevant when its turn came")
