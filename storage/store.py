@@ -518,8 +518,7 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
             " state = 'pending' WHERE state != 'done'",
             (ticket_id, rows.step_text(step), round_, rows.to_db(due_at)),
         )
-        if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
-            self.earliest_scheduled = due_at
+        self._due(due_at)
 
     def cancel_timer(self, timer: Timer) -> None:
         self._raw.execute(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from handlers.incidents.values import (
     SPIKE_SHOWN,
@@ -29,13 +28,10 @@ class PostgresIncidents:
     """The incidents part of a PostgreSQL transaction (mixed into `PostgresTx`)."""
 
     _connection: psycopg.Connection[Any]
+    _all: Callable[..., list[dict[str, Any]]]  # the transaction's: its rows as dicts
     _lock: bytes
     _stale: set[int]
     earliest_scheduled: datetime | None
-
-    def _rows(self, query: bytes, *params: Any) -> list[dict[str, Any]]:
-        cursor = self._connection.cursor(row_factory=dict_row)
-        return cursor.execute(query, params).fetchall()
 
     def _due(self, due_at: datetime | None) -> None:
         if due_at is not None and (
@@ -46,7 +42,7 @@ class PostgresIncidents:
     def add_incident(self, draft: Incident) -> Incident:
         # Numbers run 1, 2, 3 per desk: instances declaring at once take turns.
         self._connection.execute(b"LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE")
-        [row] = self._rows(
+        [row] = self._all(
             b"INSERT INTO incidents (id, workspace, title, status, owner_key, owner_name,"
             b" started_at, detected_at, due_at) VALUES ((SELECT coalesce(max(id), 0) + 1"
             b" FROM incidents), %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
@@ -63,11 +59,11 @@ class PostgresIncidents:
         return incident_rows.incident(row)
 
     def incident(self, number: int) -> Incident | None:
-        found = self._rows(b"SELECT * FROM incidents WHERE id = %s" + self._lock, number)
+        found = self._all(b"SELECT * FROM incidents WHERE id = %s" + self._lock, number)
         return incident_rows.incident(found[0]) if found else None
 
     def incidents(self, workspace: str, since: datetime | None = None) -> list[Incident]:
-        found = self._rows(
+        found = self._all(
             b"SELECT * FROM incidents WHERE workspace = %s AND (status <> 'resolved'"
             b" OR resolved_at >= %s) ORDER BY id DESC",
             workspace,
@@ -84,7 +80,7 @@ class PostgresIncidents:
         self._due(incident.due_at)
 
     def holding(self, ticket_id: int) -> Incident | None:
-        found = self._rows(
+        found = self._all(
             b"SELECT i.* FROM incident_links l JOIN incidents i ON i.id = l.incident_id"
             b" WHERE l.ticket_id = %s AND l.held",
             ticket_id,
@@ -93,7 +89,7 @@ class PostgresIncidents:
 
     def part_of(self, ticket_ids: Sequence[int]) -> dict[int, Incident]:
         found: dict[int, Incident] = {}
-        for row in self._rows(
+        for row in self._all(
             b"SELECT l.ticket_id AS part, i.* FROM incident_links l"
             b" JOIN incidents i ON i.id = l.incident_id"
             b" WHERE l.ticket_id = ANY(%s) AND l.unlinked_at IS NULL"
@@ -129,7 +125,7 @@ class PostgresIncidents:
         )
 
     def linked(self, number: int, *, ever: bool = False) -> list[Ticket]:
-        found = self._rows(
+        found = self._all(
             b"SELECT t.* FROM incident_links l JOIN tickets t ON t.id = l.ticket_id"
             b" WHERE l.incident_id = %s AND (l.held OR (%s AND l.unlinked_at IS NULL))"
             b" ORDER BY t.id",
@@ -139,13 +135,13 @@ class PostgresIncidents:
         return [rows.ticket(row) for row in found]
 
     def linked_count(self, number: int) -> int:
-        [row] = self._rows(
+        [row] = self._all(
             b"SELECT count(*) AS n FROM incident_links WHERE incident_id = %s AND held", number
         )
         return int(row["n"])
 
     def response_clocks(self, number: int) -> list[SlaClock]:
-        found = self._rows(
+        found = self._all(
             b"SELECT c.* FROM incident_links l JOIN sla_clocks c ON c.ticket_id = l.ticket_id"
             b" WHERE l.incident_id = %s AND l.held AND c.stopped_at IS NULL"
             b" AND c.kind IN ('first_response', 'next_response')",
@@ -155,7 +151,7 @@ class PostgresIncidents:
 
     def add_entry(self, entry: Entry) -> Entry:
         actor = entry.actor
-        [row] = self._rows(
+        [row] = self._all(
             b"INSERT INTO incident_moments (incident_id, seq, kind, at, actor_key, actor_name,"
             b" text, count, total, status) VALUES (%s, (SELECT coalesce(max(seq), 0) + 1"
             b" FROM incident_moments WHERE incident_id = %s), %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -174,7 +170,7 @@ class PostgresIncidents:
         return replace(entry, seq=int(row["seq"]))
 
     def timeline(self, number: int) -> list[Entry]:
-        found = self._rows(
+        found = self._all(
             b"SELECT * FROM incident_moments WHERE incident_id = %s ORDER BY seq", number
         )
         return [incident_rows.entry(row) for row in found]
@@ -253,7 +249,7 @@ class PostgresIncidents:
         )
 
     def deliveries(self, number: int) -> dict[int, Delivery]:
-        found = self._rows(
+        found = self._all(
             b"SELECT d.seq, o.status, count(*) AS n FROM incident_deliveries d"
             b" JOIN outbox o ON o.id = d.outbox_id WHERE d.incident_id = %s"
             b" GROUP BY d.seq, o.status",
@@ -264,7 +260,7 @@ class PostgresIncidents:
         )
 
     def failures(self, number: int, limit: int) -> list[Failure]:
-        found = self._rows(
+        found = self._all(
             b"SELECT d.seq, o.ticket_id, o.last_error FROM incident_deliveries d"
             b" JOIN outbox o ON o.id = d.outbox_id"
             b" WHERE d.incident_id = %s AND o.status = 'failed'"
@@ -278,7 +274,7 @@ class PostgresIncidents:
         ]
 
     def due_incidents(self, now: datetime, limit: int) -> list[Incident]:
-        found = self._rows(
+        found = self._all(
             b"SELECT * FROM incidents WHERE due_at <= %s AND status <> 'resolved'"
             b" ORDER BY due_at LIMIT %s",
             now,
@@ -291,13 +287,10 @@ class PostgresSpikes:
     """The spikes part of a PostgreSQL transaction (mixed into `PostgresTx`)."""
 
     _connection: psycopg.Connection[Any]
-
-    def _found(self, query: bytes, *params: Any) -> list[dict[str, Any]]:
-        cursor = self._connection.cursor(row_factory=dict_row)
-        return cursor.execute(query, params).fetchall()
+    _all: Callable[..., list[dict[str, Any]]]  # the transaction's: its rows as dicts
 
     def recent_arrivals(self, workspace: str, since: datetime, limit: int) -> list[Arrival]:
-        found = self._found(
+        found = self._all(
             b"SELECT t.id, t.subject, t.created_at FROM tickets t WHERE t.workspace = %s"
             b" AND t.created_at >= %s AND t.status IN ('open', 'claimed', 'waiting')"
             b" AND NOT EXISTS (SELECT 1 FROM incident_links l WHERE l.ticket_id = t.id"
@@ -309,7 +302,7 @@ class PostgresSpikes:
         return [Arrival(int(row["id"]), row["subject"], row["created_at"]) for row in found]
 
     def spikes(self, workspace: str, since: datetime) -> list[Spike]:
-        found = self._found(
+        found = self._all(
             b"SELECT * FROM incident_spikes WHERE workspace = %s AND last_at >= %s"
             b" AND incident_id IS NULL ORDER BY id DESC",
             workspace,
@@ -318,7 +311,7 @@ class PostgresSpikes:
         return [self._spike(row) for row in found]
 
     def add_spike(self, spike: Spike, tickets: Sequence[int]) -> Spike:
-        [row] = self._found(
+        [row] = self._all(
             b"INSERT INTO incident_spikes (workspace, title, words, started_at, last_at, size)"
             b" VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             spike.workspace,
@@ -351,7 +344,7 @@ class PostgresSpikes:
         return int(row[0])
 
     def spike_of(self, ticket_id: int) -> Spike | None:
-        found = self._found(
+        found = self._all(
             b"SELECT s.* FROM incident_spike_tickets st JOIN incident_spikes s"
             b" ON s.id = st.spike_id WHERE st.ticket_id = %s ORDER BY s.id DESC LIMIT 1",
             ticket_id,
@@ -371,7 +364,7 @@ class PostgresSpikes:
         )
 
     def _read_spike(self, spike_id: int) -> Spike:
-        [row] = self._found(b"SELECT * FROM incident_spikes WHERE id = %s", spike_id)
+        [row] = self._all(b"SELECT * FROM incident_spikes WHERE id = %s", spike_id)
         return self._spike(row)
 
     def _spike(self, row: dict[str, Any]) -> Spike:

@@ -575,8 +575,7 @@ class PostgresTx(PostgresIncidents, PostgresSpikes):
             round_,
             due_at,
         )
-        if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
-            self.earliest_scheduled = due_at
+        self._due(due_at)
 
     def cancel_timer(self, timer: Timer) -> None:
         self._run(
