@@ -205,7 +205,7 @@ def _broadcast(
 
 def _reply(ticket: Ticket, said: str) -> Notice:
     # The author's words, posted by the bot: recorded as theirs, not again as the bot's.
-    return Notice(NoticeKind.REPLY, ticket.place, said, ticket_id=ticket.id)
+    return Notice(NoticeKind.REPLY, ticket.conversation, said, ticket_id=ticket.id)
 
 
 def banners(

@@ -118,6 +118,18 @@ async def test_an_agents_reply_lands_in_the_direct_message(desk: Desk, store: Sq
     assert reply["text"] == "bob: fixed, sorry!" and where == ("dm-alice", None)
 
 
+async def test_an_incident_update_lands_in_the_direct_message(
+    desk: Desk, store: SqliteStore
+) -> None:
+    """A private ticket linked to an incident hears its update in the DM, flat, as any answer."""
+    ticket_id = await dm(desk, "checkout returns 500 for me")
+    await run(desk, BOB, "incident declare Checkout returns 500", place=TRIAGE)
+    assert (await run(desk, BOB, f"incident link INC-1 {ticket_id}", place=TRIAGE)).ok
+    await run(desk, BOB, "incident update INC-1 Rolling back", place=TRIAGE)
+    [(update, where)] = await payloads(store, "reply")
+    assert "Rolling back" in str(update["text"]) and where == ("dm-alice", None)
+
+
 async def test_the_survey_lands_in_the_direct_message(
     store: SqliteStore, clock: FakeClock, settings: DeskSettings
 ) -> None:
