@@ -29,6 +29,7 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime
 
 from handlers import knowledge, notices
+from handlers.incidents.values import Incident
 from handlers.models import (
     Author,
     ClockKind,
@@ -40,6 +41,7 @@ from handlers.models import (
     SlaClock,
     Status,
     Ticket,
+    Timer,
 )
 from handlers.ports import Tx
 from handlers.satisfaction import asking
@@ -89,12 +91,15 @@ def apply(tx: Tx, change: TicketChange, now: datetime, settings: DeskSettings) -
     clocks = _move_clocks(tx, change, after, now, settings)
     ack = notices.ack(after, settings) if change.before is None else None
     survey = asking.ask(tx, after, now, settings) if _resolves(change) else ()
-    card = _card_update(tx, change.before, after, now, settings, forced=change.relinked)
+    # A new ticket is held by no incident yet: only a change to an existing one reads it.
+    holding = tx.holding(after.id) if change.before is not None else None
+    card = _card_update(tx, change.before, after, holding, now, settings, forced=change.relinked)
     if change.before is not None:  # a new ticket's likes are looked for once it is written
         card = knowledge.told(tx, after, card, settings)
     notices.send(tx, now, ack, card, *change.notices, *survey)
     # A new ticket has no steps yet and its clocks are at hand: plan without reading them.
-    steps.plan(tx, after, settings, clocks=clocks, history=None if clocks is None else [])
+    history: list[Timer] | None = None if clocks is None else []
+    steps.plan(tx, after, settings, clocks=clocks, history=history, held=holding is not None)
     return after
 
 
@@ -154,16 +159,17 @@ def _card_update(
     tx: Tx,
     before: Ticket | None,
     after: Ticket,
+    holding: Incident | None,
     now: datetime,
     settings: DeskSettings,
     *,
     forced: bool = False,
 ) -> Notice | None:
-    """The ticket's triage card, when it shows something new (a new ticket's, always)."""
+    """The ticket's triage card, when it shows something new (a new ticket's, always);
+    `holding` is the open incident holding it, if any."""
     if settings.places_of(after.place.platform).triage_channel is None:
         return None
     history = tx.customer_history(after, now - notices.HISTORY_WINDOW, notices.HISTORY_CAP)
-    holding = tx.holding(after.id) if before is not None else None
     incident = None if holding is None else f"{holding.ref}: {holding.title}"
     card = notices.card(after, settings, history, incident)
     if forced or before is None:
@@ -175,4 +181,5 @@ def _card_update(
 
 def card_now(tx: Tx, ticket: Ticket, now: datetime, settings: DeskSettings) -> Notice | None:
     """The ticket's triage card as it stands, with its similar tickets (None: no triage)."""
-    return knowledge.told(tx, ticket, _card_update(tx, None, ticket, now, settings), settings)
+    card = _card_update(tx, None, ticket, tx.holding(ticket.id), now, settings)
+    return knowledge.told(tx, ticket, card, settings)

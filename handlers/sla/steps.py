@@ -128,11 +128,13 @@ def plan(
     *,
     clocks: dict[ClockKind, SlaClock] | None = None,
     history: list[Timer] | None = None,
+    held: bool | None = None,
 ) -> None:
-    """Bring the ticket's pending steps in line with what it needs now."""
+    """Bring the ticket's pending steps in line with what it needs now (`clocks`, `history`
+    and whether an incident holds it are read when not given)."""
     history = tx.timers(ticket.id) if history is None else history
     clocks = tx.clocks(ticket.id) if clocks is None else clocks
-    held = tx.holding(ticket.id) is not None
+    held = tx.holding(ticket.id) is not None if held is None else held
     needed = wanted(ticket, clocks, history, settings, held=held)
     pending = {timer.step: timer for timer in history if timer.state is TimerState.PENDING}
     for step, timer in pending.items():
