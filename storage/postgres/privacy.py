@@ -15,12 +15,20 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Json
 
-from storage import forgetting
+from storage import forgetting, personal
 
+# Every table forgetting rewrites, and the search index written again from them: from the
+# personal-data map, so a table added to it is named here too.
+_REWRITTEN = ", ".join(
+    table.name
+    for table in personal.TABLES
+    if table.personal()
+    or any(column.kind is personal.Kind.INDEX for column in table.columns.values())
+)
 REWRITE_ADVICE = (
     "PostgreSQL keeps the old versions of the rewritten rows in its files until their space"
     " is reused; to rewrite the tables without them now, run (it locks each table meanwhile):"
-    " VACUUM FULL tickets, messages, events, outbox, surveys, snippets, ticket_search;"
+    f" VACUUM FULL {_REWRITTEN};"
 )
 
 
