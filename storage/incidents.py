@@ -21,11 +21,6 @@ from handlers.incidents.values import (
 from handlers.models import Person, SlaClock, Ticket
 from storage import incident_rows, rows
 
-_OUTBOX_ROW = (
-    "INSERT INTO outbox (kind, workspace, channel, thread, ticket_id, edit_key, payload,"
-    " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
 
 class SqliteIncidents:
     """The incidents part of a SQLite transaction (mixed into `SqliteTx`)."""
@@ -216,23 +211,9 @@ class SqliteIncidents:
         """Queue the notices and note which update each carries (ids above the last one's)."""
         raw = self._raw
         (last,) = raw.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()
-        at = rows.to_db(broadcast.at)
         raw.executemany(
-            _OUTBOX_ROW,
-            [
-                (
-                    str(notice.kind),
-                    notice.place.workspace,
-                    notice.place.channel,
-                    notice.place.thread,
-                    notice.ticket_id,
-                    notice.edit_key,
-                    rows.notice_payload(notice),
-                    at,
-                    at,
-                )
-                for notice in broadcast.notices
-            ],
+            rows.QUEUE_NOTICE,
+            [rows.queued_values(notice, broadcast.at) for notice in broadcast.notices],
         )
         # The writer holds the database for the whole unit: every id above `last` is ours.
         raw.execute(

@@ -125,6 +125,29 @@ def clock(row: Row) -> SlaClock:
     )
 
 
+# Queue a notice; parameters: `queued_values(notice, at)`.
+QUEUE_NOTICE = (
+    "INSERT INTO outbox (kind, workspace, channel, thread, ticket_id, edit_key, payload,"
+    " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def queued_values(notice: Notice, at: datetime) -> tuple[object, ...]:
+    """A notice's outbox row, due at once from `at`."""
+    place, when = notice.place, to_db(at)
+    return (
+        str(notice.kind),
+        place.workspace,
+        place.channel,
+        place.thread,
+        notice.ticket_id,
+        notice.edit_key,
+        notice_payload(notice),
+        when,
+        when,
+    )
+
+
 # Write a clock whole, with its ticket's workspace (for the reports of one workspace);
 # parameters: `clock_values(clock)`, then the ticket's id again.
 SAVE_CLOCK = (

@@ -22,8 +22,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from handlers.knowledge import lone_ideograph, phrases, telling_terms, terms
-from handlers.models import Found, SearchQuery, Status
+from handlers.knowledge import SOLVED, lone_ideograph, phrases, telling_terms, terms
+from handlers.models import Found, SearchQuery
 from storage import rows
 
 WINDOW = 2000  # a search's matches ranked, newest first; older ones are not ranked
@@ -31,7 +31,6 @@ LIKE_WINDOW = 500  # documents holding any telling term, newest first, ranked fo
 PROBE = 32  # a term's newest documents read to tell how common it is
 COMMON = 1 / 8  # a term in more of the newest documents than this is left out of likeness
 SUBJECT_WEIGHT = 4.0  # a term in the subject counts this many times one in the text
-SOLVED = frozenset({Status.RESOLVED, Status.CLOSED})
 INDEX_DELAY = 1.0  # seconds a queued document waits, so the indexer writes it with others
 INDEX_BATCH = 500  # documents the indexer writes in one transaction
 # Terms of a ticket the similar query looks for: each one more makes the query slower on a

@@ -391,22 +391,7 @@ class SqliteTx(SqliteIncidents, SqliteSpikes):
                 "UPDATE outbox SET status = 'superseded' WHERE edit_key = ? AND status = 'pending'",
                 (edit_key,),
             )
-        place = notice.place
-        self._raw.execute(
-            "INSERT INTO outbox (kind, workspace, channel, thread, ticket_id, edit_key, payload,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(notice.kind),
-                place.workspace,
-                place.channel,
-                place.thread,
-                notice.ticket_id,
-                edit_key,
-                rows.notice_payload(notice),
-                rows.to_db(at),
-                rows.to_db(at),
-            ),
-        )
+        self._raw.execute(rows.QUEUE_NOTICE, rows.queued_values(notice, at))
 
     def due_notices(
         self, now: datetime, limit: int, platforms: frozenset[str] | None = None

@@ -93,7 +93,7 @@ def _matched(
 ) -> bool:
     """Link a ticket alike an open incident's title (`auto_link`), or tell the agents so."""
     for incident in tx.incidents(ticket.place.workspace):
-        if not alike(words, telling_terms(incident.title)):
+        if not alike(words, words_of(incident.title)):
             continue
         if settings.incidents.auto_link:
             telling.link(tx, incident, ticket, incident.owner, now, settings)
