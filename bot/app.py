@@ -71,7 +71,7 @@ async def run(
         with _stop_on_signals(stop):
             async with contextlib.AsyncExitStack() as running:
                 await _hold_lease(running, leadership)
-                delivering = _start_outbox(running, outbox)
+                delivering = _start_outbox(outbox)
                 serving = _start_platforms(running, platforms)
                 # Stop delivering before the platforms close their connections: a send cut
                 # off by a closed connection would count as a failure and wait out a backoff.
@@ -119,10 +119,9 @@ async def _hold_lease(running: contextlib.AsyncExitStack, leadership: Leadership
     running.push_async_callback(leadership.release)
 
 
-def _start_outbox(running: contextlib.AsyncExitStack, outbox: OutboxWorker) -> asyncio.Task[None]:
-    task = asyncio.create_task(outbox.run(), name="outbox")
-    running.push_async_callback(_cancel, [task])
-    return task
+def _start_outbox(outbox: OutboxWorker) -> asyncio.Task[None]:
+    """Start delivering; the caller stops it, before the platforms close their connections."""
+    return asyncio.create_task(outbox.run(), name="outbox")
 
 
 def _start_platforms(

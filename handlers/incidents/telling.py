@@ -107,7 +107,8 @@ def update(
     """Post an update into every active linked ticket's thread; return how many it reaches."""
     texts = settings.texts_for(incident.platform)
     said = texts.incident_update_note(incident, author.name, text)
-    told = _broadcast(tx, incident, Moment.UPDATE, author, text, said, now, settings)
+    tickets = _active_linked(tx, incident)
+    told = _broadcast(tx, incident, tickets, Moment.UPDATE, author, text, said, now, settings)
     updated = keeping.restarted(replace(incident, last_update_at=now), now, settings)
     tx.save_incident(updated)
     banners(tx, updated, text, now, settings)
@@ -123,8 +124,8 @@ def resolve(
     """
     texts = settings.texts_for(incident.platform)
     said = texts.incident_final_note(incident, author.name, text)
-    told = _broadcast(tx, incident, Moment.RESOLVED, author, text, said, now, settings)
-    still_open = [t for t in tx.linked(incident.number) if t.status in ACTIVE_STATUSES]
+    still_open = _active_linked(tx, incident)
+    told = _broadcast(tx, incident, still_open, Moment.RESOLVED, author, text, said, now, settings)
     resolved = replace(
         incident,
         status=IncidentStatus.RESOLVED,
@@ -162,9 +163,14 @@ def _resolve_ticket(
     changes.apply(tx, change, now, settings)
 
 
+def _active_linked(tx: Tx, incident: Incident) -> list[Ticket]:
+    return [t for t in tx.linked(incident.number) if t.status in ACTIVE_STATUSES]
+
+
 def _broadcast(
     tx: Tx,
     incident: Incident,
+    tickets: list[Ticket],
     kind: Moment,
     author: Person,
     text: str,
@@ -172,8 +178,7 @@ def _broadcast(
     now: datetime,
     settings: DeskSettings,
 ) -> int:
-    """Record the update on the timeline and post it to every active linked ticket at once."""
-    tickets = [t for t in tx.linked(incident.number) if t.status in ACTIVE_STATUSES]
+    """Record the update on the timeline and post it to the active linked `tickets` at once."""
     entry = tx.add_entry(Entry(incident.number, kind, now, author, text, count=len(tickets)))
     if not tickets:
         return 0
