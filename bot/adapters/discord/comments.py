@@ -30,34 +30,58 @@ TEXT_INPUT = 4000  # what a text input takes at most
 MODAL_TIMEOUT = 15 * 60.0  # seconds a comment modal is listened for
 
 
-class CommentModal(discord.ui.Modal):
-    """One optional comment on the rating just given."""
+class CommandModal(discord.ui.Modal):
+    """One paragraph to write; submitting it runs `command` followed by what was written, as
+    whoever submitted (a rating's comment, a card's Reply)."""
 
-    def __init__(self, desk: InteractionDesk, ticket_id: int, score: int) -> None:
-        texts = desk.texts
+    def __init__(
+        self,
+        desk: InteractionDesk,
+        *,
+        custom_id: str,
+        command: str,
+        title: str,
+        label: str,
+        hint: str,
+        field: str,
+        required: bool,
+    ) -> None:
         super().__init__(
-            title=wording.shorten(texts.comment_title(), TITLE),
-            timeout=MODAL_TIMEOUT,
-            custom_id=f"deskbot:comment:{ticket_id}:{score}",
+            title=wording.shorten(title, TITLE), timeout=MODAL_TIMEOUT, custom_id=custom_id
         )
         self.desk = desk
-        self.command = f"rate {ticket_id} {score}"
-        self.comment = discord.ui.TextInput[Any](
+        self.command = command
+        self.text = discord.ui.TextInput[Any](
             style=discord.TextStyle.paragraph,
-            custom_id="comment",
-            required=False,
+            custom_id=field,
+            required=required,
             max_length=TEXT_INPUT,
         )
         self.add_item(
             discord.ui.Label[Any](
-                text=wording.shorten(texts.comment_label(ticket_id), LABEL),
-                description=wording.shorten(texts.comment_hint(TEXT_INPUT), DESCRIPTION),
-                component=self.comment,
+                text=wording.shorten(label, LABEL),
+                description=wording.shorten(hint, DESCRIPTION),
+                component=self.text,
             )
         )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.desk.run(interaction, f"{self.command} {self.comment.value or ''}".rstrip())
+        await self.desk.run(interaction, f"{self.command} {self.text.value or ''}".rstrip())
+
+
+def comment_modal(desk: InteractionDesk, ticket_id: int, score: int) -> CommandModal:
+    """One optional comment on the rating just given."""
+    texts = desk.texts
+    return CommandModal(
+        desk,
+        custom_id=f"deskbot:comment:{ticket_id}:{score}",
+        command=f"rate {ticket_id} {score}",
+        title=texts.comment_title(),
+        label=texts.comment_label(ticket_id),
+        hint=texts.comment_hint(TEXT_INPUT),
+        field="comment",
+        required=False,
+    )
 
 
 async def rate_and_ask(interaction: discord.Interaction, ticket_id: int, score: int) -> None:
@@ -69,7 +93,7 @@ async def rate_and_ask(interaction: discord.Interaction, ticket_id: int, score: 
     work = asyncio.ensure_future(desk.desk.execute(command))
     done, _ = await asyncio.wait({work}, timeout=desk.defer_after)
     if done and work.exception() is None and _taken(work.result()):
-        await interaction.response.send_modal(CommentModal(desk, ticket_id, score))
+        await interaction.response.send_modal(comment_modal(desk, ticket_id, score))
         return
     # Slow, refused or failed: the answer in words (a modal must be the first answer).
     await replies.answer(interaction, work, desk.defer_after, desk.texts)
