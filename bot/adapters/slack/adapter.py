@@ -303,13 +303,15 @@ class SlackAdapter:
 
         @app.view(blocks.COMMENT_VIEW)
         async def on_comment(ack: Callable[..., Awaitable[None]], body: JsonDict) -> None:
-            reply = await self._guarded(self._comment(body), what="a rating's comment")
-            await ack(**self._comment_ack(reply))
+            field = blocks.COMMENT_FIELD
+            reply = await self._guarded(self._submitted(body, field), what="a rating's comment")
+            await ack(**self._modal_ack(reply, field, self.texts.comment_title()))
 
         @app.view(answering.REPLY_VIEW)
         async def on_reply(ack: Callable[..., Awaitable[None]], body: JsonDict) -> None:
-            reply = await self._guarded(self._reply(body), what="a card's Reply")
-            await ack(**self._reply_ack(reply))
+            field = answering.REPLY_FIELD
+            reply = await self._guarded(self._submitted(body, field), what="a card's Reply")
+            await ack(**self._modal_ack(reply, field, self.texts.reply_title()))
 
     def _register_error(self) -> None:
         @self.app.error
@@ -472,64 +474,45 @@ class SlackAdapter:
         """After a score button's rating, open the modal that takes an optional comment."""
         rating = blocks.rating_clicked(action)
         channel = (body.get("channel") or {}).get("id")
-        if rating is None or not channel or not body.get("trigger_id"):
-            return
-        modal = blocks.comment_modal(*rating, str(channel), self.texts)
-        try:
-            await self.client.views_open(trigger_id=str(body["trigger_id"]), view=modal)
-        except SlackApiError as error:
-            # The rating stands; only the chance to comment is lost (`/ticket rate` remains).
-            log.warning("Cannot open the comment modal: %s", error_code(error))
-
-    async def _comment(self, body: JsonDict) -> Reply:
-        """The comment modal was submitted: run it as `/ticket rate <id> <score> <comment>`."""
-        channel, text = blocks.commented(body.get("view") or {})
-        actor = await self.directory.person(str(body["user"]["id"]))
-        key = inbound.trigger_key(self._identity().team_id, body)
-        return await self.desk.execute(
-            Command(actor, Place(self.workspace, channel), text, dedupe_key=key)
-        )
-
-    def _comment_ack(self, reply: Reply | None) -> JsonDict:
-        """Show the answer in the modal; a refusal stays on the form, by the comment field."""
-        if reply is None or reply.repeated:
-            return {}  # answered once already: just close the modal
-        if not reply.ok:
-            return {"response_action": "errors", "errors": {blocks.COMMENT_FIELD: reply.text}}
-        view = blocks.comment_answer(self._say(reply.text), self.texts)
-        return {"response_action": "update", "view": view}
-
-    # -- the card's Reply ---------------------------------------------------------------------
+        if rating is not None and channel:
+            # If it cannot open, the rating stands; only the chance to comment is lost.
+            modal = blocks.comment_modal(*rating, str(channel), self.texts)
+            await self._open_modal(body, modal, "the comment modal")
 
     async def _ask_reply(self, body: JsonDict, action: JsonDict) -> None:
         """Reply was clicked on a card: open the modal that takes the answer."""
         ticket_id = answering.reply_clicked(action)
         channel = (body.get("channel") or {}).get("id")
-        if ticket_id is None or not channel or not body.get("trigger_id"):
+        if ticket_id is not None and channel:
+            # If it cannot open, nothing was run: `/ticket reply` still answers the ticket.
+            modal = answering.reply_modal(ticket_id, str(channel), self.texts)
+            await self._open_modal(body, modal, "the Reply modal")
+
+    async def _open_modal(self, body: JsonDict, modal: JsonDict, what: str) -> None:
+        if not body.get("trigger_id"):
             return
-        modal = answering.reply_modal(ticket_id, str(channel), self.texts)
         try:
             await self.client.views_open(trigger_id=str(body["trigger_id"]), view=modal)
         except SlackApiError as error:
-            # Nothing was run: `/ticket reply` still answers the ticket.
-            log.warning("Cannot open the Reply modal: %s", error_code(error))
+            log.warning("Cannot open %s: %s", what, error_code(error))
 
-    async def _reply(self, body: JsonDict) -> Reply:
-        """The Reply modal was submitted: run it as `/ticket reply <id> <answer>`."""
-        channel, text = answering.replied(body.get("view") or {})
+    async def _submitted(self, body: JsonDict, field: str) -> Reply:
+        """A command modal was submitted: run its command, with what was written, as whoever
+        submitted it (`/ticket rate <id> <score> <comment>`, `/ticket reply <id> <answer>`)."""
+        channel, text = blocks.submitted(body.get("view") or {}, field)
         actor = await self.directory.person(str(body["user"]["id"]))
         key = inbound.trigger_key(self._identity().team_id, body)
         return await self.desk.execute(
             Command(actor, Place(self.workspace, channel), text, dedupe_key=key)
         )
 
-    def _reply_ack(self, reply: Reply | None) -> JsonDict:
-        """Show the desk's answer in the modal; a refusal stays on the form, by the answer."""
+    def _modal_ack(self, reply: Reply | None, field: str, title: str) -> JsonDict:
+        """Show the desk's answer in the modal; a refusal stays on the form, by its field."""
         if reply is None or reply.repeated:
             return {}  # answered once already: just close the modal
         if not reply.ok:
-            return {"response_action": "errors", "errors": {answering.REPLY_FIELD: reply.text}}
-        view = answering.reply_answer(self._say(reply.text), self.texts)
+            return {"response_action": "errors", "errors": {field: reply.text}}
+        view = blocks.command_answer(self._say(reply.text), title, self.texts)
         return {"response_action": "update", "view": view}
 
     # -- App Home -----------------------------------------------------------------------------

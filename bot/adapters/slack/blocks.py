@@ -238,45 +238,72 @@ COMMENT_FIELD = "comment"  # the input's block id and action id
 
 def comment_modal(ticket_id: int, score: str, channel: str, t: Texts) -> JsonDict:
     """The modal a score button opens: one optional comment, submitted as `rate` again."""
-    metadata = {"ticket": ticket_id, "score": score, "channel": channel}
-    comment = {
+    return command_modal(
+        callback_id=COMMENT_VIEW,
+        field=COMMENT_FIELD,
+        command=f"rate {ticket_id} {score}",
+        channel=channel,
+        title=t.comment_title(),
+        label=t.comment_label(ticket_id),
+        hint=t.comment_hint(TEXT_INPUT),
+        submit=t.comment_send(),
+        close=t.comment_skip(),
+        optional=True,
+    )
+
+
+def command_modal(
+    *,
+    callback_id: str,
+    field: str,
+    command: str,
+    channel: str,
+    title: str,
+    label: str,
+    hint: str,
+    submit: str,
+    close: str,
+    optional: bool,
+) -> JsonDict:
+    """A modal with one paragraph to write; `submitted` reads it back as `command` followed
+    by what was written, to run from `channel` (a rating's comment, a card's Reply)."""
+    field_block = {
         "type": "input",
-        "block_id": COMMENT_FIELD,
-        "optional": True,
-        "label": _plain(t.comment_label(ticket_id), INPUT_LABEL),
-        "hint": _plain(t.comment_hint(TEXT_INPUT), INPUT_LABEL),
+        "block_id": field,
+        "optional": optional,
+        "label": _plain(label, INPUT_LABEL),
+        "hint": _plain(hint, INPUT_LABEL),
         "element": {
             "type": "plain_text_input",
-            "action_id": COMMENT_FIELD,
+            "action_id": field,
             "multiline": True,
             "max_length": TEXT_INPUT,
         },
     }
     return {
         "type": "modal",
-        "callback_id": COMMENT_VIEW,
-        "title": _plain(t.comment_title(), VIEW_TITLE),
-        "submit": _plain(t.comment_send(), VIEW_TITLE),
-        "close": _plain(t.comment_skip(), VIEW_TITLE),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [comment],
+        "callback_id": callback_id,
+        "title": _plain(title, VIEW_TITLE),
+        "submit": _plain(submit, VIEW_TITLE),
+        "close": _plain(close, VIEW_TITLE),
+        "private_metadata": json.dumps({"command": command, "channel": channel}),
+        "blocks": [field_block],
     }
 
 
-def commented(view: JsonDict) -> tuple[str, str]:
-    """What a submitted comment modal means: the channel, and the `rate` command's text."""
+def submitted(view: JsonDict, field: str) -> tuple[str, str]:
+    """What a submitted `command_modal` means: the channel, and the command's text."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
-    comment = (values.get(COMMENT_FIELD) or {}).get(COMMENT_FIELD) or {}
-    text = f"rate {int(metadata['ticket'])} {metadata['score']} {comment.get('value') or ''}"
-    return str(metadata["channel"]), text.rstrip()
+    written = (values.get(field) or {}).get(field) or {}
+    return str(metadata["channel"]), f"{metadata['command']} {written.get('value') or ''}".rstrip()
 
 
-def comment_answer(markup: str, t: Texts) -> JsonDict:
-    """The modal once the comment is taken: the desk's answer, and a button to close it."""
+def command_answer(markup: str, title: str, t: Texts) -> JsonDict:
+    """The modal once its command ran: the desk's answer, and a button to close it."""
     return {
         "type": "modal",
-        "title": _plain(t.comment_title(), VIEW_TITLE),
+        "title": _plain(title, VIEW_TITLE),
         "close": _plain(t.comment_close(), VIEW_TITLE),
         "blocks": [{"type": "section", "text": _mrkdwn_raw(markup)}],
     }
